@@ -1,0 +1,12 @@
+/** Type-checking is done once by `tsc --noEmit` in `npm test`; ts-jest only transpiles. */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: {
+    '^.+\\.tsx?$': ['ts-jest', { diagnostics: false }],
+  },
+  snapshotSerializers: ['<rootDir>/test/asset-hash-serializer.js'],
+  setupFiles: ['<rootDir>/test/setup-env.js'],
+  testTimeout: 60000,
+};

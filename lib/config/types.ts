@@ -1,0 +1,196 @@
+import type { Duration } from 'aws-cdk-lib';
+import type * as codebuild from 'aws-cdk-lib/aws-codebuild';
+import type * as codecommit from 'aws-cdk-lib/aws-codecommit';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type * as ecs from 'aws-cdk-lib/aws-ecs';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+
+/** Application types of a Spryker shop, as docker-sdk names them. */
+export const SPRYKER_APPLICATIONS = [
+  'zed',
+  'yves',
+  'glue',
+  'glue-storefront',
+  'glue-backend',
+  'backoffice',
+  'backend-gateway',
+  'backapi',
+  'merchant-portal',
+] as const;
+
+/** SCCOS's default hook commands. */
+export const DEFAULT_HOOKS = {
+  beforeDeploy: 'vendor/bin/install -r pre-deploy -vvv',
+  install: 'vendor/bin/install -r EU/production --no-ansi -vvv',
+  destructiveInstall: 'vendor/bin/install -r EU/destructive --no-ansi -vvv',
+} as const;
+
+export type PipelineType = 'normal' | 'destructive';
+
+/** One application service of the shop. */
+export interface SprykerServiceProps {
+  /**
+   * Application name, as in the deploy file and in images.json: `zed`, `yves`, `glue`,
+   * `backoffice`, `backend-gateway`, `backapi`, `merchant-portal`, or a project's own.
+   */
+  readonly application: string;
+  /**
+   * The ECS service: its name in the cluster (to import existing infrastructure), or the service.
+   * @default `${environment}-${application}`
+   */
+  readonly service?: string | ecs.IBaseService;
+  /**
+   * Task-definition family of the service; scopes the RunTask permission of the hooks.
+   * @default the family of `service` when it is an `ecs.BaseService`, else the service name
+   */
+  readonly taskDefinitionFamily?: string;
+  /**
+   * Containers whose image a release replaces: container name → application image key in
+   * images.json. Other containers (sidecars, log routers) keep their image.
+   * @default { [application]: application }
+   */
+  readonly containerImages?: Record<string, string>;
+}
+
+/** The hook commands, as docker-sdk's SPRYKER_HOOK_* variables. */
+export interface SprykerHooks {
+  /**
+   * SPRYKER_HOOK_BEFORE_DEPLOY, run in Run_pre-deploy_hook on the image live now.
+   * @default 'vendor/bin/install -r pre-deploy -vvv'
+   */
+  readonly beforeDeploy?: string;
+  /**
+   * SPRYKER_HOOK_INSTALL, run in Run_install of a normal pipeline on the new image.
+   * @default 'vendor/bin/install -r EU/production --no-ansi -vvv'
+   */
+  readonly install?: string;
+  /**
+   * SPRYKER_HOOK_DESTRUCTIVE_INSTALL, run in Run_install of a destructive pipeline.
+   * @default 'vendor/bin/install -r EU/destructive --no-ansi -vvv'
+   */
+  readonly destructiveInstall?: string;
+  /**
+   * SPRYKER_HOOK_AFTER_DEPLOY, run in Run_post-deploy_hook. `true` or absent runs nothing.
+   * @default - none: the stage succeeds at once
+   */
+  readonly afterDeploy?: string;
+}
+
+/** Permissions of one broker user on one vhost (regular expressions, as RabbitMQ takes them). */
+export interface BrokerPermission {
+  readonly vhost: string;
+  /** @default '.*' */
+  readonly configure?: string;
+  /** @default '.*' */
+  readonly write?: string;
+  /** @default '.*' */
+  readonly read?: string;
+}
+
+export interface BrokerUser {
+  readonly name: string;
+  /** Secret holding the password: a plain string, or JSON with a `password` key. */
+  readonly passwordSecret: secretsmanager.ISecret;
+  /** RabbitMQ user tags such as `management`. @default [] */
+  readonly tags?: string[];
+  /** @default - full permissions ('.*') on every declared vhost */
+  readonly permissions?: BrokerPermission[];
+}
+
+/** The RabbitMQ broker and its desired vhosts, users and permissions. */
+export interface SprykerBrokerProps {
+  /** Management API base URL, e.g. `https://b-1234.mq.eu-central-1.amazonaws.com` (Amazon MQ) or `http://rabbitmq:15672`. */
+  readonly endpoint: string;
+  /** Secret with the admin credentials as JSON `{"username": "...", "password": "..."}`. */
+  readonly adminSecret: secretsmanager.ISecret;
+  /** Vhosts, one per store (`broker.namespace`, e.g. `de_queue`), or one per region in Dynamic Multistore mode. */
+  readonly vhosts: string[];
+  /** @default [] */
+  readonly users?: BrokerUser[];
+  /** Delete vhosts and users that are not declared (never the admin user). @default false */
+  readonly removeUndeclared?: boolean;
+  /** VPC to run the handler in, when the endpoint is private. @default - not in a VPC */
+  readonly vpc?: ec2.IVpc;
+  /** @default - the VPC's private subnets */
+  readonly vpcSubnets?: ec2.SubnetSelection;
+  /** @default - a new security group */
+  readonly securityGroups?: ec2.ISecurityGroup[];
+}
+
+/** Where the pipeline gets the code. Exactly one of the kinds. */
+export interface SprykerSourceProps {
+  /** CodeStar connection (GitHub, Bitbucket, GitLab). @default - none */
+  readonly connection?: {
+    readonly connectionArn: string;
+    /** `owner/repo` */
+    readonly repository: string;
+    /** @default 'main' */
+    readonly branch?: string;
+    /** Push filters (V2 triggers): tags or branches that start the pipeline. @default - pushes to `branch` */
+    readonly tagPatterns?: string[];
+  };
+  /** @default - none */
+  readonly codeCommit?: { readonly repository: codecommit.IRepository; readonly branch?: string };
+  /** @default - a new versioned bucket with key `source.zip` */
+  readonly s3?: { readonly bucket: s3.IBucket; readonly key: string };
+}
+
+export interface SprykerApprovalProps {
+  /**
+   * Whether Please_approve waits for a person. The version action stays either way.
+   * @default - true for production environments, false otherwise (SCCOS)
+   */
+  readonly enabled?: boolean;
+  /** E-mail addresses notified when approval is needed. @default [] */
+  readonly emails?: string[];
+  /** How long an approval may wait. @default Duration.days(7) (CodePipeline's maximum) */
+  readonly timeout?: Duration;
+}
+
+export interface SprykerBuildProps {
+  /** Application images that the build produces, by image key. @default - every `containerImages` key of the services */
+  readonly images?: string[];
+  /** Replace the build commands of the buildspec. @default - docker-sdk's build */
+  readonly buildCommands?: string[];
+  /** @default codebuild.LinuxBuildImage.STANDARD_7_0 */
+  readonly buildImage?: codebuild.IBuildImage;
+}
+
+export interface SprykerPipelineProps {
+  /** Environment name: used in resource names and SSM paths `/{env}/...` (e.g. `production`, `staging`). */
+  readonly environment: string;
+  /**
+   * Whether this is a production environment: approval is on by default, and a destructive
+   * pipeline needs `allowDestructiveOnProduction`.
+   * @default - true when `environment` contains `prod`
+   */
+  readonly production?: boolean;
+  /** @default 'normal' */
+  readonly pipelineType?: PipelineType;
+  /** Explicit opt-in for a destructive pipeline on a production environment. @default false */
+  readonly allowDestructiveOnProduction?: boolean;
+  /** The ECS cluster of the environment: the cluster, or its name. */
+  readonly cluster: ecs.ICluster | string;
+  /** The application services (zed, yves, glue, backoffice, ...: any subset). */
+  readonly services: SprykerServiceProps[];
+  /** The scheduler (Jenkins) service. */
+  readonly scheduler: SprykerServiceProps;
+  /** Application name of the service whose task definition runs the hooks and install. @default 'zed' */
+  readonly hookService?: string;
+  /** @default - SCCOS's defaults, see SprykerHooks */
+  readonly hooks?: SprykerHooks;
+  /** @default - no broker: Configure_RabbitMQ_Vhosts_and_Permissions succeeds at once */
+  readonly broker?: SprykerBrokerProps;
+  /** @default - S3 source in a new bucket */
+  readonly source?: SprykerSourceProps;
+  /** @default - see SprykerApprovalProps */
+  readonly approval?: SprykerApprovalProps;
+  /** @default - see SprykerBuildProps */
+  readonly build?: SprykerBuildProps;
+  /** Retention of every step handler's logs. @default logs.RetentionDays.THREE_MONTHS */
+  readonly logRetention?: logs.RetentionDays;
+  /** @default `${environment}-deploy` (SCCOS: `{env}_Normal_Deploy` style names) */
+  readonly pipelineName?: string;
+}

@@ -1,0 +1,206 @@
+import { Stack, Token } from 'aws-cdk-lib';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
+import { Construct } from 'constructs';
+import type { DeploymentModel, ModelService, ServiceSelection } from '../lambda/runtime/model';
+import { DEFAULT_HOOKS, type SprykerPipelineProps, type SprykerServiceProps } from './config/types';
+import { serviceName } from './config/validate';
+import { StepHandler, type StepHandlerProps } from './step-handler';
+
+/** SSM parameter names of an environment, as SCCOS has them. */
+export function ssmPaths(env: string) {
+  return {
+    model: `/${env}/pipeline/model`,
+    desiredVersion: `/${env}/desired_version`,
+    lastBuildVersion: `/${env}/lastbuildversion`,
+    lastDeployedVersion: `/${env}/lastdeployedversion`,
+  };
+}
+
+/** Standard-tier SSM values hold 4 KB; advanced 8 KB. */
+const STANDARD_TIER_LIMIT = 4096;
+
+interface ResolvedService extends ModelService {
+  readonly family: string;
+}
+
+/**
+ * The environment as the stages see it: the deployment model (written to SSM for the handlers),
+ * ECS ARNs for least-privilege grants, and the factory for step handlers. Built once by
+ * SprykerPipeline and handed to every stage.
+ */
+export class SprykerDeployment extends Construct {
+  public readonly environment: string;
+  public readonly model: DeploymentModel;
+  /** The SSM parameter holding the model; every handler that reads it is granted read. */
+  public readonly modelParameter: ssm.StringParameter;
+  public readonly clusterName: string;
+  private readonly resolved: { application: ResolvedService[]; scheduler: ResolvedService };
+  private readonly logRetention?: logs.RetentionDays;
+  private readonly shared = new Map<string, StepHandler>();
+
+  constructor(scope: Construct, id: string, props: SprykerPipelineProps) {
+    super(scope, id);
+    this.environment = props.environment;
+    this.logRetention = props.logRetention;
+    this.clusterName = typeof props.cluster === 'string' ? props.cluster : props.cluster.clusterName;
+    const resolve = (svc: SprykerServiceProps): ResolvedService => ({
+      app: svc.application,
+      service: serviceName(props.environment, svc),
+      containers: svc.containerImages ?? { [svc.application]: svc.application },
+      family: svc.taskDefinitionFamily ?? familyOf(svc) ?? serviceName(props.environment, svc),
+    });
+    this.resolved = { application: props.services.map(resolve), scheduler: resolve(props.scheduler) };
+    const strip = ({ family: _family, ...service }: ResolvedService): ModelService => service;
+    const pipelineType = props.pipelineType ?? 'normal';
+    const hooks = props.hooks ?? {};
+    this.model = {
+      v: 1,
+      env: props.environment,
+      pipelineType,
+      cluster: this.clusterName,
+      services: this.resolved.application.map(strip),
+      scheduler: strip(this.resolved.scheduler),
+      hookService: props.hookService ?? 'zed',
+      hooks: {
+        beforeDeploy: hooks.beforeDeploy ?? DEFAULT_HOOKS.beforeDeploy,
+        install:
+          pipelineType === 'destructive'
+            ? (hooks.destructiveInstall ?? DEFAULT_HOOKS.destructiveInstall)
+            : (hooks.install ?? DEFAULT_HOOKS.install),
+        afterDeploy: hooks.afterDeploy,
+      },
+    };
+    const value = Stack.of(this).toJsonString(this.model);
+    this.modelParameter = new ssm.StringParameter(this, 'Model', {
+      parameterName: ssmPaths(props.environment).model,
+      description: `Deployment model of ${props.environment} for the pipeline's step handlers (written by the stack)`,
+      stringValue: value,
+      // Token-free JSON can be measured; a model with tokens (imported constructs) is sized by names we cannot see.
+      tier: !Token.isUnresolved(value) && value.length <= STANDARD_TIER_LIMIT ? ssm.ParameterTier.STANDARD : ssm.ParameterTier.ADVANCED,
+    });
+  }
+
+  /** A step handler with the environment's log retention. */
+  public handler(scope: Construct, id: string, props: StepHandlerProps): StepHandler {
+    return new StepHandler(scope, id, { logRetention: this.logRetention, ...props });
+  }
+
+  /**
+   * A handler shared by several stages (the three hooks, the two deploy stages): created, and
+   * granted, once per environment.
+   */
+  public sharedHandler(id: string, props: StepHandlerProps, grant: (handler: StepHandler) => void): StepHandler {
+    let handler = this.shared.get(id);
+    if (!handler) {
+      handler = this.handler(this, id, props);
+      grant(handler);
+      this.shared.set(id, handler);
+    }
+    return handler;
+  }
+
+  /** The services of a selection, in the model's order. */
+  public services(selection: ServiceSelection): ResolvedService[] {
+    const { application, scheduler } = this.resolved;
+    return selection === 'application' ? application : selection === 'scheduler' ? [scheduler] : [...application, scheduler];
+  }
+
+  public get clusterArn(): string {
+    return this.arn('ecs', `cluster/${this.clusterName}`);
+  }
+
+  /** Read the model parameter. */
+  public grantReadModel(handler: StepHandler): void {
+    this.modelParameter.grantRead(handler.role);
+  }
+
+  /** Describe and roll out the selected services (Deploy_*, Post_Deployment_Configuration). */
+  public grantDeploy(handler: StepHandler, selection: ServiceSelection, opts: { update: boolean }): void {
+    const services = this.services(selection).map((s) => this.arn('ecs', `service/${this.clusterName}/${s.service}`));
+    handler.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: opts.update ? ['ecs:DescribeServices', 'ecs:UpdateService'] : ['ecs:DescribeServices'],
+        resources: services,
+      }),
+    );
+    // Stopped tasks explain a failed rollout; tasks of the cluster only.
+    handler.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['ecs:DescribeTasks'],
+        resources: [this.arn('ecs', `task/${this.clusterName}/*`)],
+      }),
+    );
+    handler.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['ecs:ListTasks'],
+        resources: ['*'],
+        conditions: { ArnEquals: { 'ecs:cluster': this.clusterArn } },
+      }),
+    );
+  }
+
+  /** Describe task definitions (no resource-level permissions exist for it). */
+  public grantDescribeTaskDefinitions(handler: StepHandler): void {
+    handler.addToRolePolicy(new iam.PolicyStatement({ actions: ['ecs:DescribeTaskDefinition'], resources: ['*'] }));
+  }
+
+  /** Register new task-definition revisions (Pre_Deployment_Configuration). */
+  public grantRegisterTaskDefinitions(handler: StepHandler): void {
+    this.grantDescribeTaskDefinitions(handler);
+    handler.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['ecs:RegisterTaskDefinition', 'ecs:TagResource'], resources: ['*'] }),
+    );
+    this.grantPassTaskRoles(handler);
+  }
+
+  /** Run one-off tasks of the hook service's task-definition family on the cluster (hooks). */
+  public grantRunHookTask(handler: StepHandler): void {
+    const hook = this.services('application').find((s) => s.app === this.model.hookService)!;
+    this.grantDeploy(handler, 'application', { update: false });
+    this.grantDescribeTaskDefinitions(handler);
+    handler.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['ecs:RunTask'],
+        resources: [this.arn('ecs', `task-definition/${hook.family}:*`)],
+        conditions: { ArnEquals: { 'ecs:cluster': this.clusterArn } },
+      }),
+    );
+    handler.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['ecs:StopTask'],
+        resources: [this.arn('ecs', `task/${this.clusterName}/*`)],
+      }),
+    );
+    // The failure message carries the task's last log lines (awslogs driver).
+    handler.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['logs:GetLogEvents'],
+        resources: [this.arn('logs', 'log-group:*:log-stream:*')],
+      }),
+    );
+    this.grantPassTaskRoles(handler);
+  }
+
+  /** RunTask and RegisterTaskDefinition pass the task's roles; only to ECS tasks. */
+  private grantPassTaskRoles(handler: StepHandler): void {
+    handler.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['iam:PassRole'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
+      }),
+    );
+  }
+
+  private arn(service: string, resource: string): string {
+    const stack = Stack.of(this);
+    return `arn:${stack.partition}:${service}:${stack.region}:${stack.account}:${resource}`;
+  }
+}
+
+function familyOf(svc: SprykerServiceProps): string | undefined {
+  return svc.service instanceof ecs.BaseService ? svc.service.taskDefinition.family : undefined;
+}

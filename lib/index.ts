@@ -1,0 +1,16 @@
+export * from './config/types';
+export { SprykerConfigError, validatePipelineProps, type PropsProblem } from './config/validate';
+export { SprykerDeployment, ssmPaths } from './deployment';
+export { StepHandler, STEP_RUNTIME, type StepHandlerProps, type StepActionProps } from './step-handler';
+export { SprykerPipeline, SCCOS_STAGES, type SccosStageName, type ExtraStageOptions } from './spryker-pipeline';
+export { SprykerStage, type SprykerStageProps, type PipelineArtifacts } from './stages/stage';
+export { SourceStage, type SourceStageProps } from './stages/source';
+export { PleaseApproveStage, type PleaseApproveStageProps } from './stages/please-approve';
+export { BuildAndPrepareStage, type BuildAndPrepareStageProps } from './stages/build-and-prepare';
+export { ConfigureRabbitMqStage, type ConfigureRabbitMqStageProps } from './stages/configure-rabbitmq';
+export { HookStage, HOOK_STAGES, SCHEDULER_SETUP, SCHEDULER_SUSPEND, type HookStageProps } from './stages/hooks';
+export { PreDeploymentConfigurationStage } from './stages/pre-deployment-configuration';
+export { DeployServicesStage, type DeployServicesStageProps } from './stages/deploy-services';
+export { UpdateDeployedVersionStage } from './stages/update-deployed-version';
+export { PostDeploymentConfigurationStage } from './stages/post-deployment-configuration';
+export type { DeploymentModel, ModelService, ServiceSelection } from '../lambda/runtime/model';

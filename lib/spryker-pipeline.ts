@@ -1,0 +1,149 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import type { SprykerPipelineProps } from './config/types';
+import { isProduction, SprykerConfigError, validatePipelineProps } from './config/validate';
+import { SprykerDeployment } from './deployment';
+import { BuildAndPrepareStage } from './stages/build-and-prepare';
+import { ConfigureRabbitMqStage } from './stages/configure-rabbitmq';
+import { DeployServicesStage } from './stages/deploy-services';
+import { HookStage } from './stages/hooks';
+import { PleaseApproveStage } from './stages/please-approve';
+import { PostDeploymentConfigurationStage } from './stages/post-deployment-configuration';
+import { PreDeploymentConfigurationStage } from './stages/pre-deployment-configuration';
+import { SourceStage } from './stages/source';
+import type { PipelineArtifacts, SprykerStage, SprykerStageProps } from './stages/stage';
+import { UpdateDeployedVersionStage } from './stages/update-deployed-version';
+
+/** SCCOS's stages, in SCCOS's order. */
+export const SCCOS_STAGES = [
+  'Source',
+  'Please_approve',
+  'Build_and_Prepare',
+  'Configure_RabbitMQ_Vhosts_and_Permissions',
+  'Run_pre-deploy_hook',
+  'Pre_Deployment_Configuration',
+  'Deploy_Scheduler',
+  'Run_install',
+  'Deploy_Spryker_services',
+  'UpdateDeployedVersion',
+  'Post_Deployment_Configuration',
+  'Run_post-deploy_hook',
+] as const;
+
+export type SccosStageName = (typeof SCCOS_STAGES)[number];
+
+/** A project's own stage, placed relative to a SCCOS stage. */
+export interface ExtraStageOptions {
+  readonly stageName: string;
+  readonly actions: codepipeline.IAction[];
+}
+
+/**
+ * The SCCOS deployment pipeline of one Spryker environment: a CodePipeline V2 in QUEUED mode
+ * (two pushes never deploy over each other) with SCCOS's stages in SCCOS's order.
+ *
+ * Extension points: `createStage` (protected) to substitute a stage subclass; `stage(name)` to
+ * add actions to a stage; `addStageBefore` / `addStageAfter` for a project's own stages.
+ */
+export class SprykerPipeline extends Construct {
+  public readonly pipeline: codepipeline.Pipeline;
+  public readonly deployment: SprykerDeployment;
+  public readonly artifacts: PipelineArtifacts;
+  /** The SCCOS stages, in order. */
+  public readonly sprykerStages: SprykerStage[] = [];
+  protected readonly props: SprykerPipelineProps;
+
+  constructor(scope: Construct, id: string, props: SprykerPipelineProps) {
+    super(scope, id);
+    const problems = validatePipelineProps(props);
+    if (problems.length) throw new SprykerConfigError(`SprykerPipeline ${this.node.path}`, problems);
+    this.props = props;
+
+    this.deployment = new SprykerDeployment(this, 'Deployment', props);
+    this.artifacts = {
+      source: new codepipeline.Artifact('Source'),
+      images: new codepipeline.Artifact('Images'),
+      release: new codepipeline.Artifact('Release'),
+    };
+    const stageProps: SprykerStageProps = { deployment: this.deployment, artifacts: this.artifacts };
+    // One at a time: a stage may read the ones before it (Please_approve reads Source's version variable).
+    for (const name of SCCOS_STAGES) this.sprykerStages.push(this.createStage(name, stageProps));
+
+    const artifactBucket = new s3.Bucket(this, 'ArtifactBucket', {
+      enforceSSL: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      versioned: true,
+      // release.json of earlier runs lives here: a rollback reads it.
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.pipeline = new codepipeline.Pipeline(this, 'Pipeline', {
+      pipelineName: props.pipelineName ?? `${props.environment}-deploy`,
+      pipelineType: codepipeline.PipelineType.V2,
+      executionMode: codepipeline.ExecutionMode.QUEUED,
+      artifactBucket,
+      restartExecutionOnUpdate: false,
+      stages: this.sprykerStages.map((s) => ({ stageName: s.stageName, actions: s.actions })),
+    });
+  }
+
+  /** The pipeline stage of a SCCOS stage name (or a project's stage). */
+  public stage(name: SccosStageName | string): codepipeline.IStage {
+    const stage = this.pipeline.stages.find((s) => s.stageName === name);
+    if (!stage) throw new Error(`SprykerPipeline: no stage '${name}' (stages: ${this.pipeline.stages.map((s) => s.stageName).join(', ')})`);
+    return stage;
+  }
+
+  public addStageBefore(name: SccosStageName | string, options: ExtraStageOptions): codepipeline.IStage {
+    return this.pipeline.addStage({ ...options, placement: { rightBefore: this.stage(name) } });
+  }
+
+  public addStageAfter(name: SccosStageName | string, options: ExtraStageOptions): codepipeline.IStage {
+    return this.pipeline.addStage({ ...options, placement: { justAfter: this.stage(name) } });
+  }
+
+  /**
+   * Creates one SCCOS stage. Override to substitute a subclass for a stage, and call
+   * `super.createStage` for the others.
+   */
+  protected createStage(name: SccosStageName, props: SprykerStageProps): SprykerStage {
+    const p = this.props;
+    const versions = PleaseApproveStage.VARIABLES_NAMESPACE;
+    switch (name) {
+      case 'Source':
+        return new SourceStage(this, 'Source', { ...props, source: p.source });
+      case 'Please_approve': {
+        const source = this.sprykerStages.find((s): s is SourceStage => s instanceof SourceStage);
+        if (!source) throw new Error('SprykerPipeline: the Source stage must be a SourceStage (or a subclass): Please_approve reads its version');
+        return new PleaseApproveStage(this, 'PleaseApprove', {
+          ...props,
+          sourceVersion: source.versionVariable,
+          approvalEnabled: p.approval?.enabled ?? isProduction(p),
+          approval: p.approval,
+        });
+      }
+      case 'Build_and_Prepare':
+        return new BuildAndPrepareStage(this, 'BuildAndPrepare', { ...props, version: `#{${versions}.VERSION}`, build: p.build });
+      case 'Configure_RabbitMQ_Vhosts_and_Permissions':
+        return new ConfigureRabbitMqStage(this, 'ConfigureRabbitMq', { ...props, broker: p.broker });
+      case 'Run_pre-deploy_hook':
+        return new HookStage(this, 'RunPreDeployHook', { ...props, hook: 'beforeDeploy' });
+      case 'Pre_Deployment_Configuration':
+        return new PreDeploymentConfigurationStage(this, 'PreDeploymentConfiguration', props);
+      case 'Deploy_Scheduler':
+        return new DeployServicesStage(this, 'DeployScheduler', { ...props, services: 'scheduler' });
+      case 'Run_install':
+        return new HookStage(this, 'RunInstall', { ...props, hook: 'install' });
+      case 'Deploy_Spryker_services':
+        return new DeployServicesStage(this, 'DeploySprykerServices', { ...props, services: 'application' });
+      case 'UpdateDeployedVersion':
+        return new UpdateDeployedVersionStage(this, 'UpdateDeployedVersion', props);
+      case 'Post_Deployment_Configuration':
+        return new PostDeploymentConfigurationStage(this, 'PostDeploymentConfiguration', props);
+      case 'Run_post-deploy_hook':
+        return new HookStage(this, 'RunPostDeployHook', { ...props, hook: 'afterDeploy' });
+    }
+  }
+}

@@ -1,0 +1,75 @@
+import { Duration, Stack } from 'aws-cdk-lib';
+import type * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
+import * as actions from 'aws-cdk-lib/aws-codepipeline-actions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import type { Construct } from 'constructs';
+import type { PrepareVersionParams } from '../../lambda/prepare-version';
+import type { SprykerApprovalProps } from '../config/types';
+import { ssmPaths } from '../deployment';
+import { SprykerStage, type SprykerStageProps } from './stage';
+
+export interface PleaseApproveStageProps extends SprykerStageProps {
+  /** The source revision variable, e.g. `#{Source.CommitId}`. */
+  readonly sourceVersion: string;
+  /** Whether a person approves. */
+  readonly approvalEnabled: boolean;
+  /** @default - defaults of SprykerApprovalProps */
+  readonly approval?: SprykerApprovalProps;
+}
+
+/**
+ * Please_approve: an action resolving the version to deploy (variables namespace `Versions`:
+ * VERSION, LAST_DEPLOYED_VERSION), then, when enabled, a manual approval showing both.
+ */
+export class PleaseApproveStage extends SprykerStage {
+  public static readonly VARIABLES_NAMESPACE = 'Versions';
+  public readonly stageName = 'Please_approve';
+  public readonly actions: codepipeline.IAction[];
+  /** Notified when approval is needed. */
+  public readonly topic?: sns.Topic;
+
+  constructor(scope: Construct, id: string, props: PleaseApproveStageProps) {
+    super(scope, id);
+    const { deployment } = props;
+    const paths = ssmPaths(deployment.environment);
+    const handler = deployment.handler(this, 'Handler', {
+      handler: 'prepare-version',
+      description: `${deployment.environment}: resolves the version to deploy`,
+    });
+    handler.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['ssm:GetParameter'],
+        resources: [paths.desiredVersion, paths.lastDeployedVersion].map((p) =>
+          Stack.of(this).formatArn({ service: 'ssm', resource: 'parameter', resourceName: p.slice(1) }),
+        ),
+      }),
+    );
+    const ns = PleaseApproveStage.VARIABLES_NAMESPACE;
+    this.actions = [
+      handler.action<PrepareVersionParams>({
+        actionName: 'Prepare_versions',
+        userParameters: {
+          sourceVersion: props.sourceVersion,
+          desiredVersionParameter: paths.desiredVersion,
+          lastDeployedVersionParameter: paths.lastDeployedVersion,
+        },
+        variablesNamespace: ns,
+        runOrder: 1,
+      }),
+    ];
+    if (props.approvalEnabled) {
+      this.topic = new sns.Topic(this, 'Topic', { displayName: `${deployment.environment} deployment approval`, enforceSSL: true });
+      this.actions.push(
+        new actions.ManualApprovalAction({
+          actionName: 'Please_approve',
+          notificationTopic: this.topic,
+          notifyEmails: props.approval?.emails,
+          additionalInformation: `Deploy #{${ns}.VERSION} to ${deployment.environment} (last deployed: #{${ns}.LAST_DEPLOYED_VERSION})`,
+          timeout: props.approval?.timeout ?? Duration.days(7),
+          runOrder: 2,
+        }),
+      );
+    }
+  }
+}

@@ -1,0 +1,34 @@
+import type * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
+import type { Construct } from 'constructs';
+import type { PreDeploymentConfigurationParams } from '../../lambda/pre-deployment-configuration';
+import { ssmPaths } from '../deployment';
+import { SprykerStage, type SprykerStageProps } from './stage';
+
+/**
+ * Pre_Deployment_Configuration: registers, for every service (scheduler included), a task
+ * definition revision equal to the live one but for the release's images, and writes release.json.
+ */
+export class PreDeploymentConfigurationStage extends SprykerStage {
+  public readonly stageName = 'Pre_Deployment_Configuration';
+  public readonly actions: codepipeline.IAction[];
+
+  constructor(scope: Construct, id: string, props: SprykerStageProps) {
+    super(scope, id);
+    const { deployment, artifacts } = props;
+    const handler = deployment.handler(this, 'Handler', {
+      handler: 'pre-deployment-configuration',
+      description: `${deployment.environment}: registers the release's task definitions`,
+    });
+    deployment.grantReadModel(handler);
+    deployment.grantDeploy(handler, 'all', { update: false });
+    deployment.grantRegisterTaskDefinitions(handler);
+    this.actions = [
+      handler.action<PreDeploymentConfigurationParams>({
+        actionName: this.stageName,
+        userParameters: { model: ssmPaths(deployment.environment).model },
+        inputs: [artifacts.images],
+        outputs: [artifacts.release],
+      }),
+    ];
+  }
+}

@@ -1,0 +1,36 @@
+import type * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Stack } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import type { UpdateDeployedVersionParams } from '../../lambda/update-deployed-version';
+import { ssmPaths } from '../deployment';
+import { SprykerStage, type SprykerStageProps } from './stage';
+
+/** UpdateDeployedVersion: `/{env}/lastdeployedversion` = the version; the release manifest is kept for rollback. */
+export class UpdateDeployedVersionStage extends SprykerStage {
+  public readonly stageName = 'UpdateDeployedVersion';
+  public readonly actions: codepipeline.IAction[];
+
+  constructor(scope: Construct, id: string, props: SprykerStageProps) {
+    super(scope, id);
+    const { deployment, artifacts } = props;
+    const parameter = ssmPaths(deployment.environment).lastDeployedVersion;
+    const handler = deployment.handler(this, 'Handler', {
+      handler: 'update-deployed-version',
+      description: `${deployment.environment}: records the deployed version`,
+    });
+    handler.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['ssm:PutParameter', 'ssm:GetParameter'],
+        resources: [Stack.of(this).formatArn({ service: 'ssm', resource: 'parameter', resourceName: parameter.slice(1) })],
+      }),
+    );
+    this.actions = [
+      handler.action<UpdateDeployedVersionParams>({
+        actionName: this.stageName,
+        userParameters: { parameter },
+        inputs: [artifacts.release],
+      }),
+    ];
+  }
+}

@@ -1,0 +1,123 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
+import * as actions from 'aws-cdk-lib/aws-codepipeline-actions';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+
+/** The newest Node.js runtime of aws-cdk-lib; cdk-nag's AwsSolutions-L1 accepts nothing older. */
+export const STEP_RUNTIME = lambda.Runtime.NODEJS_24_X;
+
+export interface StepHandlerProps {
+  /** Handler file in lambda/, without extension, e.g. `run-hook`. */
+  readonly handler: string;
+  readonly description?: string;
+  /**
+   * Lambda timeout. The job runtime hands back a continuation token before it runs out, and
+   * CodePipeline fails an action that has not answered in 20 minutes: stay well below that.
+   * @default Duration.minutes(5)
+   */
+  readonly timeout?: Duration;
+  /** @default 256 */
+  readonly memorySize?: number;
+  /** @default logs.RetentionDays.THREE_MONTHS */
+  readonly logRetention?: logs.RetentionDays;
+  /** @default - none */
+  readonly environment?: Record<string, string>;
+  /** @default - not in a VPC */
+  readonly vpc?: ec2.IVpc;
+  /** @default - the VPC's private subnets */
+  readonly vpcSubnets?: ec2.SubnetSelection;
+  /** @default - a new security group when in a VPC */
+  readonly securityGroups?: ec2.ISecurityGroup[];
+}
+
+export interface StepActionProps<P> {
+  readonly actionName: string;
+  /** The handler's parameter interface: serialized into UserParameters (keep it small). */
+  readonly userParameters: P;
+  /** @default [] */
+  readonly inputs?: codepipeline.Artifact[];
+  /** @default [] */
+  readonly outputs?: codepipeline.Artifact[];
+  /** @default 1 */
+  readonly runOrder?: number;
+  /** @default - no variables namespace */
+  readonly variablesNamespace?: string;
+}
+
+/**
+ * The one way a stage gets a Lambda: bundling (local esbuild, AWS SDK external), runtime, logs
+ * with retention, no Lambda-level retries (CodePipeline invokes asynchronously, a retry would
+ * repeat side effects), and the invoke action.
+ */
+export class StepHandler extends Construct {
+  public readonly function: nodejs.NodejsFunction;
+  public readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: StepHandlerProps) {
+    super(scope, id);
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.function = new nodejs.NodejsFunction(this, 'Function', {
+      entry: handlerEntry(props.handler),
+      handler: 'handler',
+      runtime: STEP_RUNTIME,
+      architecture: lambda.Architecture.ARM_64,
+      description: props.description,
+      timeout: props.timeout ?? Duration.minutes(5),
+      memorySize: props.memorySize ?? 256,
+      retryAttempts: 0,
+      logGroup: this.logGroup,
+      environment: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...props.environment },
+      vpc: props.vpc,
+      vpcSubnets: props.vpc ? props.vpcSubnets : undefined,
+      securityGroups: props.securityGroups,
+      bundling: {
+        minify: true,
+        sourceMap: false,
+        externalModules: ['@aws-sdk/*'],
+        forceDockerBundling: false,
+      },
+    });
+  }
+
+  /** The function's role, for grants. */
+  public get role(): iam.IRole {
+    return this.function.role!;
+  }
+
+  /** A CodePipeline action invoking this handler with typed parameters. */
+  public action<P>(props: StepActionProps<P>): actions.LambdaInvokeAction {
+    return new actions.LambdaInvokeAction({
+      actionName: props.actionName,
+      lambda: this.function,
+      userParameters: props.userParameters as unknown as Record<string, unknown>,
+      inputs: props.inputs,
+      outputs: props.outputs,
+      runOrder: props.runOrder,
+      variablesNamespace: props.variablesNamespace,
+    });
+  }
+
+  /** Adds a statement to the handler's role. */
+  public addToRolePolicy(statement: iam.PolicyStatement): void {
+    this.function.addToRolePolicy(statement);
+  }
+}
+
+/** lambda/<name>.ts next to lib/ in the source tree, lambda/<name>.js once compiled to dist/. */
+function handlerEntry(name: string): string {
+  const base = path.join(__dirname, '..', 'lambda', name);
+  for (const ext of ['.ts', '.js']) {
+    if (fs.existsSync(base + ext)) return base + ext;
+  }
+  throw new Error(`StepHandler: no handler file ${base}.ts or .js`);
+}
