@@ -2,7 +2,7 @@
 import { defineStep } from './runtime/job';
 import { parseParams } from './runtime/params';
 
-export type HookName = 'beforeDeploy' | 'install' | 'afterDeploy';
+export type HookName = 'beforeDeploy' | 'install' | 'destructiveInstall' | 'afterDeploy';
 
 export interface RunHookParams {
   /** SSM parameter name of the deployment model. */
@@ -20,7 +20,7 @@ export const handler = defineStep<RunHookParams>({
   parseParams: (raw) =>
     parseParams<RunHookParams>('run-hook', raw, {
       model: 'string',
-      hook: ['beforeDeploy', 'install', 'afterDeploy'],
+      hook: ['beforeDeploy', 'install', 'destructiveInstall', 'afterDeploy'],
       taskDefinition: ['live', 'release'],
       then: 'string?',
     }),

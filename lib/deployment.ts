@@ -54,22 +54,18 @@ export class SprykerDeployment extends Construct {
     });
     this.resolved = { application: props.services.map(resolve), scheduler: resolve(props.scheduler) };
     const strip = ({ family: _family, ...service }: ResolvedService): ModelService => service;
-    const pipelineType = props.pipelineType ?? 'normal';
     const hooks = props.hooks ?? {};
     this.model = {
       v: 1,
       env: props.environment,
-      pipelineType,
       cluster: this.clusterName,
       services: this.resolved.application.map(strip),
       scheduler: strip(this.resolved.scheduler),
       hookService: props.hookService ?? 'zed',
       hooks: {
         beforeDeploy: hooks.beforeDeploy ?? DEFAULT_HOOKS.beforeDeploy,
-        install:
-          pipelineType === 'destructive'
-            ? (hooks.destructiveInstall ?? DEFAULT_HOOKS.destructiveInstall)
-            : (hooks.install ?? DEFAULT_HOOKS.install),
+        install: hooks.install ?? DEFAULT_HOOKS.install,
+        destructiveInstall: hooks.destructiveInstall ?? DEFAULT_HOOKS.destructiveInstall,
         afterDeploy: hooks.afterDeploy,
       },
     };

@@ -135,7 +135,10 @@ export class SprykerPipeline extends Construct {
       case 'Deploy_Scheduler':
         return new DeployServicesStage(this, 'DeployScheduler', { ...props, services: 'scheduler' });
       case 'Run_install':
-        return new HookStage(this, 'RunInstall', { ...props, hook: 'install' });
+        return new HookStage(this, 'RunInstall', {
+          ...props,
+          hook: (p.pipelineType ?? 'normal') === 'destructive' ? 'destructiveInstall' : 'install',
+        });
       case 'Deploy_Spryker_services':
         return new DeployServicesStage(this, 'DeploySprykerServices', { ...props, services: 'application' });
       case 'UpdateDeployedVersion':

@@ -25,6 +25,7 @@ export interface ModelService {
 export interface ModelHooks {
   readonly beforeDeploy?: string;
   readonly install?: string;
+  readonly destructiveInstall?: string;
   readonly afterDeploy?: string;
 }
 
@@ -32,8 +33,6 @@ export interface DeploymentModel {
   readonly v: typeof MODEL_VERSION;
   /** Environment name: resource names and SSM paths `/{env}/...`. */
   readonly env: string;
-  /** `normal` or `destructive`: which install hook Run_install runs (already resolved into hooks.install). */
-  readonly pipelineType: 'normal' | 'destructive';
   /** ECS cluster name. */
   readonly cluster: string;
   /** The application services (Deploy_Spryker_services), in deploy order. */

@@ -18,6 +18,7 @@ interface HookSpec {
 export const HOOK_STAGES: Record<HookName, HookSpec> = {
   beforeDeploy: { stageName: 'Run_pre-deploy_hook', taskDefinition: 'live', then: SCHEDULER_SUSPEND },
   install: { stageName: 'Run_install', taskDefinition: 'release', then: SCHEDULER_SETUP },
+  destructiveInstall: { stageName: 'Run_install', taskDefinition: 'release', then: SCHEDULER_SETUP },
   afterDeploy: { stageName: 'Run_post-deploy_hook', taskDefinition: 'release' },
 };
 
