@@ -128,6 +128,7 @@ export class SprykerDeployment extends Construct {
         actions: ['ecs:DescribeTasks'],
         resources: [this.arn('ecs', `task/${this.clusterName}/*`)],
       }),
+      'task ids are not known before the tasks start; limited to the tasks of this cluster',
     );
     handler.addToRolePolicy(
       new iam.PolicyStatement({
@@ -135,12 +136,16 @@ export class SprykerDeployment extends Construct {
         resources: ['*'],
         conditions: { ArnEquals: { 'ecs:cluster': this.clusterArn } },
       }),
+      'ecs:ListTasks has no resource-level permission; the ecs:cluster condition limits it to this cluster',
     );
   }
 
   /** Describe task definitions (no resource-level permissions exist for it). */
   public grantDescribeTaskDefinitions(handler: StepHandler): void {
-    handler.addToRolePolicy(new iam.PolicyStatement({ actions: ['ecs:DescribeTaskDefinition'], resources: ['*'] }));
+    handler.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['ecs:DescribeTaskDefinition'], resources: ['*'] }),
+      'ecs:DescribeTaskDefinition supports no resource-level permissions',
+    );
   }
 
   /** Register new task-definition revisions (Pre_Deployment_Configuration). */
@@ -148,6 +153,7 @@ export class SprykerDeployment extends Construct {
     this.grantDescribeTaskDefinitions(handler);
     handler.addToRolePolicy(
       new iam.PolicyStatement({ actions: ['ecs:RegisterTaskDefinition', 'ecs:TagResource'], resources: ['*'] }),
+      'a new task-definition revision has no ARN before it is registered; RegisterTaskDefinition supports no resource-level permissions',
     );
     this.grantPassTaskRoles(handler);
   }
@@ -163,12 +169,14 @@ export class SprykerDeployment extends Construct {
         resources: [this.arn('ecs', `task-definition/${hook.family}:*`)],
         conditions: { ArnEquals: { 'ecs:cluster': this.clusterArn } },
       }),
+      'every revision of the hook service family (the live one for pre-deploy, the release for install), on this cluster only',
     );
     handler.addToRolePolicy(
       new iam.PolicyStatement({
         actions: ['ecs:StopTask'],
         resources: [this.arn('ecs', `task/${this.clusterName}/*`)],
       }),
+      'stops a hook task it started, whose id is not known before; tasks of this cluster only',
     );
     // The failure message carries the task's last log lines (awslogs driver).
     handler.addToRolePolicy(
@@ -176,6 +184,7 @@ export class SprykerDeployment extends Construct {
         actions: ['logs:GetLogEvents'],
         resources: [this.arn('logs', 'log-group:*:log-stream:*')],
       }),
+      "the hook task's log group comes from its task definition at run time (awslogs driver); read-only",
     );
     this.grantPassTaskRoles(handler);
   }
@@ -188,6 +197,7 @@ export class SprykerDeployment extends Construct {
         resources: ['*'],
         conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
       }),
+      "the task and execution roles come from the live task definitions at run time; passing is limited to ECS tasks",
     );
   }
 

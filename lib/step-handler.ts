@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as actions from 'aws-cdk-lib/aws-codepipeline-actions';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -9,6 +9,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { acknowledge, acknowledgeWildcards, hasWildcard, nagFlatten } from './nag';
 
 /** The newest Node.js runtime of aws-cdk-lib; cdk-nag's AwsSolutions-L1 accepts nothing older. */
 export const STEP_RUNTIME = lambda.Runtime.NODEJS_24_X;
@@ -59,6 +60,8 @@ export interface StepActionProps<P> {
 export class StepHandler extends Construct {
   public readonly function: nodejs.NodejsFunction;
   public readonly logGroup: logs.LogGroup;
+  /** The handler's own role: its log group and the grants of its stage, no managed policy. */
+  public readonly role: iam.Role;
 
   constructor(scope: Construct, id: string, props: StepHandlerProps) {
     super(scope, id);
@@ -66,12 +69,35 @@ export class StepHandler extends Construct {
       retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: props.description,
+    });
+    this.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [this.logGroup.logGroupArn] }),
+    );
+    if (props.vpc) {
+      this.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: [
+            'ec2:CreateNetworkInterface',
+            'ec2:DescribeNetworkInterfaces',
+            'ec2:DeleteNetworkInterface',
+            'ec2:AssignPrivateIpAddresses',
+            'ec2:UnassignPrivateIpAddresses',
+          ],
+          resources: ['*'],
+        }),
+        'Lambda in a VPC manages its network interfaces; EC2 offers no resource-level permissions for creating and describing them',
+      );
+    }
     this.function = new nodejs.NodejsFunction(this, 'Function', {
       entry: handlerEntry(props.handler),
       handler: 'handler',
       runtime: STEP_RUNTIME,
       architecture: lambda.Architecture.ARM_64,
       description: props.description,
+      role: this.role,
       timeout: props.timeout ?? Duration.minutes(5),
       memorySize: props.memorySize ?? 256,
       retryAttempts: 0,
@@ -87,11 +113,12 @@ export class StepHandler extends Construct {
         forceDockerBundling: false,
       },
     });
-  }
-
-  /** The function's role, for grants. */
-  public get role(): iam.IRole {
-    return this.function.role!;
+    // LambdaInvokeAction grants the pipeline's action role invoke on the function and its versions (`<arn>:*`).
+    acknowledge(
+      Stack.of(this),
+      `AwsSolutions-IAM5[Resource::${nagFlatten(this, this.function.functionArn)}:*]`,
+      'CodePipeline invokes this step handler; the `:*` covers its versions and aliases only',
+    );
   }
 
   /** A CodePipeline action invoking this handler with typed parameters. */
@@ -107,9 +134,18 @@ export class StepHandler extends Construct {
     });
   }
 
-  /** Adds a statement to the handler's role. */
-  public addToRolePolicy(statement: iam.PolicyStatement): void {
-    this.function.addToRolePolicy(statement);
+  /**
+   * Adds a statement to the handler's role. A wildcard (in an action or a resource) needs the
+   * reason it cannot be narrower: it becomes the cdk-nag acknowledgement.
+   */
+  public addToRolePolicy(statement: iam.PolicyStatement, wildcardReason?: string): void {
+    if (hasWildcard(this, statement)) {
+      if (!wildcardReason) {
+        throw new Error(`StepHandler ${this.node.path}: statement ${JSON.stringify(statement.toStatementJson())} has a wildcard: pass the reason it cannot be narrower`);
+      }
+      acknowledgeWildcards(this, statement, wildcardReason);
+    }
+    this.role.addToPrincipalPolicy(statement);
   }
 }
 
