@@ -1,8 +1,10 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
+import * as actions from 'aws-cdk-lib/aws-codepipeline-actions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import type { SprykerPipelineProps } from './config/types';
+import { acknowledge, nagFlatten } from './nag';
 import { isProduction, SprykerConfigError, validatePipelineProps } from './config/validate';
 import { SprykerDeployment } from './deployment';
 import { BuildAndPrepareStage } from './stages/build-and-prepare';
@@ -87,6 +89,32 @@ export class SprykerPipeline extends Construct {
       restartExecutionOnUpdate: false,
       stages: this.sprykerStages.map((s) => ({ stageName: s.stageName, actions: s.actions })),
     });
+    this.acknowledgeArtifactAccess(artifactBucket);
+    this.acknowledgeInvokeRoles();
+  }
+
+  /** CDK's artifact grants use object wildcards; they are confined to this pipeline's bucket. */
+  private acknowledgeArtifactAccess(bucket: s3.Bucket): void {
+    const reason = "CDK's grant for pipeline artifacts: object-level actions on this pipeline's artifact bucket only";
+    for (const action of ['s3:GetObject*', 's3:GetBucket*', 's3:List*', 's3:DeleteObject*', 's3:Abort*']) {
+      acknowledge(this, `AwsSolutions-IAM5[Action::${action}]`, reason);
+    }
+    acknowledge(this, `AwsSolutions-IAM5[Resource::${nagFlatten(this, bucket.bucketArn)}/*]`, reason);
+    acknowledge(
+      bucket,
+      'AwsSolutions-S1',
+      'written and read only by CodePipeline and its actions; object-level access is audited with CloudTrail data events, not a second log bucket per pipeline',
+    );
+  }
+
+  /** LambdaInvokeAction's role needs lambda:ListFunctions, which has no resource-level permissions. */
+  private acknowledgeInvokeRoles(): void {
+    for (const stage of this.sprykerStages) {
+      for (const action of stage.actions.filter((a) => a instanceof actions.LambdaInvokeAction)) {
+        const role = this.pipeline.node.tryFindChild(stage.stageName)?.node.tryFindChild(action.actionProperties.actionName)?.node.tryFindChild('CodePipelineActionRole');
+        if (role) acknowledge(role, 'AwsSolutions-IAM5[Resource::*]', 'LambdaInvokeAction grants lambda:ListFunctions, which supports no resource-level permissions');
+      }
+    }
   }
 
   /** The pipeline stage of a SCCOS stage name (or a project's stage). */
