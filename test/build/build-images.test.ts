@@ -1,0 +1,204 @@
+/**
+ * scripts/build-images.sh run for real, with fake `aws` and `docker` executables first on PATH
+ * (test/build/fake-bin) that record every call and keep a fake ECR in a temporary directory.
+ */
+import { execFileSync, spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+
+const SCRIPT = path.join(__dirname, '..', '..', 'scripts', 'build-images.sh');
+const FAKE_BIN = path.join(__dirname, 'fake-bin');
+const REGISTRY = '123456789012.dkr.ecr.eu-central-1.amazonaws.com';
+const V1 = 'a'.repeat(40);
+const IMAGES = ['zed', 'yves', 'glue', 'jenkins'];
+/** Like docker-sdk's `docker/sdk export images -t <tag>`: build output on stderr, "<Application> <image>" lines on stdout. */
+const BUILD = [
+  'docker build -t spryker_app:"$VERSION" . >&2',
+  'git rev-parse HEAD > built-commit 2>/dev/null || true',
+  'for app in Zed Yves Glue; do echo "$app spryker_app:$VERSION-$(echo $app | tr A-Z a-z)"; done',
+  'echo "jenkins spryker_jenkins:$VERSION"',
+].join('\n');
+
+let dir: string;
+let work: string;
+let registry: string;
+let calls: string;
+
+beforeAll(() => {
+  for (const tool of ['aws', 'docker']) fs.chmodSync(path.join(FAKE_BIN, tool), 0o755);
+});
+
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'build-images-'));
+  work = path.join(dir, 'src');
+  registry = path.join(dir, 'registry');
+  calls = path.join(dir, 'calls');
+  fs.mkdirSync(work);
+  for (const key of IMAGES) fs.mkdirSync(path.join(registry, `production-${key}`), { recursive: true });
+  fs.writeFileSync(calls, '');
+});
+
+afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+/** Puts `{env}-{key}:{version}` into the fake ECR with a recognisable digest. */
+function pushed(key: string, version: string): string {
+  const digest = `sha256:${key.padEnd(64, '0')}`;
+  fs.writeFileSync(path.join(registry, `production-${key}`, version), `${digest}\n`);
+  return digest;
+}
+
+function run(env: Record<string, string> = {}) {
+  const result = spawnSync('bash', [SCRIPT], {
+    cwd: work,
+    encoding: 'utf8',
+    env: {
+      PATH: `${FAKE_BIN}:${process.env.PATH}`,
+      HOME: dir,
+      FAKE_CALLS: calls,
+      FAKE_REGISTRY: registry,
+      SPRYKER_ENVIRONMENT: 'production',
+      VERSION: V1,
+      SOURCE_VERSION: V1,
+      SPRYKER_IMAGES: IMAGES.join(' '),
+      ECR_REGISTRY: REGISTRY,
+      LAST_BUILD_VERSION_PARAMETER: '/production/lastbuildversion',
+      SPRYKER_BUILD_COMMANDS: BUILD,
+      ...env,
+    },
+  });
+  const recorded = fs.readFileSync(calls, 'utf8').trim().split('\n').filter(Boolean);
+  const manifestFile = path.join(work, 'images.json');
+  const manifest = fs.existsSync(manifestFile) ? JSON.parse(fs.readFileSync(manifestFile, 'utf8')) : undefined;
+  return { status: result.status, stderr: result.stderr, calls: recorded, manifest };
+}
+
+function git(...args: string[]): string {
+  return execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd: work, encoding: 'utf8' }).trim();
+}
+
+const ecrDigest = (key: string, version = V1) => fs.readFileSync(path.join(registry, `production-${key}`, version), 'utf8').trim();
+
+test('all images present: no build, no login, a manifest of every image by digest, lastbuildversion recorded', () => {
+  const digests = Object.fromEntries(IMAGES.map((key) => [key, pushed(key, V1)]));
+  const { status, calls: recorded, manifest, stderr } = run();
+  expect(status).toBe(0);
+  expect(stderr).toContain('nothing to build');
+  expect(recorded.filter((c) => c.startsWith('docker'))).toEqual([]);
+  expect(recorded).not.toContain('aws ecr get-login-password');
+  expect(manifest).toEqual({
+    version: V1,
+    images: Object.fromEntries(IMAGES.map((key) => [key, `${REGISTRY}/production-${key}@${digests[key]}`])),
+  });
+  expect(recorded).toContain(`aws ssm put-parameter --name /production/lastbuildversion --value ${V1} --overwrite`);
+});
+
+test('one image missing: exactly that one is built, tagged and pushed; the manifest has its new digest', () => {
+  for (const key of ['zed', 'glue', 'jenkins']) pushed(key, V1);
+  const { status, calls: recorded, manifest } = run();
+  expect(status).toBe(0);
+  expect(recorded.filter((c) => c.startsWith('docker'))).toEqual([
+    `docker login --username AWS --password-stdin ${REGISTRY}`,
+    `docker build -t spryker_app:${V1} .`,
+    `docker tag spryker_app:${V1}-yves ${REGISTRY}/production-yves:${V1}`,
+    `docker push ${REGISTRY}/production-yves:${V1}`,
+  ]);
+  expect(manifest.images.yves).toBe(`${REGISTRY}/production-yves@${ecrDigest('yves')}`);
+  expect(manifest.images.zed).toBe(`${REGISTRY}/production-zed@sha256:${'zed'.padEnd(64, '0')}`);
+  expect(Object.keys(manifest.images)).toEqual(IMAGES);
+});
+
+test('a failing push exits non-zero naming the image, writes no manifest and does not record the version', () => {
+  for (const key of ['zed', 'yves']) pushed(key, V1);
+  const { status, stderr, manifest, calls: recorded } = run({ FAKE_FAIL_PUSH: 'production-glue' });
+  expect(status).not.toBe(0);
+  expect(stderr).toContain(`push of image 'glue' to ${REGISTRY}/production-glue:${V1} failed`);
+  expect(manifest).toBeUndefined();
+  expect(recorded.some((c) => c.startsWith('aws ssm put-parameter'))).toBe(false);
+});
+
+test('a push refused because a concurrent build pushed the same tag uses the image that is there', () => {
+  for (const key of ['zed', 'yves', 'glue']) pushed(key, V1);
+  // The fake refuses the push, but the tag "appears" as if another build pushed it first.
+  const fakeDocker = path.join(dir, 'bin');
+  fs.mkdirSync(fakeDocker);
+  fs.writeFileSync(
+    path.join(fakeDocker, 'docker'),
+    `#!/usr/bin/env bash\nif [[ "$1" == push ]]; then echo sha256:${'c'.repeat(64)} > "$FAKE_REGISTRY/production-jenkins/${V1}"; exit 1; fi\nexec ${FAKE_BIN}/docker "$@"\n`,
+    { mode: 0o755 },
+  );
+  const { status, manifest, stderr } = run({ PATH: `${fakeDocker}:${FAKE_BIN}:${process.env.PATH}` });
+  expect(status).toBe(0);
+  expect(stderr).toContain("push of 'jenkins' failed, but");
+  expect(manifest.images.jenkins).toBe(`${REGISTRY}/production-jenkins@sha256:${'c'.repeat(64)}`);
+});
+
+test('a rollback to a version built before builds nothing, whatever the source holds', () => {
+  const old = 'b'.repeat(40);
+  for (const key of IMAGES) pushed(key, old);
+  const { status, calls: recorded, manifest } = run({ VERSION: old });
+  expect(status).toBe(0);
+  expect(recorded.filter((c) => c.startsWith('docker'))).toEqual([]);
+  expect(manifest.version).toBe(old);
+});
+
+test('a pinned older commit whose images are missing is checked out and built', () => {
+  git('init', '--quiet');
+  fs.writeFileSync(path.join(work, 'file'), 'one');
+  git('add', 'file');
+  git('commit', '--quiet', '-m', 'one');
+  const older = git('rev-parse', 'HEAD');
+  fs.writeFileSync(path.join(work, 'file'), 'two');
+  git('commit', '--quiet', '-am', 'two');
+  const head = git('rev-parse', 'HEAD');
+  const { status, stderr, manifest } = run({ VERSION: older, SOURCE_VERSION: head });
+  expect(status).toBe(0);
+  expect(stderr).toContain(`checking out ${older} (the source holds ${head})`);
+  expect(fs.readFileSync(path.join(work, 'built-commit'), 'utf8').trim()).toBe(older);
+  expect(manifest.version).toBe(older);
+});
+
+test('a desired_version hash that does not exist fails clearly, before any build', () => {
+  git('init', '--quiet');
+  fs.writeFileSync(path.join(work, 'file'), 'one');
+  git('add', 'file');
+  git('commit', '--quiet', '-m', 'one');
+  const missing = 'd'.repeat(40);
+  const { status, stderr, calls: recorded } = run({ VERSION: missing, SOURCE_VERSION: git('rev-parse', 'HEAD') });
+  expect(status).not.toBe(0);
+  expect(stderr).toContain(`desired_version ${missing} does not exist in the repository`);
+  expect(stderr).toContain('check /production/desired_version');
+  expect(recorded.filter((c) => c.startsWith('docker'))).toEqual([]);
+});
+
+test('a pinned version with missing images and a source without git history fails with what to do', () => {
+  const { status, stderr } = run({ VERSION: 'e'.repeat(40) });
+  expect(status).not.toBe(0);
+  expect(stderr).toContain('without git history: use a git source with full clone');
+});
+
+test('an image the build does not produce fails naming it and what the build printed', () => {
+  for (const key of ['zed', 'yves', 'glue', 'jenkins']) pushed(key, V1);
+  const { status, stderr } = run({ SPRYKER_IMAGES: 'zed yves glue jenkins frontend' });
+  expect(status).not.toBe(0);
+  expect(stderr).toContain('ECR repository production-frontend does not exist');
+  fs.mkdirSync(path.join(registry, 'production-frontend'));
+  const second = run({ SPRYKER_IMAGES: 'zed yves glue jenkins frontend' });
+  expect(second.status).not.toBe(0);
+  expect(second.stderr).toContain("the build printed no image for 'frontend' (it printed: zed yves glue jenkins )");
+});
+
+test('failing build commands fail the script with their exit code', () => {
+  const { status, stderr, manifest } = run({ SPRYKER_BUILD_COMMANDS: 'echo building >&2; exit 3', SPRYKER_IMAGES: 'zed' });
+  expect(status).not.toBe(0);
+  expect(stderr).toContain('building');
+  expect(stderr).toContain('the build commands failed (exit 3)');
+  expect(manifest).toBeUndefined();
+});
+
+test('a VERSION that is not a full hash is refused before ECR is asked', () => {
+  const { status, stderr, calls: recorded } = run({ VERSION: '3f2a9c1' });
+  expect(status).not.toBe(0);
+  expect(stderr).toContain("VERSION '3f2a9c1' is not a full commit hash");
+  expect(recorded).toEqual([]);
+});
