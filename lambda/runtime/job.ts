@@ -23,6 +23,20 @@ export const TOKEN_VERSION = 1;
 
 export type JobData = CodePipelineEvent['CodePipeline.job']['data'];
 
+/**
+ * Configuration shared by every AWS client a step creates (tests point `endpoint` at a fake
+ * on 127.0.0.1).
+ */
+export interface ClientConfig {
+  readonly endpoint?: string;
+  readonly region?: string;
+  readonly forcePathStyle?: boolean;
+  readonly maxAttempts?: number;
+}
+
+/** An AWS SDK v3 client class, e.g. ECSClient. */
+export type ClientClass<C> = new (config: ClientConfig) => C;
+
 export interface StepContext<P> {
   readonly jobId: string;
   /** The validated UserParameters. */
@@ -33,6 +47,12 @@ export interface StepContext<P> {
   remainingMs(): number;
   /** Waits between polls; tests replace it through the clock. */
   sleep(ms: number): Promise<void>;
+  /** Wall-clock milliseconds (Date.now); tests replace it through the clock. */
+  now(): number;
+  /** The Lambda container's client of an AWS service, e.g. `ctx.client(ECSClient)`. */
+  client<C>(ctor: ClientClass<C>): C;
+  /** For clients a step builds itself (the artifact S3 client, with the job's credentials). */
+  readonly clientConfig: ClientConfig;
 }
 
 export interface StepDone {
@@ -74,36 +94,67 @@ export interface StepDefinition<P, S> {
 export interface RuntimeDeps {
   readonly codepipeline?: CodePipelineClient;
   readonly sleep?: (ms: number) => Promise<void>;
+  readonly now?: () => number;
+  /** @default {} (the Lambda's region and credentials) */
+  readonly clientConfig?: ClientConfig;
+  /**
+   * An invocation with less time than this left hands the job straight back (continuation with
+   * its state unchanged): a side effect must never be cut off before its outcome is recorded.
+   * @default 10000
+   */
+  readonly minStartMs?: number;
 }
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+const DEFAULT_CLIENT_CONFIG: ClientConfig = {};
+
+/** One client per class and config for the container's life: warm invocations reuse connections. */
+const clients = new Map<ClientClass<unknown>, { config: ClientConfig; client: unknown }>();
+
+function cachedClient<C>(ctor: ClientClass<C>, config: ClientConfig): C {
+  const hit = clients.get(ctor);
+  if (hit?.config === config) return hit.client as C;
+  const client = new ctor(config);
+  clients.set(ctor, { config, client });
+  return client;
+}
 
 /** Builds the Lambda handler for a step. */
 export function defineStep<P, S = never>(step: StepDefinition<P, S>, deps: RuntimeDeps = {}) {
   return async (event: CodePipelineEvent, context: Pick<Context, 'getRemainingTimeInMillis'>): Promise<void> => {
-    const codepipeline = deps.codepipeline ?? new CodePipelineClient({});
+    const clientConfig = deps.clientConfig ?? DEFAULT_CLIENT_CONFIG;
+    const codepipeline = deps.codepipeline ?? cachedClient(CodePipelineClient, clientConfig);
     const job = event['CodePipeline.job'];
     const jobId = job.id;
+    // The id and whether it resumes, nothing more: job.data holds the artifact credentials.
     console.log(JSON.stringify({ step: step.name, jobId, resumed: Boolean(job.data.continuationToken) }));
 
     let result: StepResult<S>;
     try {
       const params = step.parseParams(decodeUserParameters(job.data.actionConfiguration?.configuration?.UserParameters));
       const state = job.data.continuationToken ? decodeToken<S>(job.data.continuationToken) : undefined;
-      result = await step.run(
-        {
-          jobId,
-          params,
-          data: job.data,
-          remainingMs: () => context.getRemainingTimeInMillis(),
-          sleep: deps.sleep ?? defaultSleep,
-        },
-        state,
-      );
+      if (context.getRemainingTimeInMillis() < (deps.minStartMs ?? 10_000)) {
+        result = { status: 'continue', state: state as S, summary: `${step.name}: too little time left in this invocation; resuming` };
+      } else {
+        result = await step.run(
+          {
+            jobId,
+            params,
+            data: job.data,
+            remainingMs: () => context.getRemainingTimeInMillis(),
+            sleep: deps.sleep ?? defaultSleep,
+            now: deps.now ?? Date.now,
+            client: (ctor) => cachedClient(ctor, clientConfig),
+            clientConfig,
+          },
+          state,
+        );
+      }
     } catch (err) {
       await putFailure(codepipeline, jobId, err);
       return;
     }
+    console.log(JSON.stringify({ jobId, status: result.status, summary: result.summary }));
     await putSuccess(codepipeline, jobId, result);
   };
 }
@@ -130,7 +181,7 @@ export function decodeToken<S>(token: string): S {
   try {
     envelope = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
   } catch {
-    throw new StepFailure(`continuation token is corrupted (not base64url JSON): ${token.slice(0, 80)}`, 'JobFailed');
+    throw new StepFailure(`continuation token is corrupted (not base64url JSON): ${token.slice(0, 80)}: retry the stage`, 'JobFailed');
   }
   if (envelope?.v !== TOKEN_VERSION) {
     throw new StepFailure(
@@ -138,7 +189,8 @@ export function decodeToken<S>(token: string): S {
       'JobFailed',
     );
   }
-  return envelope.s as S;
+  // No `s`: the job was handed back before it started, so the step starts afresh.
+  return (envelope.s ?? undefined) as S;
 }
 
 async function putSuccess<S>(codepipeline: CodePipelineClient, jobId: string, result: StepResult<S>): Promise<void> {
@@ -191,13 +243,33 @@ async function putFailure(codepipeline: CodePipelineClient, jobId: string, err: 
 /** Maps any error to a failure type and a message a person can act on. */
 export function describeError(err: unknown): { message: string; type: StepFailureType } {
   if (err instanceof StepFailure) return { message: err.message, type: err.failureType };
-  const e = err as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+  const e = err as { name?: string; message?: string; $metadata?: { httpStatusCode?: number; attempts?: number } };
   const name = e?.name ?? 'Error';
   const message = `${name}: ${e?.message ?? String(err)}`;
   if (/AccessDenied|UnauthorizedOperation|NotAuthorized/i.test(name) || e?.$metadata?.httpStatusCode === 403) {
     return { message: `${message} (the step's role lacks a permission: check its IAM policy)`, type: 'PermissionError' };
   }
+  if (/^(ParameterNotFound|ServiceNotFoundException|ClusterNotFoundException)$/.test(name)) {
+    return { message: `${message} (the pipeline names something that does not exist: check the stack's configuration)`, type: 'ConfigurationError' };
+  }
+  if (/Throttl|TooManyRequests|RequestLimitExceeded/i.test(name)) {
+    return { message: `${message} (still throttled after ${e?.$metadata?.attempts ?? 'several'} attempts: retry the stage)`, type: 'JobFailed' };
+  }
   return { message, type: 'JobFailed' };
+}
+
+/**
+ * Awaits an AWS call; a failure becomes a StepFailure that says what was being done and where
+ * (`ECS UpdateService production-zed in cluster production`): SDK messages rarely name the resource.
+ */
+export async function call<T>(what: string, request: Promise<T>): Promise<T> {
+  try {
+    return await request;
+  } catch (err) {
+    if (err instanceof StepFailure) throw err;
+    const { message, type } = describeError(err);
+    throw new StepFailure(`${what} failed: ${message}`, type);
+  }
 }
 
 /** A job already finished (duplicate delivery) answers InvalidJobStateException: that is done, not an error. */

@@ -1,0 +1,93 @@
+/**
+ * The artifacts that carry a release between stages (documented in docs/step-handlers.md):
+ * images.json in (Build_and_Prepare), release.json out (Pre_Deployment_Configuration) and in
+ * (Deploy_*, Run_install, UpdateDeployedVersion, Post_Deployment_Configuration, Run_post-deploy_hook).
+ */
+import { StepFailure } from './job';
+
+export const IMAGES_FILE = 'images.json';
+export const RELEASE_FILE = 'release.json';
+/** Bump when release.json changes incompatibly. */
+export const RELEASE_VERSION = 1;
+
+/** images.json: the build's image manifest. */
+export interface ImagesManifest {
+  /** The version (commit hash) the images were built from. */
+  readonly version: string;
+  /** Image key (a service's `containers` value) → `<repository uri>@sha256:<digest>`. */
+  readonly images: Record<string, string>;
+}
+
+/** One service of a release. */
+export interface ReleaseService {
+  /** Application name, as in the model. */
+  readonly app: string;
+  /** ECS service name. */
+  readonly service: string;
+  /** Task definition ARN the service ran when the release was prepared (what a rollback returns to). */
+  readonly previousTaskDefinition: string;
+  /** Task definition ARN of the release. */
+  readonly taskDefinition: string;
+}
+
+/** release.json: what Pre_Deployment_Configuration registered, for the stages after it. */
+export interface ReleaseManifest {
+  readonly v: typeof RELEASE_VERSION;
+  /** Environment name. */
+  readonly env: string;
+  /** The version (commit hash) from images.json. */
+  readonly version: string;
+  /** ISO 8601 time the release was prepared. */
+  readonly preparedAt: string;
+  /** Every service of the model, application services then the scheduler. */
+  readonly services: ReleaseService[];
+}
+
+export function parseImages(text: string, where: string): ImagesManifest {
+  const m = parseJson(text, where) as Partial<ImagesManifest>;
+  const images = m.images as Record<string, unknown> | undefined;
+  const ok =
+    typeof m.version === 'string' &&
+    m.version !== '' &&
+    typeof images === 'object' &&
+    images !== null &&
+    Object.values(images).every((v) => typeof v === 'string' && v !== '');
+  if (!ok) {
+    throw new StepFailure(
+      `${where} is not an image manifest: expected {"version": "<commit>", "images": {"<image key>": "<repo>@sha256:<digest>"}}: check Build_and_Prepare's output`,
+      'JobFailed',
+    );
+  }
+  return m as ImagesManifest;
+}
+
+export function parseRelease(text: string, where: string): ReleaseManifest {
+  const m = parseJson(text, where) as Partial<ReleaseManifest>;
+  if (m.v !== RELEASE_VERSION || typeof m.version !== 'string' || !Array.isArray(m.services)) {
+    throw new StepFailure(
+      `${where} is not a release manifest of version ${RELEASE_VERSION} (got v=${JSON.stringify(m.v)}): rerun Pre_Deployment_Configuration`,
+      'JobFailed',
+    );
+  }
+  return m as ReleaseManifest;
+}
+
+/** The release's entry for an ECS service; a missing one means the model changed since the release was prepared. */
+export function releaseOf(release: ReleaseManifest, service: string): ReleaseService {
+  const entry = release.services.find((s) => s.service === service);
+  if (!entry) {
+    throw new StepFailure(
+      `release ${release.version} has no task definition for service ${service} (it has: ${release.services.map((s) => s.service).join(', ')}): the model changed since Pre_Deployment_Configuration ran; rerun the pipeline`,
+      'JobFailed',
+    );
+  }
+  return entry;
+}
+
+function parseJson(text: string, where: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new StepFailure(`${where} is not JSON (${(err as Error).message})`, 'JobFailed');
+  }
+}
