@@ -1,0 +1,255 @@
+/**
+ * Maintenance mode on the shop's ALB listener: a rule of top priority answers every request with
+ * 503 and the maintenance page; allow-listed source IPs still reach the shop.
+ *
+ * ALB conditions cannot negate ("not from these IPs"), and the shop usually routes by host
+ * (yves, glue, backoffice, ...): so for allow-listed IPs, every rule of the listener (and its
+ * default action) is cloned above the 503 rule with an added source-ip condition. Allow-listed
+ * visitors see exactly the routing they saw before; everyone else meets the 503 rule.
+ *
+ * The rules are created and deleted at run time (CloudFormation does not own the on/off state)
+ * and found again by their tags, so enabling and disabling are idempotent. Enabling creates the
+ * clones before the 503 rule and disabling deletes the 503 rule first: no visitor on the
+ * allow-list is ever blocked, and an interrupted enable leaves only harmless clones that the
+ * next enable or disable removes.
+ */
+import {
+  CreateRuleCommand,
+  DeleteRuleCommand,
+  DescribeRulesCommand,
+  DescribeTagsCommand,
+  ElasticLoadBalancingV2Client,
+  type Action,
+  type Rule,
+  type RuleCondition,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { defineStep, StepFailure, type RuntimeDeps } from './runtime/job';
+import { parseParams } from './runtime/params';
+
+export interface MaintenanceParams {
+  /** SSM parameter holding the MaintenanceConfig JSON. */
+  readonly config: string;
+  readonly mode: 'enable' | 'disable';
+}
+
+export const MAINTENANCE_CONFIG_VERSION = 1;
+
+/** What the stack writes to the config parameter (`/{env}/pipeline/maintenance`). */
+export interface MaintenanceConfig {
+  readonly v: typeof MAINTENANCE_CONFIG_VERSION;
+  readonly env: string;
+  readonly listenerArn: string;
+  /** First listener-rule priority of the maintenance rules; the clones and the 503 rule take the ones after it. */
+  readonly priority: number;
+  /** CIDRs that still reach the shop. */
+  readonly allowedIps: string[];
+  /** Body of the 503 response (ALB: at most 1024 characters). */
+  readonly page: string;
+  readonly contentType: string;
+}
+
+/** Tags that mark the rules as ours: the environment, and the rule's role. */
+export const TAG_ENV = 'spryker:maintenance';
+export const TAG_ROLE = 'spryker:maintenance-role';
+
+/** ALB: at most 5 condition values in one rule (all conditions together). */
+const MAX_CONDITION_VALUES = 5;
+/** DescribeTags takes at most 20 ARNs. */
+const TAGS_BATCH = 20;
+
+type Role = 'allow' | 'block';
+
+export async function loadMaintenanceConfig(ssm: SSMClient, name: string): Promise<MaintenanceConfig> {
+  const out = await ssm.send(new GetParameterCommand({ Name: name }));
+  let config: MaintenanceConfig;
+  try {
+    config = JSON.parse(out.Parameter?.Value ?? '');
+  } catch {
+    throw new StepFailure(`maintenance configuration ${name} is not JSON: redeploy the pipeline stack`, 'ConfigurationError');
+  }
+  if (config?.v !== MAINTENANCE_CONFIG_VERSION) {
+    throw new StepFailure(
+      `maintenance configuration ${name} has version ${JSON.stringify(config?.v)}, this handler reads ${MAINTENANCE_CONFIG_VERSION}: redeploy the pipeline stack`,
+      'ConfigurationError',
+    );
+  }
+  return config;
+}
+
+/** Turns maintenance on (idempotent). Returns a one-line summary. */
+export async function enableMaintenance(elb: ElasticLoadBalancingV2Client, config: MaintenanceConfig): Promise<string> {
+  const { rules, ours } = await readListener(elb, config);
+  const where = `listener ${config.listenerArn}`;
+  if ([...ours.values()].includes('block')) return `maintenance of ${config.env} was already on (${where})`;
+  // Clones left by an interrupted enable are rebuilt from the listener's current rules.
+  await deleteRules(elb, [...ours.keys()]);
+
+  const theirs = rules.filter((r) => !r.IsDefault && !ours.has(r.RuleArn!)).sort((a, b) => Number(a.Priority) - Number(b.Priority));
+  const defaultRule = rules.find((r) => r.IsDefault);
+  const { clones, uncovered } = config.allowedIps.length
+    ? planClones([...theirs, ...(defaultRule ? [defaultRule] : [])], config.allowedIps)
+    : { clones: [], uncovered: [] };
+
+  const last = config.priority + clones.length;
+  const first = theirs[0];
+  if (first && Number(first.Priority) <= last) {
+    throw new StepFailure(
+      `cannot enable maintenance of ${config.env} on ${where}: it needs rule priorities ${config.priority}-${last} ` +
+        `(${clones.length} allow-list rule(s) and the 503 rule) above every other rule, but rule ${first.RuleArn} has priority ${first.Priority}. ` +
+        `Give the shop's own listener rules priorities above ${last} (e.g. from 100)${config.priority > 1 ? ', or lower maintenance.priority' : ''}. Nothing was changed.`,
+    );
+  }
+  let priority = config.priority;
+  for (const clone of clones) await createRule(elb, config, 'allow', priority++, clone.conditions, clone.actions);
+  await createRule(
+    elb,
+    config,
+    'block',
+    priority,
+    [{ Field: 'path-pattern', PathPatternConfig: { Values: ['/*'] } }],
+    [{ Type: 'fixed-response', FixedResponseConfig: { StatusCode: '503', ContentType: config.contentType, MessageBody: config.page } }],
+  );
+  const allow = config.allowedIps.length ? `; ${config.allowedIps.join(', ')} still reach the shop through ${clones.length} rule(s)` : '';
+  const gaps = uncovered.length ? `; not covered for the allow-list: ${uncovered.join('; ')}` : '';
+  return `maintenance of ${config.env} on: 503 for everyone else (${where})${allow}${gaps}`;
+}
+
+/** Turns maintenance off (idempotent): the 503 rule first, then the allow-list clones. */
+export async function disableMaintenance(elb: ElasticLoadBalancingV2Client, config: MaintenanceConfig): Promise<string> {
+  const { ours } = await readListener(elb, config);
+  if (ours.size === 0) return `maintenance of ${config.env} was already off (listener ${config.listenerArn})`;
+  const byRole = (role: Role) => [...ours].filter(([, r]) => r === role).map(([arn]) => arn);
+  await deleteRules(elb, byRole('block'));
+  await deleteRules(elb, byRole('allow'));
+  return `maintenance of ${config.env} off: ${ours.size} rule(s) removed (listener ${config.listenerArn})`;
+}
+
+/** The listener's rules and, among them, ours (ARN → role). */
+async function readListener(elb: ElasticLoadBalancingV2Client, config: MaintenanceConfig) {
+  const rules: Rule[] = [];
+  let marker: string | undefined;
+  do {
+    const page = await elb.send(new DescribeRulesCommand({ ListenerArn: config.listenerArn, Marker: marker, PageSize: 400 }));
+    rules.push(...(page.Rules ?? []));
+    marker = page.NextMarker;
+  } while (marker);
+  const ours = new Map<string, Role>();
+  const arns = rules.filter((r) => !r.IsDefault).map((r) => r.RuleArn!);
+  for (let i = 0; i < arns.length; i += TAGS_BATCH) {
+    const out = await elb.send(new DescribeTagsCommand({ ResourceArns: arns.slice(i, i + TAGS_BATCH) }));
+    for (const d of out.TagDescriptions ?? []) {
+      const tag = (key: string) => d.Tags?.find((t) => t.Key === key)?.Value;
+      if (tag(TAG_ENV) === config.env) ours.set(d.ResourceArn!, tag(TAG_ROLE) === 'block' ? 'block' : 'allow');
+    }
+  }
+  return { rules, ours };
+}
+
+interface Clone {
+  readonly conditions: RuleCondition[];
+  readonly actions: Action[];
+}
+
+/**
+ * For each rule (in priority order, the default rule last): the same conditions plus a source-ip
+ * condition, split so that no clone exceeds ALB's 5 condition values.
+ */
+export function planClones(rules: Rule[], allowedIps: string[]): { clones: Clone[]; uncovered: string[] } {
+  const clones: Clone[] = [];
+  const uncovered: string[] = [];
+  for (const rule of rules) {
+    const name = rule.IsDefault ? 'the default action' : `rule ${rule.RuleArn} (priority ${rule.Priority})`;
+    const conditions = (rule.Conditions ?? []).map(configOnly);
+    if (conditions.some((c) => c.Field === 'source-ip')) {
+      uncovered.push(`${name} already matches source IPs`);
+      continue;
+    }
+    if ((rule.Actions ?? []).some((a) => a.Type === 'authenticate-oidc')) {
+      uncovered.push(`${name} authenticates with OIDC, whose client secret cannot be read to copy it`);
+      continue;
+    }
+    const room = MAX_CONDITION_VALUES - conditions.reduce((n, c) => n + conditionValues(c), 0);
+    if (room < 1) {
+      uncovered.push(`${name} already uses all ${MAX_CONDITION_VALUES} condition values`);
+      continue;
+    }
+    for (let i = 0; i < allowedIps.length; i += room) {
+      clones.push({
+        conditions: [...conditions, { Field: 'source-ip', SourceIpConfig: { Values: allowedIps.slice(i, i + room) } }],
+        actions: rule.Actions ?? [],
+      });
+    }
+  }
+  return { clones, uncovered };
+}
+
+/** DescribeRules returns both the legacy `Values` and the `...Config`; CreateRule takes one of them. */
+function configOnly(condition: RuleCondition): RuleCondition {
+  const { Values, ...rest } = condition;
+  return Object.keys(rest).some((k) => k.endsWith('Config')) ? rest : { ...rest, Values };
+}
+
+function conditionValues(condition: RuleCondition): number {
+  if (condition.Values) return condition.Values.length;
+  return Object.entries(condition)
+    .filter(([k]) => k.endsWith('Config'))
+    .reduce((n, [, cfg]) => n + ((cfg as { Values?: unknown[] }).Values?.length ?? 0) + ((cfg as { RegexValues?: unknown[] }).RegexValues?.length ?? 0), 0);
+}
+
+async function createRule(
+  elb: ElasticLoadBalancingV2Client,
+  config: MaintenanceConfig,
+  role: Role,
+  priority: number,
+  conditions: RuleCondition[],
+  actions: Action[],
+): Promise<void> {
+  await elb.send(
+    new CreateRuleCommand({
+      ListenerArn: config.listenerArn,
+      Priority: priority,
+      Conditions: conditions,
+      Actions: actions,
+      Tags: [
+        { Key: TAG_ENV, Value: config.env },
+        { Key: TAG_ROLE, Value: role },
+      ],
+    }),
+  );
+}
+
+async function deleteRules(elb: ElasticLoadBalancingV2Client, arns: string[]): Promise<void> {
+  for (const arn of arns) {
+    try {
+      await elb.send(new DeleteRuleCommand({ RuleArn: arn }));
+    } catch (err) {
+      // Deleted meanwhile (a duplicate delivery of the job): the goal is reached.
+      if ((err as Error).name !== 'RuleNotFoundException') throw err;
+    }
+  }
+}
+
+export interface MaintenanceDeps extends RuntimeDeps {
+  readonly ssm?: SSMClient;
+  readonly elb?: ElasticLoadBalancingV2Client;
+}
+
+export function createHandler(deps: MaintenanceDeps = {}) {
+  return defineStep<MaintenanceParams>(
+    {
+      name: 'maintenance-mode',
+      parseParams: (raw) => parseParams<MaintenanceParams>('maintenance-mode', raw, { config: 'string', mode: ['enable', 'disable'] }),
+      run: async ({ params }) => {
+        const config = await loadMaintenanceConfig(deps.ssm ?? new SSMClient({}), params.config);
+        const elb = deps.elb ?? new ElasticLoadBalancingV2Client({});
+        const summary = params.mode === 'enable' ? await enableMaintenance(elb, config) : await disableMaintenance(elb, config);
+        console.log(JSON.stringify({ step: 'maintenance-mode', mode: params.mode, summary }));
+        return { status: 'done', summary };
+      },
+    },
+    deps,
+  );
+}
+
+export const handler = createHandler();
