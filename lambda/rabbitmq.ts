@@ -17,7 +17,7 @@ import {
   type ChangeCounts,
   type DesiredState,
 } from './rabbitmq/plan';
-import { defineStep, describeError, StepFailure, type StepContext, type StepDefinition, type StepResult } from './runtime/job';
+import { call, defineStep, describeError, StepFailure, type StepContext, type StepDefinition, type StepResult } from './runtime/job';
 import { parseParams } from './runtime/params';
 
 export interface RabbitMqParams {
@@ -31,22 +31,19 @@ export interface RabbitMqState {
 }
 
 export interface RabbitMqDeps {
-  readonly ssm?: SSMClient;
-  readonly secrets?: SecretsManagerClient;
   /** Timeouts, retries and backoff of management API requests. @default ManagementApi's */
   readonly api?: Pick<ManagementApiOptions, 'timeoutMs' | 'attempts' | 'backoffMs' | 'sleep'>;
 }
 
-/** The step, with its AWS clients injectable: integration tests run it against a real broker. */
+/** The step; integration tests run it, through defineStep, against a real broker. */
 export function rabbitMqStep(deps: RabbitMqDeps = {}): StepDefinition<RabbitMqParams, RabbitMqState> {
   return {
     name: 'rabbitmq',
     parseParams: (raw) => parseParams<RabbitMqParams>('rabbitmq', raw, { config: 'string?' }),
     run: async (ctx, state) => {
       if (!ctx.params.config) return { status: 'done', summary: 'no broker configured: nothing to do' };
-      const ssm = deps.ssm ?? new SSMClient({});
-      const secrets = deps.secrets ?? new SecretsManagerClient({});
-      const out = await ssm.send(new GetParameterCommand({ Name: ctx.params.config }));
+      const secrets = ctx.client(SecretsManagerClient);
+      const out = await call(`reading the broker config ${ctx.params.config} (SSM)`, ctx.client(SSMClient).send(new GetParameterCommand({ Name: ctx.params.config })));
       const config = parseBrokerConfig(ctx.params.config, out.Parameter?.Value);
       const admin = await readAdmin(secrets, config.adminSecret);
       const desired = await resolveDesired(secrets, config, admin.username);
@@ -131,13 +128,7 @@ function halfApplied(applied: Change[], failed: Change, rest: Change[], err: unk
 }
 
 async function readSecret(secrets: SecretsManagerClient, id: string, what: string): Promise<string> {
-  let value: string | undefined;
-  try {
-    value = (await secrets.send(new GetSecretValueCommand({ SecretId: id }))).SecretString;
-  } catch (err) {
-    const { message, type } = describeError(err);
-    throw new StepFailure(`cannot read the ${what} secret ${id}: ${message}`, type);
-  }
+  const { SecretString: value } = await call(`reading the ${what} secret ${id}`, secrets.send(new GetSecretValueCommand({ SecretId: id })));
   if (!value) throw new StepFailure(`the ${what} secret ${id} has no string value: store it as a SecretString`, 'ConfigurationError');
   return value;
 }
