@@ -1,6 +1,15 @@
 /** Run_pre-deploy_hook, Run_install, Run_post-deploy_hook: a one-off ECS task running a hook. */
-import { defineStep } from './runtime/job';
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { DescribeTaskDefinitionCommand, DescribeTasksCommand, ECSClient, RunTaskCommand, type TaskOverride } from '@aws-sdk/client-ecs';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { readArtifactFile } from './runtime/artifacts';
+import { arnId, describeServices, describeStoppedTask, logTail } from './runtime/ecs';
+import { call, defineStep, MAX_FAILURE_MESSAGE, StepFailure, type StepContext, type StepDefinition, type StepResult } from './runtime/job';
+import { loadModel } from './runtime/load-model';
+import type { DeploymentModel } from './runtime/model';
 import { parseParams } from './runtime/params';
+import { pollWhileTimeRemains } from './runtime/poll';
+import { parseRelease, RELEASE_FILE, releaseOf } from './runtime/release';
 
 export type HookName = 'beforeDeploy' | 'install' | 'destructiveInstall' | 'afterDeploy';
 
@@ -15,7 +24,39 @@ export interface RunHookParams {
   readonly then?: string;
 }
 
-export const handler = defineStep<RunHookParams>({
+/** ECS refuses RunTask overrides longer than this (JSON included). */
+export const MAX_OVERRIDES_LENGTH = 8192;
+
+/** State between invocations: the task started, its task definition, the container watched, when. */
+interface HookState {
+  readonly task: string;
+  readonly taskDefinition: string;
+  readonly container: string;
+  readonly startedAt: number;
+}
+
+/** A command that runs nothing: absent, empty, or `true`. */
+const isNoop = (command: string | undefined) => command === undefined || ['', 'true'].includes(command.trim());
+
+/**
+ * The shell script of the task: the hook, then the scheduler command, stopping at the first
+ * failing command (`set -e`, as SCCOS's hook scripts). Undefined when nothing is left to run:
+ * a disabled hook (`true`) still suspends or sets up the scheduler, which the deployment relies on.
+ */
+export function hookScript(hook: string | undefined, then: string | undefined): string | undefined {
+  const commands = [hook, then].filter((c): c is string => !isNoop(c));
+  return commands.length ? ['set -e', ...commands].join('\n') : undefined;
+}
+
+/** The RunTask overrides that run a script in a container. */
+export function hookOverrides(container: string, script: string): TaskOverride {
+  return { containerOverrides: [{ name: container, command: ['sh', '-c', script] }] };
+}
+
+/** RunTask's clientToken (at most 64 characters): the same job never starts a second task. */
+export const clientToken = (jobId: string) => jobId.replace(/[^A-Za-z0-9-]/g, '').slice(0, 64);
+
+export const step: StepDefinition<RunHookParams, HookState> = {
   name: 'run-hook',
   parseParams: (raw) =>
     parseParams<RunHookParams>('run-hook', raw, {
@@ -24,5 +65,120 @@ export const handler = defineStep<RunHookParams>({
       taskDefinition: ['live', 'release'],
       then: 'string?',
     }),
-  run: async ({ params }) => ({ status: 'done', summary: `hook ${params.hook} acknowledged` }),
-});
+  run: async (ctx, resumed) => {
+    const model = await loadModel(ctx.client(SSMClient), ctx.params.model, ctx.now());
+    let state = resumed;
+    if (!state) {
+      const script = hookScript(model.hooks[ctx.params.hook], ctx.params.then);
+      if (!script) return { status: 'done', summary: `hook ${ctx.params.hook}: nothing to run (none or 'true'), no task started` };
+      state = await startTask(ctx, model, script);
+    }
+    const started = state;
+    return pollWhileTimeRemains(ctx, () => checkTask(ctx, model, started));
+  },
+};
+
+export const handler = defineStep(step);
+
+async function startTask(ctx: StepContext<RunHookParams>, model: DeploymentModel, script: string): Promise<HookState> {
+  const { hook } = ctx.params;
+  const ecs = ctx.client(ECSClient);
+  const hookService = model.services.find((s) => s.app === model.hookService);
+  if (!hookService) {
+    throw new StepFailure(`hook service '${model.hookService}' is not among the model's services: redeploy the pipeline stack`, 'ConfigurationError');
+  }
+  const service = (await describeServices(ecs, model.cluster, [hookService.service])).get(hookService.service)!;
+  const taskDefinition =
+    ctx.params.taskDefinition === 'live'
+      ? service.taskDefinition!
+      : releaseOf(parseRelease(await readArtifactFile(ctx, RELEASE_FILE), RELEASE_FILE), hookService.service).taskDefinition;
+  const definition = await describeTaskDefinition(ecs, taskDefinition);
+  const containers = definition.containerDefinitions ?? [];
+  // The application container (the one whose image the release replaces), else the first essential one.
+  const container =
+    containers.find((c) => c.name !== undefined && c.name in hookService.containers) ?? containers.find((c) => c.essential !== false);
+  if (!container?.name) throw new StepFailure(`task definition ${taskDefinition} has no container to run the ${hook} hook in`, 'ConfigurationError');
+
+  const overrides = hookOverrides(container.name, script);
+  const length = JSON.stringify(overrides).length;
+  if (length > MAX_OVERRIDES_LENGTH) {
+    throw new StepFailure(
+      `hook ${hook}: the command override is ${length} characters, ECS accepts ${MAX_OVERRIDES_LENGTH}: move the commands into a script in the image`,
+      'ConfigurationError',
+    );
+  }
+  const capacity = service.capacityProviderStrategy?.length ? service.capacityProviderStrategy : undefined;
+  const where = `ECS RunTask of ${taskDefinition} (hook ${hook}) in cluster ${model.cluster}`;
+  const out = await call(
+    where,
+    ecs.send(
+      new RunTaskCommand({
+        cluster: model.cluster,
+        taskDefinition,
+        count: 1,
+        clientToken: clientToken(ctx.jobId),
+        startedBy: `pipeline-${hook}`,
+        networkConfiguration: service.networkConfiguration,
+        launchType: capacity ? undefined : service.launchType,
+        capacityProviderStrategy: capacity,
+        platformVersion: service.platformVersion,
+        overrides,
+      }),
+    ),
+  );
+  const task = out.tasks?.[0];
+  if (!task?.taskArn) {
+    const reasons = (out.failures ?? []).map((f) => `${f.reason}${f.detail ? ` (${f.detail})` : ''}${f.arn ? ` for ${f.arn}` : ''}`);
+    throw new StepFailure(`${where}: ECS started no task: ${reasons.join('; ') || 'no reason given'}`, 'JobFailed');
+  }
+  console.log(JSON.stringify({ hook, task: task.taskArn, taskDefinition, container: container.name }));
+  return { task: task.taskArn, taskDefinition, container: container.name, startedAt: ctx.now() };
+}
+
+async function describeTaskDefinition(ecs: ECSClient, taskDefinition: string) {
+  const out = await call(`ECS DescribeTaskDefinition ${taskDefinition}`, ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition })));
+  return out.taskDefinition!;
+}
+
+async function checkTask(ctx: StepContext<RunHookParams>, model: DeploymentModel, state: HookState): Promise<StepResult<HookState>> {
+  const { hook } = ctx.params;
+  const ecs = ctx.client(ECSClient);
+  const id = arnId(state.task);
+  const where = `hook ${hook}: task ${id} of ${arnId(state.taskDefinition)} in cluster ${model.cluster}`;
+  const out = await call(`ECS DescribeTasks ${id} in cluster ${model.cluster}`, ecs.send(new DescribeTasksCommand({ cluster: model.cluster, tasks: [state.task] })));
+  const task = out.tasks?.[0];
+  if (!task) {
+    throw new StepFailure(`${where}: ECS no longer knows the task (it forgets stopped tasks after about an hour): check the cluster's stopped tasks, then retry the stage`);
+  }
+  const seconds = Math.round((ctx.now() - state.startedAt) / 1000);
+  if (task.lastStatus !== 'STOPPED') {
+    return { status: 'continue', state, summary: `hook ${hook}: task ${id} ${task.lastStatus ?? 'PENDING'} for ${seconds} s` };
+  }
+  const container = task.containers?.find((c) => c.name === state.container);
+  if (container?.exitCode === 0) return { status: 'done', summary: `hook ${hook}: task ${id} exited 0 after ${seconds} s` };
+
+  const head = [`${where} failed: ${describeStoppedTask(task)}.${hint(task.stopCode, container?.reason)}`];
+  const definition = await describeTaskDefinition(ecs, state.taskDefinition).catch(() => undefined);
+  const logged = definition?.containerDefinitions?.find((c) => c.name === state.container);
+  const tail = logged ? await logTail(ctx.client(CloudWatchLogsClient), logged, state.task) : '(no log lines: the task definition is gone)';
+  throw new StepFailure(fitTail(head.join('\n'), tail, MAX_FAILURE_MESSAGE));
+}
+
+/** What to do about the usual ways a one-off task dies. */
+function hint(stopCode: string | undefined, reason: string | undefined): string {
+  if (/OutOfMemory/i.test(reason ?? '')) return ' The container ran out of memory: raise the memory of the hook service\'s task definition.';
+  if (stopCode === 'TaskFailedToStart') return ' The task never started: check the image exists, the execution role, and the subnets\' route to ECR.';
+  return '';
+}
+
+/** The head, then as many of the tail's last lines as fit in `max` characters. */
+export function fitTail(head: string, tail: string, max: number): string {
+  const lines = tail.split('\n');
+  let text = `${head}\n${tail}`;
+  // Drop the oldest log lines (after the "last N log lines" title) until it fits.
+  while (text.length > max && lines.length > 2) {
+    lines.splice(1, 1);
+    text = `${head}\n${lines[0]} …\n${lines.slice(1).join('\n')}`;
+  }
+  return text.slice(0, max);
+}

@@ -1,7 +1,14 @@
 import { StepFailure } from './job';
 
-/** A field's type: a primitive (`?` = optional), or the list of allowed string values. */
-type FieldSpec = 'string' | 'string?' | 'number' | 'number?' | 'boolean?' | 'object' | 'object?' | readonly string[];
+/** A field's type: a primitive (`?` = optional), the list of allowed string values, or `oneOf(values)` when it may be absent. */
+type FieldSpec = 'string' | 'string?' | 'number' | 'number?' | 'boolean?' | 'object' | 'object?' | readonly string[] | OptionalOneOf;
+
+interface OptionalOneOf {
+  readonly optionalOneOf: readonly string[];
+}
+
+/** An optional field restricted to some string values. */
+export const oneOf = (values: readonly string[]): OptionalOneOf => ({ optionalOneOf: values });
 
 /**
  * Validates decoded UserParameters against a flat spec, reporting every problem at once as a
@@ -15,6 +22,12 @@ export function parseParams<P>(step: string, raw: unknown, spec: Record<keyof P 
   const problems: string[] = [];
   for (const [key, type] of Object.entries(spec) as [string, FieldSpec][]) {
     const value = obj[key];
+    if (typeof type === 'object' && 'optionalOneOf' in type) {
+      if (value !== undefined && !type.optionalOneOf.includes(value as string)) {
+        problems.push(`${key} must be absent or one of ${type.optionalOneOf.join(', ')}, got ${JSON.stringify(value)}`);
+      }
+      continue;
+    }
     if (Array.isArray(type)) {
       if (!type.includes(value as string)) problems.push(`${key} must be one of ${type.join(', ')}, got ${JSON.stringify(value)}`);
       continue;

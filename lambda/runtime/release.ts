@@ -91,3 +91,21 @@ function parseJson(text: string, where: string): unknown {
     throw new StepFailure(`${where} is not JSON (${(err as Error).message})`, 'JobFailed');
   }
 }
+
+/**
+ * What UpdateDeployedVersion keeps in SSM (`/{env}/pipeline/release`) for a later rollback: every
+ * deploy is a version of that parameter (SSM keeps the last 100), labelled `releaseLabel(version)`.
+ * Task definitions are `family:revision` so that a 50-service shop stays within SSM's limits.
+ */
+export interface DeployedRelease {
+  readonly v: typeof RELEASE_VERSION;
+  readonly env: string;
+  readonly version: string;
+  /** ISO 8601 time UpdateDeployedVersion ran. */
+  readonly deployedAt: string;
+  /** ECS service name → task definition `family:revision` of the release. */
+  readonly taskDefinitions: Record<string, string>;
+}
+
+/** SSM parameter-version label of a release: letters, digits, `.`, `-`, `_`, not starting with a digit, at most 100. */
+export const releaseLabel = (version: string): string => `release-${version.replace(/[^A-Za-z0-9._-]/g, '_')}`.slice(0, 100);

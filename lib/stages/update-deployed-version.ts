@@ -14,21 +14,23 @@ export class UpdateDeployedVersionStage extends SprykerStage {
   constructor(scope: Construct, id: string, props: SprykerStageProps) {
     super(scope, id);
     const { deployment, artifacts } = props;
-    const parameter = ssmPaths(deployment.environment).lastDeployedVersion;
+    const { lastDeployedVersion: parameter, release: releaseParameter } = ssmPaths(deployment.environment);
     const handler = deployment.handler(this, 'Handler', {
       handler: 'update-deployed-version',
       description: `${deployment.environment}: records the deployed version`,
     });
     handler.addToRolePolicy(
       new iam.PolicyStatement({
-        actions: ['ssm:PutParameter', 'ssm:GetParameter'],
-        resources: [Stack.of(this).formatArn({ service: 'ssm', resource: 'parameter', resourceName: parameter.slice(1) })],
+        actions: ['ssm:PutParameter', 'ssm:GetParameter', 'ssm:LabelParameterVersion'],
+        resources: [parameter, releaseParameter].map((name) =>
+          Stack.of(this).formatArn({ service: 'ssm', resource: 'parameter', resourceName: name.slice(1) }),
+        ),
       }),
     );
     this.actions = [
       handler.action<UpdateDeployedVersionParams>({
         actionName: this.stageName,
-        userParameters: { parameter },
+        userParameters: { parameter, releaseParameter },
         inputs: [artifacts.release],
       }),
     ];

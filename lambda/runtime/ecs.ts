@@ -1,0 +1,90 @@
+/** ECS reads shared by the handlers: services by name, stopped tasks explained, a task's last log lines. */
+import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import {
+  DescribeServicesCommand,
+  DescribeTasksCommand,
+  ListTasksCommand,
+  type ContainerDefinition,
+  type ECSClient,
+  type Service,
+  type Task,
+} from '@aws-sdk/client-ecs';
+import { call, StepFailure } from './job';
+
+/** DescribeServices takes at most 10 services per call. */
+const DESCRIBE_SERVICES_MAX = 10;
+
+/** The last part of an ARN (`…/task/cluster/<id>` → `<id>`). */
+export const arnId = (arn: string | undefined): string => (arn ?? '').split('/').pop() ?? '';
+
+/**
+ * Describes services by name. Every service must exist and be ACTIVE: all missing ones are
+ * named in one ConfigurationError, before the step changes anything.
+ */
+export async function describeServices(ecs: ECSClient, cluster: string, names: string[]): Promise<Map<string, Service>> {
+  const found = new Map<string, Service>();
+  for (let i = 0; i < names.length; i += DESCRIBE_SERVICES_MAX) {
+    const batch = names.slice(i, i + DESCRIBE_SERVICES_MAX);
+    const out = await call(
+      `ECS DescribeServices (${batch.join(', ')}) in cluster ${cluster}`,
+      ecs.send(new DescribeServicesCommand({ cluster, services: batch })),
+    );
+    for (const s of out.services ?? []) if (s.status === 'ACTIVE' && s.serviceName) found.set(s.serviceName, s);
+  }
+  const missing = names.filter((n) => !found.has(n));
+  if (missing.length) {
+    throw new StepFailure(
+      `ECS service(s) ${missing.join(', ')} not found (or not ACTIVE) in cluster ${cluster}: create them, or fix the service names in the pipeline's props`,
+      'ConfigurationError',
+    );
+  }
+  return found;
+}
+
+/** One line per stopped task: why it stopped and how its containers ended. */
+export function describeStoppedTask(task: Task): string {
+  const containers = (task.containers ?? [])
+    .filter((c) => c.exitCode !== undefined || c.reason)
+    .map((c) => `container ${c.name} ${c.exitCode !== undefined ? `exit code ${c.exitCode}` : 'no exit code'}${c.reason ? ` (${c.reason})` : ''}`);
+  return [`task ${arnId(task.taskArn)}: ${task.stopCode ?? 'stopped'}: ${task.stoppedReason ?? 'no reason given'}`, ...containers].join('; ');
+}
+
+/** Why the latest stopped tasks started by `startedBy` (a deployment id) stopped: a few lines. */
+export async function stoppedTaskReasons(ecs: ECSClient, cluster: string, startedBy: string, max = 3): Promise<string[]> {
+  const list = await call(
+    `ECS ListTasks (stopped, started by ${startedBy}) in cluster ${cluster}`,
+    ecs.send(new ListTasksCommand({ cluster, startedBy, desiredStatus: 'STOPPED', maxResults: 100 })),
+  );
+  const arns = (list.taskArns ?? []).slice(0, max * 3);
+  if (!arns.length) return [];
+  const out = await call(`ECS DescribeTasks in cluster ${cluster}`, ecs.send(new DescribeTasksCommand({ cluster, tasks: arns })));
+  return (out.tasks ?? [])
+    .sort((a, b) => (b.stoppedAt?.getTime() ?? 0) - (a.stoppedAt?.getTime() ?? 0))
+    .slice(0, max)
+    .map(describeStoppedTask);
+}
+
+/**
+ * The last lines a container wrote through the awslogs driver (stream `prefix/container/taskId`),
+ * or a sentence saying why there are none. Never throws: it only decorates a failure.
+ */
+export async function logTail(logs: CloudWatchLogsClient, container: ContainerDefinition, taskArn: string, lines = 30): Promise<string> {
+  const options = container.logConfiguration?.options ?? {};
+  const group = options['awslogs-group'];
+  const prefix = options['awslogs-stream-prefix'];
+  if (container.logConfiguration?.logDriver !== 'awslogs' || !group || !prefix) {
+    return `(no log lines: container ${container.name} does not log through awslogs with a stream prefix)`;
+  }
+  const stream = `${prefix}/${container.name}/${arnId(taskArn)}`;
+  try {
+    const out = await logs.send(new GetLogEventsCommand({ logGroupName: group, logStreamName: stream, limit: lines, startFromHead: false }));
+    const events = out.events ?? [];
+    if (!events.length) return `(log stream ${group} ${stream} is empty)`;
+    return [`last ${events.length} log lines of ${group} ${stream}:`, ...events.map((e) => (e.message ?? '').trimEnd())].join('\n');
+  } catch (err) {
+    const e = err as { name?: string; message?: string };
+    return e.name === 'ResourceNotFoundException'
+      ? `(no log stream ${group} ${stream}: the container never started)`
+      : `(could not read log stream ${group} ${stream}: ${e.name}: ${e.message})`;
+  }
+}
