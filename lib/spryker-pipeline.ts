@@ -1,10 +1,11 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { Annotations, RemovalPolicy } from 'aws-cdk-lib';
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as actions from 'aws-cdk-lib/aws-codepipeline-actions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import type { SprykerPipelineProps } from './config/types';
 import { acknowledge, nagFlatten } from './nag';
+import { formatFinding } from './config/preflight/finding';
 import { isProduction, SprykerConfigError, validatePipelineProps } from './config/validate';
 import { SprykerDeployment } from './deployment';
 import { BuildAndPrepareStage } from './stages/build-and-prepare';
@@ -61,6 +62,9 @@ export class SprykerPipeline extends Construct {
     super(scope, id);
     const problems = validatePipelineProps(props);
     if (problems.length) throw new SprykerConfigError(`SprykerPipeline ${this.node.path}`, problems);
+    for (const w of props.preflightWarnings ?? []) {
+      if (w.severity === 'warning') Annotations.of(this).addWarningV2(`cdk-spryker-pipeline:${w.code}`, formatFinding(w));
+    }
     this.props = props;
 
     this.deployment = new SprykerDeployment(this, 'Deployment', props);

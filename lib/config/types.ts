@@ -6,6 +6,7 @@ import type * as ecs from 'aws-cdk-lib/aws-ecs';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type { PreflightFinding } from './preflight/finding';
 
 /** Application types of a Spryker shop, as docker-sdk names them. */
 export const SPRYKER_APPLICATIONS = [
@@ -26,6 +27,19 @@ export const DEFAULT_HOOKS = {
   install: 'vendor/bin/install -r EU/production --no-ansi -vvv',
   destructiveInstall: 'vendor/bin/install -r EU/destructive --no-ansi -vvv',
 } as const;
+
+/** docker-sdk's hook variables in a deploy file's `image.environment`, by SprykerHooks key. */
+export const HOOK_VARIABLES = {
+  beforeDeploy: 'SPRYKER_HOOK_BEFORE_DEPLOY',
+  install: 'SPRYKER_HOOK_INSTALL',
+  destructiveInstall: 'SPRYKER_HOOK_DESTRUCTIVE_INSTALL',
+  afterDeploy: 'SPRYKER_HOOK_AFTER_DEPLOY',
+} as const;
+
+export type HookKey = keyof typeof HOOK_VARIABLES;
+
+/** Application types whose task definition runs Zed's console, in the order a deploy file's hook service is picked. */
+export const ZED_APPLICATIONS = ['zed', 'backoffice', 'backend-gateway'] as const;
 
 export type PipelineType = 'normal' | 'destructive';
 
@@ -193,4 +207,10 @@ export interface SprykerPipelineProps {
   readonly logRetention?: logs.RetentionDays;
   /** @default `${environment}-deploy` (SCCOS: `{env}_Normal_Deploy` style names) */
   readonly pipelineName?: string;
+  /**
+   * Preflight findings of the deploy file the props came from (sprykerPipelinePropsFromDeployFile):
+   * SprykerPipeline reports each warning as a CDK annotation with its code.
+   * @default []
+   */
+  readonly preflightWarnings?: PreflightFinding[];
 }

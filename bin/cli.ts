@@ -1,0 +1,61 @@
+#!/usr/bin/env node
+/**
+ * `cdk-spryker-pipeline validate <deploy file>`: the preflight pass of SprykerPipeline, without
+ * synth, for a pre-push hook or CI. Prints every finding with its code; exits 1 when one is critical.
+ */
+import { parseArgs } from 'util';
+import { formatFinding, PREFLIGHT_RULES } from '../lib/config/preflight';
+import { preflight, readDeployFile } from '../lib/config/deploy-file';
+
+const USAGE = `usage: cdk-spryker-pipeline validate <deploy file> [--environment <env>] [--template-dir <dir>]... [--json]
+       cdk-spryker-pipeline rules
+
+  validate   check a docker-sdk deploy file before it deploys; exit 1 on critical findings
+  rules      list the preflight rules and their codes`;
+
+function main(argv: string[]): number {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        environment: { type: 'string' },
+        'template-dir': { type: 'string', multiple: true },
+        json: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (e) {
+    console.error(`${(e as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  const [command, file, ...extra] = positionals;
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  if (command === 'rules' && file === undefined) {
+    for (const r of PREFLIGHT_RULES) console.log(`${r.code}  ${r.severity.padEnd(8)}  ${r.name}`);
+    return 0;
+  }
+  if (command !== 'validate' || file === undefined || extra.length) {
+    console.error(USAGE);
+    return 2;
+  }
+
+  const config = readDeployFile(file, { templateDirs: values['template-dir'] });
+  const findings = preflight(config, { environment: values.environment });
+  const critical = findings.filter((f) => f.severity === 'critical').length;
+  if (values.json) {
+    console.log(JSON.stringify({ file: config.file, files: config.files, findings }, null, 2));
+  } else {
+    for (const f of findings) console.log(formatFinding(f));
+    const verdict = critical ? 'refused: fix the critical findings before deploying' : 'ok';
+    console.log(`${file}: ${critical} critical, ${findings.length - critical} warning(s): ${verdict}`);
+  }
+  return critical ? 1 : 0;
+}
+
+process.exitCode = main(process.argv.slice(2));

@@ -1,0 +1,489 @@
+/**
+ * Reads a project's docker-sdk deploy file (`deploy.(project)-(environment).yml`) into the parts
+ * of SprykerPipelineProps it describes, and runs the preflight pass over the result.
+ *
+ * Imports, dynamic parameters and merging follow docker-sdk's deploy-file-generator: an import is
+ * looked up on the project layer (`config/deploy-templates`) then the base layer (docker-sdk's
+ * templates); `%name%` placeholders take the import's parameters; the importing file wins over
+ * what it imports (PHP's array_replace_recursive); a service set to `~` is removed.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { LineCounter, parseDocument, type Document } from 'yaml';
+import { runPreflight } from './preflight';
+import { PreflightError, type DerivedService, type FileLocation, type PreflightContext, type PreflightFinding } from './preflight/finding';
+import { HOOK_VARIABLES, ZED_APPLICATIONS, type BrokerUser, type HookKey, type SprykerBrokerProps, type SprykerHooks, type SprykerPipelineProps, type SprykerServiceProps } from './types';
+
+/** SCCOS names deploy files `deploy.(project)-(environment).yml`; the project name has no hyphen. */
+export const DEPLOY_FILE_NAME = /^deploy\.([a-z0-9]+)-([a-z0-9][a-z0-9-]*)\.yml$/;
+
+export interface DeployFileReadOptions {
+  /**
+   * Template layers searched for `imports`, in order. An import found on an earlier layer wins;
+   * an import's own imports are looked up on its layer.
+   * @default [`{dir}/config/deploy-templates`, `{dir}/docker/generator/deploy-file-generator/templates`] (docker-sdk's project and base layers, `{dir}` the deploy file's directory)
+   */
+  readonly templateDirs?: string[];
+}
+
+/** Why the file (or an import) could not be read as a deploy file. Preflight rules report them. */
+export type LoadProblemKind = 'syntax' | 'duplicate-key' | 'import-missing' | 'import-cycle' | 'unreadable';
+
+export interface LoadProblem {
+  readonly kind: LoadProblemKind;
+  readonly message: string;
+  readonly location?: FileLocation;
+}
+
+export interface DeployFileStore {
+  readonly region: string;
+  readonly name: string;
+  /** `services.broker.namespace`: the store's vhost. */
+  readonly brokerNamespace?: string;
+  /** `services.broker.username`. */
+  readonly brokerUser?: string;
+  readonly path: string[];
+}
+
+export interface DeployFileRegion {
+  readonly name: string;
+  /** `regions.*.services.broker.namespace`: the region's vhost in Dynamic Multistore mode. */
+  readonly brokerNamespace?: string;
+  readonly brokerUser?: string;
+  readonly stores: DeployFileStore[];
+  readonly path: string[];
+}
+
+export interface DeployFileEndpoint {
+  readonly host: string;
+  readonly store?: string;
+  readonly region?: string;
+}
+
+export interface DeployFileApplication {
+  /** The key under `groups.*.applications` (project-wide unique in docker-sdk). */
+  readonly key: string;
+  /** The application type (`application:`), when the file sets a string. */
+  readonly application?: string;
+  readonly group: string;
+  /** The group's region. */
+  readonly region?: string;
+  readonly endpoints: DeployFileEndpoint[];
+  readonly path: string[];
+}
+
+export interface DeployFileGroup {
+  readonly name: string;
+  readonly region?: string;
+  readonly path: string[];
+}
+
+/** A deploy file with its imports merged, and what the pipeline reads from it. */
+export interface DeployFileConfig {
+  /** Absolute path of the main file. */
+  readonly file: string;
+  readonly fileName: string;
+  /** From the file name, when it follows `deploy.(project)-(environment).yml`. */
+  readonly project?: string;
+  readonly environment?: string;
+  /** Every file read, the main file first. */
+  readonly files: string[];
+  /** The merged document. */
+  readonly data: Record<string, unknown>;
+  /** `image.environment.SPRYKER_DYNAMIC_STORE_MODE` is on: vhosts are per region. */
+  readonly dynamicStoreMode: boolean;
+  /** Hook variables present in `image.environment`, as the file has them (not always strings). */
+  readonly hooks: Partial<Record<HookKey, unknown>>;
+  readonly regions: DeployFileRegion[];
+  readonly groups: DeployFileGroup[];
+  readonly applications: DeployFileApplication[];
+  /** `services.broker`. @default - the file declares no broker */
+  readonly broker?: {
+    readonly engine?: unknown;
+    /** `services.broker.api.username`. */
+    readonly apiUser?: string;
+    /** Key paths of broker passwords written in the file (never their values). */
+    readonly passwordPaths: string[][];
+  };
+  /** `services.scheduler`. @default - the file declares no scheduler */
+  readonly scheduler?: { readonly engine?: unknown };
+  readonly loadProblems: LoadProblem[];
+  /** File, line and column of a key path, searching the main file first. */
+  locate(keyPath: readonly string[]): FileLocation | undefined;
+}
+
+type YamlMap = Record<string, unknown>;
+const isMap = (v: unknown): v is YamlMap => typeof v === 'object' && v !== null && !Array.isArray(v);
+const mapOf = (v: unknown): YamlMap => (isMap(v) ? v : {});
+const str = (v: unknown): string | undefined => (typeof v === 'string' || typeof v === 'number' ? String(v) : undefined);
+const displayPath = (file: string) => path.relative(process.cwd(), file) || file;
+
+interface ParsedFile {
+  readonly file: string;
+  readonly doc: Document;
+  readonly lines: LineCounter;
+}
+
+/** Reads a deploy file and its imports. Never throws for the file's content: problems land in `loadProblems`. */
+export function readDeployFile(file: string, options: DeployFileReadOptions = {}): DeployFileConfig {
+  const main = path.resolve(file);
+  const dir = path.dirname(main);
+  const layers = options.templateDirs?.map((d) => path.resolve(dir, d)) ?? [
+    path.join(dir, 'config', 'deploy-templates'),
+    path.join(dir, 'docker', 'generator', 'deploy-file-generator', 'templates'),
+  ];
+  const parsed: ParsedFile[] = [];
+  const problems: LoadProblem[] = [];
+
+  const load = (current: string, params: YamlMap, chain: string[], layer: string | undefined): YamlMap => {
+    let text: string;
+    try {
+      text = fs.readFileSync(current, 'utf8');
+    } catch (e) {
+      problems.push({ kind: 'unreadable', message: `cannot read ${displayPath(current)}: ${(e as Error).message}` });
+      return {};
+    }
+    const lines = new LineCounter();
+    const doc = parseDocument(text, { merge: true, lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+    if (doc.errors.length) {
+      for (const err of doc.errors) {
+        const { line, col } = lines.linePos(err.pos[0]);
+        // The message only: yaml's pretty context would quote the line, and it may hold a password.
+        problems.push({
+          kind: err.code === 'DUPLICATE_KEY' ? 'duplicate-key' : 'syntax',
+          message: err.code === 'DUPLICATE_KEY' ? `key '${/^[^\s:]*/.exec(text.slice(err.pos[0]))?.[0]}' appears twice in one map` : err.message.split('\n')[0],
+          location: { file: displayPath(current), line, col },
+        });
+      }
+      return {};
+    }
+    parsed.push({ file: current, doc, lines });
+    const { imports, ...content } = mapOf(substitute(doc.toJS(), params));
+    const resolved: { target: string; layer: string; params: YamlMap }[] = [];
+    for (const entry of importEntries(imports)) {
+      const candidates = layer ? [layer] : layers;
+      const found = candidates.find((l) => fs.existsSync(path.join(l, entry.template)));
+      if (!found) {
+        problems.push({
+          kind: 'import-missing',
+          message: `import '${entry.name}' of ${displayPath(current)}: '${entry.template}' is on no template layer (${candidates.map(displayPath).join(', ')})`,
+          location: locateIn({ file: current, doc, lines }, ['imports', entry.name]),
+        });
+        continue;
+      }
+      const target = path.join(found, entry.template);
+      if (chain.includes(target)) {
+        problems.push({ kind: 'import-cycle', message: `${[...chain, target].map(displayPath).join(' imports ')}: a deploy file imports itself` });
+        continue;
+      }
+      resolved.push({ target, layer: found, params: { ...params, ...entry.parameters } });
+    }
+    // docker-sdk merges the project layer's imports before the base layer's; what is merged first wins.
+    resolved.sort((a, b) => layers.indexOf(a.layer) - layers.indexOf(b.layer));
+    let merged: unknown = content;
+    for (const r of resolved) merged = replaceRecursive(load(r.target, r.params, [...chain, r.target], r.layer), merged);
+    return mapOf(merged);
+  };
+
+  const data = load(main, {}, [main], undefined);
+  const services = mapOf(data.services);
+  // A service set to `~` removes it (docker-sdk's ServicesCleaner).
+  for (const [name, value] of Object.entries(services)) if (value === null) delete services[name];
+
+  const fileName = path.basename(main);
+  const nameMatch = DEPLOY_FILE_NAME.exec(fileName);
+  return {
+    file: main,
+    fileName,
+    project: nameMatch?.[1],
+    environment: nameMatch?.[2],
+    files: [...new Set(parsed.map((p) => p.file))],
+    data,
+    ...extract(data),
+    loadProblems: problems,
+    locate: (keyPath) => {
+      for (let n = keyPath.length; n > 0; n--) {
+        for (const p of parsed) {
+          const location = locateIn(p, keyPath.slice(0, n));
+          if (location) return location;
+        }
+      }
+      return undefined;
+    },
+  };
+}
+
+function locateIn(p: ParsedFile, keyPath: readonly string[]): FileLocation | undefined {
+  const node = p.doc.getIn(keyPath, true) as { range?: [number, number, number] } | undefined;
+  if (!node?.range) return undefined;
+  const { line, col } = p.lines.linePos(node.range[0]);
+  return { file: displayPath(p.file), line, col };
+}
+
+/** `imports` as docker-sdk takes it: a list of `{template, parameters}`, or a map name → `{template?, parameters?}` or `~`. */
+function importEntries(imports: unknown): { name: string; template: string; parameters: YamlMap }[] {
+  const entries: [string, unknown][] = Array.isArray(imports)
+    ? imports.map((v, i) => [str(mapOf(v).template) ?? String(i), v])
+    : Object.entries(mapOf(imports));
+  return entries.map(([name, value]) => ({
+    name,
+    template: str(mapOf(value).template) ?? name,
+    parameters: mapOf(mapOf(value).parameters),
+  }));
+}
+
+/** docker-sdk's dynamic parameters: `%name%` in keys and string values takes the import's parameter. */
+function substitute(value: unknown, params: YamlMap): unknown {
+  if (Object.keys(params).length === 0) return value;
+  const text = (s: string) => s.replace(/%([A-Za-z0-9_.-]+)%/g, (m, name: string) => (name in params ? String(params[name]) : m));
+  if (typeof value === 'string') return text(value);
+  if (Array.isArray(value)) return value.map((v) => substitute(v, params));
+  if (isMap(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [text(k), substitute(v, params)]));
+  return value;
+}
+
+/** PHP's array_replace_recursive(base, over): `over` wins, maps and lists merge key by key. */
+function replaceRecursive(base: unknown, over: unknown): unknown {
+  if (isMap(base) && isMap(over)) {
+    const out: YamlMap = { ...base };
+    for (const [k, v] of Object.entries(over)) out[k] = k in base ? replaceRecursive(base[k], v) : v;
+    return out;
+  }
+  if (Array.isArray(base) && Array.isArray(over)) {
+    const out = [...base];
+    over.forEach((v, i) => (out[i] = i < base.length ? replaceRecursive(base[i], v) : v));
+    return out;
+  }
+  return over;
+}
+
+function extract(data: YamlMap) {
+  const env = mapOf(mapOf(data.image).environment);
+  const hooks: Partial<Record<HookKey, unknown>> = {};
+  for (const [key, variable] of Object.entries(HOOK_VARIABLES) as [HookKey, string][]) if (variable in env) hooks[key] = env[variable];
+
+  const brokerOf = (services: unknown) => mapOf(mapOf(services).broker);
+  const passwordPaths: string[][] = [];
+  const regions = Object.entries(mapOf(data.regions)).map(([name, r]): DeployFileRegion => {
+    const broker = brokerOf(mapOf(r).services);
+    if ('password' in broker) passwordPaths.push(['regions', name, 'services', 'broker', 'password']);
+    const stores = Object.entries(mapOf(mapOf(r).stores)).map(([store, s]): DeployFileStore => {
+      const sb = brokerOf(mapOf(s).services);
+      if ('password' in sb) passwordPaths.push(['regions', name, 'stores', store, 'services', 'broker', 'password']);
+      return { region: name, name: store, brokerNamespace: str(sb.namespace), brokerUser: str(sb.username), path: ['regions', name, 'stores', store] };
+    });
+    return { name, brokerNamespace: str(broker.namespace), brokerUser: str(broker.username), stores, path: ['regions', name] };
+  });
+
+  const groups: DeployFileGroup[] = [];
+  const applications: DeployFileApplication[] = [];
+  for (const [group, g] of Object.entries(mapOf(data.groups))) {
+    const region = str(mapOf(g).region);
+    groups.push({ name: group, region, path: ['groups', group] });
+    for (const [key, a] of Object.entries(mapOf(mapOf(g).applications))) {
+      const endpoints = Object.entries(mapOf(mapOf(a).endpoints)).map(([host, e]) => ({ host, store: str(mapOf(e).store), region: str(mapOf(e).region) }));
+      const application = mapOf(a).application;
+      applications.push({
+        key,
+        application: typeof application === 'string' ? application : undefined,
+        group,
+        region,
+        endpoints,
+        path: ['groups', group, 'applications', key],
+      });
+    }
+  }
+
+  const services = mapOf(data.services);
+  const broker = isMap(services.broker) ? services.broker : undefined;
+  if (broker && 'password' in mapOf(broker.api)) passwordPaths.unshift(['services', 'broker', 'api', 'password']);
+  const dms = env.SPRYKER_DYNAMIC_STORE_MODE;
+  return {
+    dynamicStoreMode: dms === true || dms === 1 || (typeof dms === 'string' && ['true', '1'].includes(dms.toLowerCase())),
+    hooks,
+    regions,
+    groups,
+    applications,
+    broker: broker && { engine: broker.engine, apiUser: str(mapOf(broker.api).username), passwordPaths },
+    scheduler: 'scheduler' in services ? { engine: mapOf(services.scheduler).engine } : undefined,
+  };
+}
+
+/** The application a service name is computed for. */
+export interface NamedApplication {
+  readonly key: string;
+  /** Application type: `zed`, `yves`, ..., `scheduler`. */
+  readonly application: string;
+  readonly group?: string;
+  readonly region?: string;
+}
+
+/** ECS service name of an application. Applications given the same name are deployed as one service. */
+export type ServiceNaming = (app: NamedApplication, environment: string) => string;
+
+/** One ECS service per application type, named as validate's serviceName() defaults it. */
+export const defaultServiceName: ServiceNaming = (app, environment) => `${environment}-${app.application}`;
+
+export interface DeployFilePropsOptions extends DeployFileReadOptions {
+  /** @default defaultServiceName: `${environment}-${application type}` */
+  readonly serviceName?: ServiceNaming;
+}
+
+/** What props must add to a deploy file, and anything they override. */
+export type DeployFileOverrides = Partial<Omit<SprykerPipelineProps, 'broker'>> &
+  Pick<SprykerPipelineProps, 'cluster'> & {
+    /** The broker's endpoint and admin secret; vhosts and users come from the file unless set here. @default - no broker */
+    readonly broker?: Partial<SprykerBrokerProps> &
+      Pick<SprykerBrokerProps, 'endpoint' | 'adminSecret'> & {
+        /**
+         * Password secrets of the broker users the file names (`services.broker.api.username`,
+         * stores' or regions' `broker.username`), by user name. The file's own passwords are never used.
+         * @default {} - the file's users are not managed
+         */
+        readonly userSecrets?: Record<string, secretsmanager.ISecret>;
+      };
+  };
+
+/** The props, and the preflight warnings SprykerPipeline reports as CDK annotations. */
+export type DeployFileProps = SprykerPipelineProps & { readonly preflightWarnings: PreflightFinding[] };
+
+/**
+ * SprykerPipelineProps from a deploy file: hooks, vhosts, broker users, application services and
+ * the scheduler from the file, the rest (and anything to override) from `overrides`.
+ * @throws PreflightError listing every critical finding
+ */
+export function sprykerPipelinePropsFromDeployFile(file: string, overrides: DeployFileOverrides, options: DeployFilePropsOptions = {}): DeployFileProps {
+  const config = readDeployFile(file, options);
+  const { props, findings } = evaluate(config, overrides, options);
+  if (!props || findings.some((f) => f.severity === 'critical')) throw new PreflightError(displayPath(config.file), findings);
+  return { ...(props as SprykerPipelineProps), preflightWarnings: findings };
+}
+
+/**
+ * The preflight pass over a deploy file, with the overrides when they are known (the CLI has
+ * none: props-only rules are skipped).
+ */
+export function preflight(config: DeployFileConfig, options: PreflightOptions = {}): PreflightFinding[] {
+  return evaluate(config, options.overrides, options).findings;
+}
+
+export interface PreflightOptions extends DeployFilePropsOptions {
+  /** @default - only the file is checked: rules about props are skipped */
+  readonly overrides?: DeployFileOverrides;
+  /** Environment when neither overrides nor the file name give one. @default - none */
+  readonly environment?: string;
+}
+
+function evaluate(config: DeployFileConfig, overrides: DeployFileOverrides | undefined, options: PreflightOptions) {
+  const environment = overrides?.environment ?? options.environment ?? config.environment;
+  const naming = options.serviceName ?? defaultServiceName;
+  // Service names need an environment; without one, the preflight still compares them with a stand-in.
+  const services = deriveServices(config, environment ?? 'ENV', naming);
+  const props = overrides && environment ? buildProps(config, { ...overrides, environment }, services, naming) : undefined;
+  const ctx: PreflightContext = {
+    config,
+    vhosts: deployFileVhosts(config),
+    brokerUsers: brokerUsers(config),
+    environment,
+    // As validate's isProduction().
+    production: overrides?.production ?? /prod/.test(environment ?? ''),
+    services,
+    props,
+  };
+  return { props, findings: runPreflight(ctx) };
+}
+
+function deriveServices(config: DeployFileConfig, environment: string, naming: ServiceNaming): DerivedService[] {
+  const byName = new Map<string, { key: string; type: string }[]>();
+  for (const app of config.applications) {
+    if (app.application === undefined) continue;
+    const name = naming({ key: app.key, application: app.application, group: app.group, region: app.region }, environment);
+    byName.set(name, [...(byName.get(name) ?? []), { key: app.key, type: app.application }]);
+  }
+  const perType = new Map<string, number>();
+  for (const apps of byName.values()) perType.set(apps[0].type, (perType.get(apps[0].type) ?? 0) + 1);
+  return [...byName].map(([serviceName, apps]) => {
+    const type = apps[0].type;
+    // Two services of one type need distinct application names: their keys, as validate allows them.
+    const application = perType.get(type) === 1 ? type : apps[0].key.toLowerCase().replace(/[^a-z0-9-]/g, '-');
+    const props: SprykerServiceProps = {
+      application,
+      ...(serviceName !== `${environment}-${application}` && { service: serviceName }),
+      ...(application !== type && { containerImages: { [application]: type } }),
+    };
+    return { props, serviceName, keys: apps.map((a) => a.key), types: [...new Set(apps.map((a) => a.type))] };
+  });
+}
+
+function buildProps(config: DeployFileConfig, overrides: DeployFileOverrides & { environment: string }, services: DerivedService[], naming: ServiceNaming): Partial<SprykerPipelineProps> {
+  const { broker: brokerOverride, hooks: hookOverrides, ...rest } = overrides;
+  const hooks: SprykerHooks = {
+    ...Object.fromEntries(Object.entries(config.hooks).filter(([, v]) => typeof v === 'string')),
+    ...hookOverrides,
+  };
+  const schedulerName = naming({ key: 'scheduler', application: 'scheduler' }, overrides.environment);
+  const scheduler: SprykerServiceProps | undefined = config.scheduler && {
+    application: 'scheduler',
+    ...(schedulerName !== `${overrides.environment}-scheduler` && { service: schedulerName }),
+    // docker-sdk's scheduler container is Jenkins, built as the `jenkins` image.
+    containerImages: { jenkins: 'jenkins' },
+  };
+  const applicationServices = services.map((s) => s.props);
+  return {
+    services: applicationServices,
+    scheduler,
+    hookService: ZED_APPLICATIONS.find((z) => applicationServices.some((s) => s.application === z)),
+    ...rest,
+    hooks,
+    broker: brokerOverride && brokerProps(config, brokerOverride),
+  };
+}
+
+function brokerProps(config: DeployFileConfig, override: NonNullable<DeployFileOverrides['broker']>): SprykerBrokerProps {
+  const { userSecrets = {}, ...broker } = override;
+  const vhosts = deployFileVhosts(config).map((v) => v.vhost);
+  const users: BrokerUser[] = brokerUsers(config)
+    .filter((u) => userSecrets[u.name])
+    .map((u) => ({
+      name: u.name,
+      passwordSecret: userSecrets[u.name],
+      ...(u.vhosts ? { permissions: u.vhosts.map((vhost) => ({ vhost })) } : { tags: ['management'] }),
+    }));
+  return { vhosts: [...new Set(vhosts)], users, ...broker };
+}
+
+export interface DeployFileVhost {
+  readonly vhost: string;
+  readonly path: string[];
+}
+
+export interface DeployFileBrokerUser {
+  readonly name: string;
+  /** The vhosts of the stores (regions) that name the user. @default - every vhost: the API user */
+  readonly vhosts?: string[];
+  readonly path: string[];
+}
+
+/** Who owns a vhost: each store, or each region in Dynamic Multistore mode. */
+const vhostOwners = (config: DeployFileConfig): (DeployFileRegion | DeployFileStore)[] =>
+  config.dynamicStoreMode ? config.regions : config.regions.flatMap((r) => r.stores);
+
+/** The vhosts the file declares, with where. */
+function deployFileVhosts(config: DeployFileConfig): DeployFileVhost[] {
+  return vhostOwners(config).flatMap((o) => (o.brokerNamespace === undefined ? [] : [{ vhost: o.brokerNamespace, path: [...o.path, 'services', 'broker', 'namespace'] }]));
+}
+
+/** Broker users the file names: the API user (every vhost), and store or region users (their vhosts). */
+function brokerUsers(config: DeployFileConfig): DeployFileBrokerUser[] {
+  const users = new Map<string, DeployFileBrokerUser>();
+  const api = config.broker?.apiUser;
+  if (api !== undefined) users.set(api, { name: api, path: ['services', 'broker', 'api', 'username'] });
+  for (const o of vhostOwners(config)) {
+    if (o.brokerUser === undefined || o.brokerNamespace === undefined) continue;
+    const user = users.get(o.brokerUser) ?? { name: o.brokerUser, vhosts: [], path: [...o.path, 'services', 'broker', 'username'] };
+    user.vhosts?.push(o.brokerNamespace);
+    users.set(o.brokerUser, user);
+  }
+  return [...users.values()];
+}

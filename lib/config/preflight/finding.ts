@@ -1,0 +1,92 @@
+import type { SprykerPipelineProps, SprykerServiceProps } from '../types';
+import type { DeployFileBrokerUser, DeployFileConfig, DeployFileVhost } from '../deploy-file';
+
+/** critical: synth (and `cdk-spryker-pipeline validate`) fails; warning: a CDK annotation. */
+export type Severity = 'critical' | 'warning';
+
+/** Where in the deploy file (or its imports) a finding points. */
+export interface FileLocation {
+  readonly file: string;
+  readonly line: number;
+  readonly col: number;
+}
+
+/** One problem a preflight rule found: a stable code, what is wrong, and what to do about it. */
+export interface PreflightFinding {
+  /** Stable code, e.g. `SDF301`: search docs/deploy-file.md for it. */
+  readonly code: string;
+  readonly severity: Severity;
+  /** What is wrong, naming the key (`regions.EU.stores.DE.services.broker.namespace`) or prop. */
+  readonly message: string;
+  /** The fix. */
+  readonly suggestion: string;
+  /** The key path in the merged deploy file, dot-separated. @default - not about one key */
+  readonly path?: string;
+  /** File, line and column of that key, when the file has it. */
+  readonly location?: FileLocation;
+}
+
+/** One application service the deploy file describes, with the application keys it serves. */
+export interface DerivedService {
+  readonly props: SprykerServiceProps;
+  /** ECS service name. */
+  readonly serviceName: string;
+  /** `groups.*.applications` keys deployed by this service. */
+  readonly keys: string[];
+  /** Their application types (more than one is a conflict). */
+  readonly types: string[];
+}
+
+/** What a rule sees: the merged deploy file, what was derived from it, and the final props. */
+export interface PreflightContext {
+  readonly config: DeployFileConfig;
+  /** The vhosts the file declares: per store, or per region in Dynamic Multistore mode. */
+  readonly vhosts: DeployFileVhost[];
+  /** The broker users the file names. */
+  readonly brokerUsers: DeployFileBrokerUser[];
+  /** Environment name: props, else the file name. @default - unknown */
+  readonly environment?: string;
+  readonly production: boolean;
+  readonly services: DerivedService[];
+  /** The props the pipeline gets (file and overrides merged). @default - only the file (the CLI) */
+  readonly props?: Partial<SprykerPipelineProps>;
+}
+
+/** One preflight check, in the spirit of a cdk-nag rule: one file, one code, one severity. */
+export interface PreflightRule {
+  readonly code: string;
+  readonly severity: Severity;
+  /** Short name, for the docs and `cdk-spryker-pipeline rules`. */
+  readonly name: string;
+  /** Reports on reading the file: runs even when the file could not be parsed (the others then do not). */
+  readonly readsLoadProblems?: boolean;
+  /** Findings as `{ message, suggestion, path }`; the runner adds code, severity and location. */
+  check(ctx: PreflightContext): RuleIssue[];
+}
+
+export interface RuleIssue {
+  readonly message: string;
+  readonly suggestion: string;
+  /** Key path in the merged deploy file; the runner finds its file, line and column. */
+  readonly path?: readonly string[];
+  /** Where, when the rule knows better than the path (YAML errors). */
+  readonly location?: FileLocation;
+}
+
+/** `SDF301 critical regions.EU.stores.DE (deploy.x.yml:12:9): message. Fix: suggestion` */
+export function formatFinding(f: PreflightFinding): string {
+  const where = f.location ? ` (${f.location.file}:${f.location.line}:${f.location.col})` : '';
+  return `${f.code} ${f.severity}${f.path ? ` ${f.path}` : ''}${where}: ${f.message}. Fix: ${f.suggestion}`;
+}
+
+/** Thrown when a deploy file has critical findings: all of them, in one message. */
+export class PreflightError extends Error {
+  constructor(
+    readonly file: string,
+    readonly findings: PreflightFinding[],
+  ) {
+    const critical = findings.filter((f) => f.severity === 'critical');
+    super(`${file}: ${critical.length} critical preflight finding(s), nothing deployed:\n` + critical.map((f) => `  - ${formatFinding(f)}`).join('\n'));
+    this.name = 'PreflightError';
+  }
+}
