@@ -40,6 +40,8 @@ export class SprykerDemoStack extends Stack {
         endpoint: 'https://b-demo.mq.eu-central-1.amazonaws.com',
         adminSecret,
         vhosts: ['de_queue', 'at_queue'],
+        // The user the shop connects as: full permissions on both store vhosts (docker-sdk's default).
+        users: [{ name: 'spryker', passwordSecret: secretsmanager.Secret.fromSecretNameV2(this, 'BrokerUser', 'demo/broker/spryker') }],
       },
       approval: { emails: ['release-managers@example.com'] },
     };

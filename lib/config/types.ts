@@ -103,9 +103,13 @@ export interface BrokerPermission {
   readonly read?: string;
 }
 
+/** A user the shop's applications connect as (not the admin: that one is managed through adminSecret). */
 export interface BrokerUser {
   readonly name: string;
-  /** Secret holding the password: a plain string, or JSON with a `password` key. */
+  /**
+   * Secret holding the password: a plain string, or JSON with a `password` key. A rotated
+   * password is applied by the next deployment; an unchanged one leaves the user untouched.
+   */
   readonly passwordSecret: secretsmanager.ISecret;
   /** RabbitMQ user tags such as `management`. @default [] */
   readonly tags?: string[];
@@ -117,13 +121,18 @@ export interface BrokerUser {
 export interface SprykerBrokerProps {
   /** Management API base URL, e.g. `https://b-1234.mq.eu-central-1.amazonaws.com` (Amazon MQ) or `http://rabbitmq:15672`. */
   readonly endpoint: string;
-  /** Secret with the admin credentials as JSON `{"username": "...", "password": "..."}`. */
+  /** Secret with the credentials of an administrator-tagged user as JSON `{"username": "...", "password": "..."}`. */
   readonly adminSecret: secretsmanager.ISecret;
   /** Vhosts, one per store (`broker.namespace`, e.g. `de_queue`), or one per region in Dynamic Multistore mode. */
   readonly vhosts: string[];
   /** @default [] */
   readonly users?: BrokerUser[];
-  /** Delete vhosts and users that are not declared (never the admin user). @default false */
+  /**
+   * Delete vhosts and users that are not declared, and declared users' permissions on vhosts not
+   * declared for them. Never the admin user, the default vhost `/`, or Amazon MQ's own
+   * `*AWS-OWNED*` users.
+   * @default false
+   */
   readonly removeUndeclared?: boolean;
   /** VPC to run the handler in, when the endpoint is private. @default - not in a VPC */
   readonly vpc?: ec2.IVpc;

@@ -102,11 +102,29 @@ export function validatePipelineProps(props: SprykerPipelineProps): PropsProblem
     if (b.vhosts.length === 0) add('broker.vhosts', "is empty: declare one vhost per store (broker.namespace, e.g. 'de_queue')");
     const dup = b.vhosts.filter((v, i) => b.vhosts.indexOf(v) !== i);
     if (dup.length) add('broker.vhosts', `lists ${[...new Set(dup)].join(', ')} more than once: list each vhost once`);
+    if (isConcrete(b.endpoint) && /\/api\/?$/.test(b.endpoint)) {
+      add('broker.endpoint', `'${b.endpoint}' ends in /api: give the base URL, the handler adds /api/...`);
+    }
+    b.vhosts.forEach((v, i) => {
+      if (isConcrete(v) && v.trim() === '') add(`broker.vhosts[${i}]`, 'is empty: name the vhost (e.g. de_queue)');
+    });
+    const userNames = new Map<string, number>();
     (b.users ?? []).forEach((u, i) => {
+      if (isConcrete(u.name)) {
+        // ':' would break HTTP basic auth; Amazon MQ deletes 'guest', and RabbitMQ lets it in from localhost only.
+        if (!/^[^\s:]{1,255}$/.test(u.name)) add(`broker.users[${i}].name`, `'${u.name}' is not allowed: use 1-255 characters without spaces or ':'`);
+        if (u.name === 'guest') add(`broker.users[${i}].name`, "'guest' only logs in from localhost (and Amazon MQ deletes it): choose another name");
+        const seen = userNames.get(u.name);
+        if (seen !== undefined) add(`broker.users[${i}].name`, `'${u.name}' is declared twice (also broker.users[${seen}]): declare each user once`);
+        userNames.set(u.name, i);
+      }
+      const permitted = new Set<string>();
       for (const p of u.permissions ?? []) {
         if (!b.vhosts.includes(p.vhost)) {
           add(`broker.users[${i}].permissions`, `vhost '${p.vhost}' is not declared in broker.vhosts: declare it or remove the permission`);
         }
+        if (permitted.has(p.vhost)) add(`broker.users[${i}].permissions`, `vhost '${p.vhost}' is listed twice: a user has one permission per vhost`);
+        permitted.add(p.vhost);
       }
     });
   }

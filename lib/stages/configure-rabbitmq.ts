@@ -1,7 +1,12 @@
+import { Stack, Tokenization } from 'aws-cdk-lib';
 import type * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import type { RabbitMqParams } from '../../lambda/rabbitmq';
-import type { SprykerBrokerProps } from '../config/types';
+import type { BrokerConfig } from '../../lambda/rabbitmq/config';
+import type { BrokerPermission, SprykerBrokerProps } from '../config/types';
+import type { StepHandler } from '../step-handler';
 import { SprykerStage, type SprykerStageProps } from './stage';
 
 export interface ConfigureRabbitMqStageProps extends SprykerStageProps {
@@ -9,26 +14,86 @@ export interface ConfigureRabbitMqStageProps extends SprykerStageProps {
   readonly broker?: SprykerBrokerProps;
 }
 
-/** Configure_RabbitMQ_Vhosts_and_Permissions: declared vhosts, users and permissions, changing only what differs. */
+/** Standard-tier SSM values hold 4 KB. */
+const STANDARD_TIER_LIMIT = 4096;
+/** Upper bound of what one token in the config resolves to (a secret ARN, or a pseudo parameter in one). */
+const TOKEN_BOUND = 128;
+
+/**
+ * Configure_RabbitMQ_Vhosts_and_Permissions: declared vhosts, users and permissions, changing only
+ * what differs. The desired state goes to an SSM parameter (`/{env}/pipeline/rabbitmq`, secret
+ * ARNs only); UserParameters carry only its name, whatever the size of the shop.
+ */
 export class ConfigureRabbitMqStage extends SprykerStage {
+  /** The SSM parameter holding an environment's desired broker state. */
+  public static configParameterName(environment: string): string {
+    return `/${environment}/pipeline/rabbitmq`;
+  }
+
   public readonly stageName = 'Configure_RabbitMQ_Vhosts_and_Permissions';
   public readonly actions: codepipeline.IAction[];
+  public readonly handler: StepHandler;
+  /** The desired broker state; absent without a broker. */
+  public readonly configParameter?: ssm.StringParameter;
 
   constructor(scope: Construct, id: string, props: ConfigureRabbitMqStageProps) {
     super(scope, id);
-    const { deployment } = props;
-    const handler = deployment.handler(this, 'Handler', {
+    const { deployment, broker } = props;
+    this.handler = deployment.handler(this, 'Handler', {
       handler: 'rabbitmq',
       description: `${deployment.environment}: applies RabbitMQ vhosts, users and permissions`,
-      vpc: props.broker?.vpc,
-      vpcSubnets: props.broker?.vpcSubnets,
-      securityGroups: props.broker?.securityGroups,
+      vpc: broker?.vpc,
+      vpcSubnets: broker?.vpcSubnets,
+      securityGroups: broker?.securityGroups,
     });
-    this.actions = [
-      handler.action<RabbitMqParams>({
-        actionName: this.stageName,
-        userParameters: {},
-      }),
-    ];
+    let userParameters: RabbitMqParams = {};
+    if (broker) {
+      const parameterName = ConfigureRabbitMqStage.configParameterName(deployment.environment);
+      const config = brokerConfig(broker);
+      this.configParameter = new ssm.StringParameter(this, 'Config', {
+        parameterName,
+        description: `Desired RabbitMQ vhosts, users and permissions of ${deployment.environment} (secret ARNs only; written by the stack)`,
+        stringValue: Stack.of(this).toJsonString(config),
+        tier: estimatedLength(config) <= STANDARD_TIER_LIMIT ? ssm.ParameterTier.STANDARD : ssm.ParameterTier.ADVANCED,
+      });
+      this.configParameter.grantRead(this.handler.role);
+      // Exactly the secrets it needs: the admin's and each user's password.
+      const secrets = new Set<secretsmanager.ISecret>([broker.adminSecret, ...(broker.users ?? []).map((u) => u.passwordSecret)]);
+      for (const secret of secrets) secret.grantRead(this.handler.role);
+      userParameters = { config: parameterName };
+    }
+    this.actions = [this.handler.action<RabbitMqParams>({ actionName: this.stageName, userParameters })];
   }
+}
+
+/** The handler's view of the broker props: defaults applied, secrets as ARNs. */
+function brokerConfig(broker: SprykerBrokerProps): BrokerConfig {
+  return {
+    v: 1,
+    endpoint: broker.endpoint.replace(/\/+$/, ''),
+    adminSecret: broker.adminSecret.secretArn,
+    vhosts: broker.vhosts,
+    users: (broker.users ?? []).map((u) => ({
+      name: u.name,
+      passwordSecret: u.passwordSecret.secretArn,
+      tags: u.tags ?? [],
+      // docker-sdk's default: full permissions on every vhost of the shop.
+      permissions: (u.permissions ?? broker.vhosts.map((vhost): BrokerPermission => ({ vhost }))).map((p) => ({
+        vhost: p.vhost,
+        configure: p.configure ?? '.*',
+        write: p.write ?? '.*',
+        read: p.read ?? '.*',
+      })),
+    })),
+    removeUndeclared: broker.removeUndeclared ?? false,
+  };
+}
+
+/** The JSON's length once CloudFormation resolves it: literal text plus a bound per token. */
+function estimatedLength(config: BrokerConfig): number {
+  const bound = 'x'.repeat(TOKEN_BOUND);
+  const text: string = Tokenization.reverseString(JSON.stringify(config))
+    .mapTokens({ mapToken: () => bound })
+    .join({ join: (left: string, right: string) => `${left}${right}` });
+  return text.length;
 }

@@ -1,0 +1,74 @@
+/** The handler's configuration failures: all happen before a request reaches the broker. */
+import { CodePipelineClient, PutJobFailureResultCommand } from '@aws-sdk/client-codepipeline';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { mockClient } from 'aws-sdk-client-mock';
+import { rabbitMqStep } from '../../lambda/rabbitmq';
+import type { BrokerConfig } from '../../lambda/rabbitmq/config';
+import { defineStep } from '../../lambda/runtime/job';
+import { jobEvent } from '../fakes/job';
+
+const ssm = mockClient(SSMClient);
+const secretsManager = mockClient(SecretsManagerClient);
+const codepipeline = mockClient(CodePipelineClient);
+
+const ADMIN = 'arn:aws:secretsmanager:eu-central-1:123456789012:secret:broker/admin';
+const USER = 'arn:aws:secretsmanager:eu-central-1:123456789012:secret:broker/app';
+const config: BrokerConfig = {
+  v: 1,
+  // Nothing listens here: a test that got as far as a request would fail differently.
+  endpoint: 'http://127.0.0.1:9',
+  adminSecret: ADMIN,
+  vhosts: ['de_queue'],
+  users: [{ name: 'app', passwordSecret: USER, tags: [], permissions: [{ vhost: 'de_queue', configure: '.*', write: '.*', read: '.*' }] }],
+  removeUndeclared: false,
+};
+
+async function failureFor(value: unknown, secrets: Record<string, string>) {
+  ssm.reset();
+  secretsManager.reset();
+  codepipeline.reset();
+  ssm.on(GetParameterCommand).resolves({ Parameter: { Value: typeof value === 'string' ? value : JSON.stringify(value) } });
+  secretsManager.on(GetSecretValueCommand).callsFake(async ({ SecretId }) => ({ SecretString: secrets[SecretId] }));
+  const fetchSpy = jest.spyOn(globalThis, 'fetch');
+  await defineStep(rabbitMqStep(), { codepipeline: codepipeline as unknown as CodePipelineClient })(
+    jobEvent({ params: { config: '/prod/pipeline/rabbitmq' } }),
+    { getRemainingTimeInMillis: () => 300_000 },
+  );
+  expect(fetchSpy).not.toHaveBeenCalled();
+  fetchSpy.mockRestore();
+  return codepipeline.commandCalls(PutJobFailureResultCommand)[0]?.args[0].input.failureDetails;
+}
+
+const admin = JSON.stringify({ username: 'admin', password: 'admin-pw' });
+
+test('a config of another version, or not JSON: ConfigurationError, redeploy the stack', async () => {
+  expect(await failureFor({ ...config, v: 2 }, {})).toEqual({
+    type: 'ConfigurationError',
+    message: 'broker config /prod/pipeline/rabbitmq has version 2, this handler reads 1: redeploy the pipeline stack',
+  });
+  expect((await failureFor('{oops', {}))?.message).toBe('broker config /prod/pipeline/rabbitmq is not JSON: redeploy the pipeline stack');
+});
+
+test('an admin secret that is not {"username","password"} JSON fails without showing its value', async () => {
+  for (const value of ['just-a-password', JSON.stringify({ username: 'admin' })]) {
+    const failure = await failureFor(config, { [ADMIN]: value, [USER]: 'pw' });
+    expect(failure?.type).toBe('ConfigurationError');
+    expect(failure?.message).toContain(`the broker admin secret ${ADMIN} must be JSON {"username": "...", "password": "..."}`);
+    expect(failure?.message).not.toContain('just-a-password');
+  }
+});
+
+test('a password secret that is JSON without "password", or empty: ConfigurationError naming user and secret', async () => {
+  const failure = await failureFor(config, { [ADMIN]: admin, [USER]: JSON.stringify({ pass: 'x' }) });
+  expect(failure).toEqual({
+    type: 'ConfigurationError',
+    message: `the password secret ${USER} of broker user 'app' is empty or JSON without a "password" key: store the password, or {"password": "..."}`,
+  });
+});
+
+test('the admin user declared among the users: refused (it is managed through its own secret)', async () => {
+  const failure = await failureFor({ ...config, users: [{ ...config.users[0], name: 'admin' }] }, { [ADMIN]: admin, [USER]: 'pw' });
+  expect(failure?.type).toBe('ConfigurationError');
+  expect(failure?.message).toContain(`broker.users declares 'admin', the user of the broker admin secret ${ADMIN}`);
+});
