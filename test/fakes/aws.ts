@@ -1,0 +1,513 @@
+/**
+ * A stateful fake of the AWS APIs the step handlers call (ECS, SSM, CloudWatch Logs,
+ * CodePipeline, S3 artifacts), served over HTTP on 127.0.0.1. The real SDK clients talk to it,
+ * so request serialization, error parsing and the SDK's retries run for real. Time is a
+ * controllable clock: the handler's sleep advances it, and ECS moves (tasks start and stop,
+ * deployments roll out, fail, roll back) as it passes.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { CodePipelineEvent } from 'aws-lambda';
+import { decodeToken, type RuntimeDeps } from '../../lambda/runtime/job';
+import { jobEvent, type JobOptions } from './job';
+
+export const REGION = 'eu-central-1';
+const ACCOUNT = '123456789012';
+const arn = (service: string, resource: string) => `arn:aws:${service}:${REGION}:${ACCOUNT}:${resource}`;
+
+export class AwsError extends Error {
+  constructor(readonly code: string, message: string, readonly status = 400) {
+    super(message);
+  }
+}
+
+export class FakeClock {
+  now = Date.parse('2025-03-01T10:00:00Z');
+  advance(ms: number) {
+    this.now += ms;
+  }
+}
+
+/** How the next task RunTask starts behaves. */
+export type TaskScript =
+  | { readonly exitCode: number; readonly runMs?: number; readonly reason?: string; readonly logs?: string[] }
+  | { readonly failToStart: string };
+
+/** How a service's next deployment behaves. */
+export type RolloutScript = 'succeed' | 'fail' | 'stall';
+
+interface Deployment {
+  id: string;
+  status: 'PRIMARY' | 'ACTIVE';
+  taskDefinition: string;
+  rolloutState: 'IN_PROGRESS' | 'COMPLETED' | 'FAILED';
+  rolloutStateReason?: string;
+  createdAt: number;
+  desiredCount: number;
+  runningCount: number;
+  script: RolloutScript;
+  rollbackOf?: boolean;
+}
+
+export interface FakeServiceSpec {
+  readonly name: string;
+  readonly family: string;
+  /** Container name → image. The first container logs through awslogs. */
+  readonly containers: Record<string, string>;
+  readonly desiredCount?: number;
+  /** Deployment circuit breaker. @default 'rollback' */
+  readonly circuitBreaker?: 'rollback' | 'enabled' | 'off';
+}
+
+interface Service {
+  name: string;
+  taskDefinition: string;
+  desiredCount: number;
+  circuitBreaker: 'rollback' | 'enabled' | 'off';
+  deployments: Deployment[];
+  events: { message: string; createdAt: number }[];
+}
+
+interface Task {
+  arn: string;
+  taskDefinition: string;
+  startedBy?: string;
+  createdAt: number;
+  script: TaskScript;
+  container: string;
+  overrides?: unknown;
+}
+
+const ROLLOUT_MS = 120_000;
+const TASK_START_MS = 20_000;
+
+export class FakeEcs {
+  readonly services = new Map<string, Service>();
+  readonly definitions = new Map<string, Record<string, unknown>>();
+  readonly tasks = new Map<string, Task>();
+  private readonly tokens = new Map<string, string>();
+  private ids = 4_000_000_000_000_000_000n;
+  /** Scripts for the next tasks / deployments (default: exit 0 / succeed). */
+  readonly nextTasks: TaskScript[] = [];
+  readonly nextRollouts = new Map<string, RolloutScript>();
+
+  constructor(private readonly clock: FakeClock, private readonly logs: FakeLogs) {}
+
+  addService(spec: FakeServiceSpec): string {
+    const td = this.register({
+      family: spec.family,
+      taskRoleArn: arn('iam', `role/${spec.family}-task`),
+      executionRoleArn: arn('iam', `role/${spec.family}-exec`),
+      networkMode: 'awsvpc',
+      requiresCompatibilities: ['FARGATE'],
+      cpu: '1024',
+      memory: '2048',
+      containerDefinitions: Object.entries(spec.containers).map(([name, image], i) => ({
+        name,
+        image,
+        essential: true,
+        environment: [{ name: 'SPRYKER_ENV', value: 'production' }],
+        ...(i === 0
+          ? { logConfiguration: { logDriver: 'awslogs', options: { 'awslogs-group': `/ecs/${spec.family}`, 'awslogs-region': REGION, 'awslogs-stream-prefix': 'spryker' } } }
+          : {}),
+      })),
+      tags: [{ key: 'project', value: 'shop' }],
+    });
+    const desired = spec.desiredCount ?? 2;
+    this.services.set(spec.name, {
+      name: spec.name,
+      taskDefinition: td,
+      desiredCount: desired,
+      circuitBreaker: spec.circuitBreaker ?? 'rollback',
+      deployments: [this.deployment(td, desired, 'succeed', 'COMPLETED')],
+      events: [],
+    });
+    return td;
+  }
+
+  private deployment(taskDefinition: string, desired: number, script: RolloutScript, state: Deployment['rolloutState'] = 'IN_PROGRESS'): Deployment {
+    const done = state === 'COMPLETED';
+    return { id: `ecs-svc/${this.ids++}`, status: 'PRIMARY', taskDefinition, rolloutState: state, createdAt: this.clock.now, desiredCount: desired, runningCount: done ? desired : 0, script };
+  }
+
+  private register(input: Record<string, unknown>): string {
+    const family = input.family as string;
+    const revision = [...this.definitions.values()].filter((d) => d.family === family).length + 1;
+    const taskDefinitionArn = arn('ecs', `task-definition/${family}:${revision}`);
+    const { tags, ...def } = input;
+    this.definitions.set(taskDefinitionArn, {
+      ...def,
+      taskDefinitionArn,
+      revision,
+      status: 'ACTIVE',
+      compatibilities: ['EC2', 'FARGATE'],
+      requiresAttributes: [{ name: 'com.amazonaws.ecs.capability.logging-driver.awslogs' }],
+      registeredAt: this.clock.now / 1000,
+      registeredBy: arn('sts', 'assumed-role/step/x'),
+      tags,
+    });
+    return taskDefinitionArn;
+  }
+
+  private definition(ref: string): Record<string, unknown> {
+    const exact = this.definitions.get(ref) ?? [...this.definitions.values()].find((d) => `${d.family}:${d.revision}` === ref);
+    const latest = [...this.definitions.values()].filter((d) => d.family === ref).pop();
+    const found = exact ?? latest;
+    if (!found) throw new AwsError('ClientException', `Unable to describe task definition ${ref}.`);
+    return found;
+  }
+
+  /** Moves every service and task forward to the clock. */
+  private tick() {
+    const now = this.clock.now;
+    for (const s of this.services.values()) {
+      for (const d of [...s.deployments]) {
+        if (d.rolloutState !== 'IN_PROGRESS') continue;
+        const age = now - d.createdAt;
+        if (d.script === 'fail' && age >= ROLLOUT_MS / 2) {
+          d.rolloutState = 'FAILED';
+          d.rolloutStateReason = 'ECS deployment circuit breaker: tasks failed to start.';
+          for (let i = 0; i < 2; i++) this.stoppedServiceTask(s, d, i);
+          if (s.circuitBreaker === 'rollback') {
+            d.status = 'ACTIVE';
+            const previous = s.deployments.find((x) => x !== d && x.taskDefinition !== d.taskDefinition)?.taskDefinition ?? this.previousOf(d.taskDefinition);
+            const back = { ...this.deployment(previous, s.desiredCount, 'succeed' as const), rollbackOf: true };
+            s.deployments.unshift(back);
+            s.taskDefinition = previous;
+            s.events.unshift({ message: `(service ${s.name}) rolling back to deployment ${back.id}.`, createdAt: now });
+          }
+        } else if (d.script !== 'fail' && d.script !== 'stall') {
+          d.runningCount = Math.min(d.desiredCount, Math.floor((age / ROLLOUT_MS) * d.desiredCount));
+          if (age >= ROLLOUT_MS && d.status === 'PRIMARY') {
+            d.rolloutState = 'COMPLETED';
+            d.runningCount = d.desiredCount;
+            s.deployments = [d]; // older deployments drained, the failed one forgotten
+            s.events.unshift({ message: `(service ${s.name}) has reached a steady state.`, createdAt: now });
+          }
+        } else if (d.script === 'stall') {
+          d.runningCount = Math.min(d.runningCount, d.desiredCount - 1);
+        }
+      }
+    }
+  }
+
+  private previousOf(td: string): string {
+    const def = this.definition(td);
+    return arn('ecs', `task-definition/${def.family}:${(def.revision as number) - 1}`);
+  }
+
+  private stoppedServiceTask(s: Service, d: Deployment, i: number) {
+    const taskArn = arn('ecs', `task/cluster/${s.name}-failed-${d.id.slice(-4)}-${i}`);
+    this.tasks.set(taskArn, {
+      arn: taskArn,
+      taskDefinition: d.taskDefinition,
+      startedBy: d.id,
+      createdAt: this.clock.now - 30_000,
+      container: (this.definition(d.taskDefinition).containerDefinitions as { name: string }[])[0].name,
+      script: { exitCode: 1, runMs: 10_000 },
+    });
+  }
+
+  private service(cluster: string, name: string): Service {
+    if (cluster !== 'production') throw new AwsError('ClusterNotFoundException', 'Cluster not found.');
+    const s = this.services.get(name);
+    if (!s) throw new AwsError('ServiceNotFoundException', 'Service not found.');
+    return s;
+  }
+
+  private describeService(s: Service) {
+    return {
+      serviceName: s.name,
+      serviceArn: arn('ecs', `service/production/${s.name}`),
+      status: 'ACTIVE',
+      taskDefinition: s.taskDefinition,
+      desiredCount: s.desiredCount,
+      runningCount: s.deployments.reduce((n, d) => n + d.runningCount, 0),
+      launchType: 'FARGATE',
+      platformVersion: 'LATEST',
+      networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-a', 'subnet-b'], securityGroups: ['sg-app'], assignPublicIp: 'DISABLED' } },
+      deploymentConfiguration: { deploymentCircuitBreaker: { enable: s.circuitBreaker !== 'off', rollback: s.circuitBreaker === 'rollback' }, maximumPercent: 200, minimumHealthyPercent: 100 },
+      deployments: s.deployments.map((d) => ({
+        id: d.id,
+        status: d.status,
+        taskDefinition: d.taskDefinition,
+        desiredCount: d.desiredCount,
+        runningCount: d.runningCount,
+        pendingCount: d.desiredCount - d.runningCount,
+        rolloutState: d.rolloutState,
+        rolloutStateReason: d.rolloutStateReason,
+        createdAt: d.createdAt / 1000,
+      })),
+      events: s.events.slice(0, 10).map((e, i) => ({ id: `e${i}`, message: e.message, createdAt: e.createdAt / 1000 })),
+    };
+  }
+
+  private describeTask(t: Task) {
+    const age = this.clock.now - t.createdAt;
+    const script = t.script;
+    const container = { name: t.container, lastStatus: 'PENDING' } as Record<string, unknown>;
+    let task: Record<string, unknown> = { lastStatus: 'PROVISIONING', desiredStatus: 'RUNNING' };
+    if ('failToStart' in script) {
+      if (age >= TASK_START_MS) {
+        task = { lastStatus: 'STOPPED', desiredStatus: 'STOPPED', stopCode: 'TaskFailedToStart', stoppedReason: script.failToStart, stoppedAt: (t.createdAt + TASK_START_MS) / 1000 };
+        Object.assign(container, { lastStatus: 'STOPPED', reason: script.failToStart });
+      }
+    } else if (age >= TASK_START_MS + (script.runMs ?? 60_000)) {
+      task = { lastStatus: 'STOPPED', desiredStatus: 'STOPPED', stopCode: 'EssentialContainerExited', stoppedReason: 'Essential container in task exited', stoppedAt: (t.createdAt + TASK_START_MS + (script.runMs ?? 60_000)) / 1000 };
+      Object.assign(container, { lastStatus: 'STOPPED', exitCode: script.exitCode, ...(script.reason ? { reason: script.reason } : {}) });
+    } else if (age >= TASK_START_MS) {
+      task = { lastStatus: 'RUNNING', desiredStatus: 'RUNNING' };
+      Object.assign(container, { lastStatus: 'RUNNING' });
+    }
+    return { taskArn: t.arn, taskDefinitionArn: t.taskDefinition, startedBy: t.startedBy, createdAt: t.createdAt / 1000, containers: [container], overrides: t.overrides, ...task };
+  }
+
+  readonly api: Record<string, (b: any) => unknown> = {
+    DescribeServices: (b) => {
+      this.tick();
+      const services = [];
+      const failures = [];
+      for (const name of b.services as string[]) {
+        const s = this.services.get(name);
+        if (s && b.cluster === 'production') services.push(this.describeService(s));
+        else failures.push({ arn: arn('ecs', `service/${b.cluster}/${name}`), reason: 'MISSING' });
+      }
+      return { services, failures };
+    },
+    UpdateService: (b) => {
+      this.tick();
+      const s = this.service(b.cluster, b.service);
+      const td = b.taskDefinition ? (this.definition(b.taskDefinition).taskDefinitionArn as string) : s.taskDefinition;
+      if (td !== s.taskDefinition || b.forceNewDeployment) {
+        for (const d of s.deployments) d.status = 'ACTIVE';
+        s.deployments.unshift(this.deployment(td, s.desiredCount, this.nextRollouts.get(s.name) ?? 'succeed'));
+        this.nextRollouts.delete(s.name);
+        s.taskDefinition = td;
+      }
+      return { service: this.describeService(s) };
+    },
+    DescribeTaskDefinition: (b) => {
+      const { tags, ...def } = this.definition(b.taskDefinition);
+      return { taskDefinition: def, ...(b.include?.includes('TAGS') ? { tags } : {}) };
+    },
+    RegisterTaskDefinition: (b) => {
+      for (const key of ['taskDefinitionArn', 'revision', 'status', 'compatibilities', 'registeredAt']) {
+        if (key in b) throw new AwsError('ClientException', `Unexpected field ${key}`);
+      }
+      const td = this.register(b);
+      const { tags, ...def } = this.definitions.get(td)!;
+      return { taskDefinition: def, tags };
+    },
+    RunTask: (b) => {
+      this.tick();
+      if (b.clientToken && this.tokens.has(b.clientToken)) return { tasks: [this.describeTask(this.tasks.get(this.tokens.get(b.clientToken)!)!)], failures: [] };
+      if (JSON.stringify(b.overrides ?? {}).length > 8192) throw new AwsError('InvalidParameterException', 'Container Overrides length must be at most 8192');
+      const def = this.definition(b.taskDefinition);
+      const container = b.overrides?.containerOverrides?.[0]?.name ?? (def.containerDefinitions as { name: string }[])[0].name;
+      const taskArn = arn('ecs', `task/production/${(this.ids++).toString(16)}`);
+      const script = this.nextTasks.shift() ?? { exitCode: 0 };
+      this.tasks.set(taskArn, { arn: taskArn, taskDefinition: def.taskDefinitionArn as string, startedBy: b.startedBy, createdAt: this.clock.now, script, container, overrides: b.overrides });
+      if (b.clientToken) this.tokens.set(b.clientToken, taskArn);
+      const logging = (def.containerDefinitions as any[]).find((c) => c.name === container)?.logConfiguration?.options;
+      if (logging && 'logs' in script && script.logs) this.logs.put(logging['awslogs-group'], `${logging['awslogs-stream-prefix']}/${container}/${taskArn.split('/').pop()}`, script.logs);
+      return { tasks: [this.describeTask(this.tasks.get(taskArn)!)], failures: [] };
+    },
+    DescribeTasks: (b) => {
+      this.tick();
+      const found = (b.tasks as string[]).map((a) => this.tasks.get(a));
+      return {
+        tasks: found.filter((t): t is Task => !!t).map((t) => this.describeTask(t)),
+        failures: (b.tasks as string[]).filter((a) => !this.tasks.has(a)).map((a) => ({ arn: a, reason: 'MISSING' })),
+      };
+    },
+    ListTasks: (b) => ({
+      taskArns: [...this.tasks.values()]
+        .filter((t) => (!b.startedBy || t.startedBy === b.startedBy) && (b.desiredStatus !== 'STOPPED' || (this.describeTask(t) as { lastStatus?: string }).lastStatus === 'STOPPED'))
+        .map((t) => t.arn),
+    }),
+  };
+}
+
+export class FakeLogs {
+  private readonly streams = new Map<string, string[]>();
+  put(group: string, stream: string, lines: string[]) {
+    this.streams.set(`${group}|${stream}`, lines);
+  }
+  readonly api: Record<string, (b: any) => unknown> = {
+    GetLogEvents: (b) => {
+      const lines = this.streams.get(`${b.logGroupName}|${b.logStreamName}`);
+      if (!lines) throw new AwsError('ResourceNotFoundException', 'The specified log stream does not exist.');
+      return { events: lines.slice(-(b.limit ?? 10000)).map((message, i) => ({ timestamp: i, message, ingestionTime: i })) };
+    },
+  };
+}
+
+export class FakeSsm {
+  readonly parameters = new Map<string, { value: string; tier?: string; labels: string[] }[]>();
+  constructor(private readonly clock: FakeClock) {}
+  set(name: string, value: string) {
+    this.parameters.set(name, [...(this.parameters.get(name) ?? []), { value, labels: [] }]);
+  }
+  readonly api: Record<string, (b: any) => unknown> = {
+    GetParameter: (b) => {
+      const [name, label] = (b.Name as string).split(':');
+      const versions = this.parameters.get(name);
+      const v = label ? versions?.find((x) => x.labels.includes(label)) : versions?.[versions.length - 1];
+      if (!v) throw new AwsError('ParameterNotFound', '');
+      return { Parameter: { Name: name, Value: v.value, Type: 'String', Version: versions!.indexOf(v) + 1, LastModifiedDate: this.clock.now / 1000 } };
+    },
+    PutParameter: (b) => {
+      if (this.parameters.has(b.Name) && !b.Overwrite) throw new AwsError('ParameterAlreadyExists', 'The parameter already exists.');
+      if ((b.Value as string).length > 8192 || ((b.Value as string).length > 4096 && b.Tier === 'Standard')) throw new AwsError('ValidationException', 'value too long');
+      this.parameters.set(b.Name, [...(this.parameters.get(b.Name) ?? []), { value: b.Value, tier: b.Tier, labels: [] }]);
+      return { Version: this.parameters.get(b.Name)!.length, Tier: (b.Value as string).length > 4096 ? 'Advanced' : 'Standard' };
+    },
+    LabelParameterVersion: (b) => {
+      const versions = this.parameters.get(b.Name)!;
+      for (const label of b.Labels as string[]) {
+        versions.forEach((v) => (v.labels = v.labels.filter((l) => l !== label)));
+        versions[b.ParameterVersion - 1].labels.push(label);
+      }
+      return { InvalidLabels: [], ParameterVersion: b.ParameterVersion };
+    },
+  };
+}
+
+export interface JobReport {
+  readonly jobId: string;
+  readonly kind: 'success' | 'failure';
+  readonly body: any;
+}
+
+export class FakeCodePipeline {
+  readonly reports: JobReport[] = [];
+  readonly api: Record<string, (b: any) => unknown> = {
+    PutJobSuccessResult: (b) => this.report('success', b),
+    PutJobFailureResult: (b) => this.report('failure', b),
+  };
+  private report(kind: JobReport['kind'], body: any) {
+    if (this.reports.some((r) => r.jobId === body.jobId)) throw new AwsError('InvalidJobStateException', `Job ${body.jobId} is not in progress`);
+    this.reports.push({ jobId: body.jobId, kind, body });
+    return {};
+  }
+}
+
+type Handler = (event: CodePipelineEvent, context: { getRemainingTimeInMillis(): number }) => Promise<void>;
+
+export class FakeAws {
+  readonly clock = new FakeClock();
+  readonly logs = new FakeLogs();
+  readonly ecs = new FakeEcs(this.clock, this.logs);
+  readonly ssm = new FakeSsm(this.clock);
+  readonly codepipeline = new FakeCodePipeline();
+  readonly objects = new Map<string, Buffer>();
+  /** Every API call: `ECS.RunTask`, `SSM.PutParameter`, `S3.GET`, … with its body. */
+  readonly requests: { op: string; body: any }[] = [];
+  private readonly faults: { op: string; error: AwsError; times: number }[] = [];
+  private server?: Server;
+  url = '';
+
+  async start(): Promise<this> {
+    this.server = createServer((req, res) => void this.serve(req, res));
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    this.server?.closeAllConnections();
+    await new Promise((resolve) => this.server?.close(resolve));
+  }
+
+  /** The next `times` calls of `op` (e.g. `ECS.UpdateService`) fail with this error. */
+  fail(op: string, code: string, message = code, times = 1, status = 400) {
+    this.faults.push({ op, error: new AwsError(code, message, status), times });
+  }
+
+  calls(op: string): any[] {
+    return this.requests.filter((r) => r.op === op).map((r) => r.body);
+  }
+
+  /** Runtime deps: clients on this fake, sleep and now on the clock. */
+  deps(): RuntimeDeps {
+    return {
+      sleep: async (ms) => this.clock.advance(ms),
+      now: () => this.clock.now,
+      clientConfig: { endpoint: this.url, region: REGION, forcePathStyle: true, maxAttempts: 3 },
+    };
+  }
+
+  /** A Lambda context whose remaining time runs down with the clock. */
+  context(ms = 300_000) {
+    const deadline = this.clock.now + ms;
+    return { getRemainingTimeInMillis: () => deadline - this.clock.now };
+  }
+
+  /**
+   * Runs a job the way CodePipeline does: invoke, and while the handler answers with a
+   * continuation token, invoke again (a new job id) 30 s later with the token.
+   */
+  async runJob(handler: Handler, job: JobOptions, options: { lambdaMs?: number; maxInvocations?: number } = {}) {
+    let event = jobEvent(job);
+    const baseId = event['CodePipeline.job'].id;
+    for (let n = 1; n <= (options.maxInvocations ?? 200); n++) {
+      const jobId = event['CodePipeline.job'].id;
+      await handler(event, this.context(options.lambdaMs));
+      const report = this.codepipeline.reports.find((r) => r.jobId === jobId);
+      if (!report) throw new Error(`invocation ${n} of job ${jobId} reported nothing`);
+      const token = report.body.continuationToken;
+      if (report.kind === 'failure' || !token) return { report, invocations: n, tokens: this.codepipeline.reports.filter((r) => r.jobId.startsWith(baseId)).map((r) => r.body.continuationToken).filter(Boolean) as string[] };
+      this.clock.advance(30_000);
+      event = jobEvent({ ...job, id: `${baseId.slice(0, 28)}-c${n}`, continuationToken: token });
+    }
+    throw new Error('job never finished');
+  }
+
+  /** The states the continuation tokens carried (decoded). */
+  static states(tokens: string[]): unknown[] {
+    return tokens.map((t) => decodeToken(t));
+  }
+
+  private async serve(req: IncomingMessage, res: ServerResponse) {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const raw = Buffer.concat(chunks);
+    const target = req.headers['x-amz-target'] as string | undefined;
+    const [prefix, action] = target ? target.split('.') : ['S3', req.method!];
+    const service = { AmazonEC2ContainerServiceV20141113: 'ECS', AmazonSSM: 'SSM', Logs_20140328: 'Logs', CodePipeline_20150709: 'CodePipeline', S3: 'S3' }[prefix] ?? prefix;
+    const op = `${service}.${action}`;
+    const body = target ? JSON.parse(raw.toString() || '{}') : { path: decodeURIComponent(req.url!.split('?')[0]), bytes: raw.length };
+    this.requests.push({ op, body });
+    try {
+      const fault = this.faults.find((f) => f.op === op && f.times > 0);
+      if (fault) {
+        fault.times--;
+        throw fault.error;
+      }
+      if (service === 'S3') return this.s3(req.method!, body.path, raw, res);
+      const api = { ECS: this.ecs.api, SSM: this.ssm.api, Logs: this.logs.api, CodePipeline: this.codepipeline.api }[service];
+      const fn = api?.[action];
+      if (!fn) throw new AwsError('UnknownOperationException', `fake has no ${op}`);
+      const out = fn(body);
+      res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' }).end(JSON.stringify(out));
+    } catch (err) {
+      const e = err instanceof AwsError ? err : new AwsError('InternalFailure', String(err), 500);
+      if (service === 'S3') {
+        res.writeHead(e.status, { 'content-type': 'application/xml' }).end(`<Error><Code>${e.code}</Code><Message>${e.message}</Message></Error>`);
+      } else {
+        res.writeHead(e.status, { 'content-type': 'application/x-amz-json-1.1' }).end(JSON.stringify({ __type: e.code, message: e.message }));
+      }
+    }
+  }
+
+  private s3(method: string, path: string, raw: Buffer, res: ServerResponse) {
+    if (method === 'PUT') {
+      this.objects.set(path, raw);
+      res.writeHead(200, { etag: '"etag"' }).end();
+      return;
+    }
+    const object = this.objects.get(path);
+    if (!object) throw new AwsError('NoSuchKey', 'The specified key does not exist.', 404);
+    res.writeHead(200, { 'content-type': 'application/zip', 'content-length': object.length }).end(object);
+  }
+}

@@ -1,0 +1,58 @@
+import type { DeploymentModel, ModelService } from '../../lambda/runtime/model';
+import { writeZip } from '../../lambda/runtime/artifacts';
+import type { ImagesManifest } from '../../lambda/runtime/release';
+import type { FakeAws } from './aws';
+
+export const MODEL = '/production/pipeline/model';
+export const V1 = '1111111111111111111111111111111111111111';
+export const V2 = '2222222222222222222222222222222222222222';
+export const ARTIFACTS = 'pipeline-artifacts';
+export const IMAGES_INPUT = { name: 'Images', bucket: ARTIFACTS, key: 'run/Images/images.zip' };
+export const RELEASE_OUTPUT = { name: 'Release', bucket: ARTIFACTS, key: 'run/Release/release.zip' };
+const REPO = '123456789012.dkr.ecr.eu-central-1.amazonaws.com';
+const image = (app: string, version: string) => `${REPO}/production-${app}@sha256:${version.slice(0, 8).repeat(8)}`;
+
+export interface ShopOptions {
+  /** Application services. @default ['zed', 'yves', 'glue'] */
+  readonly apps?: string[];
+  readonly hooks?: DeploymentModel['hooks'];
+  readonly circuitBreaker?: 'rollback' | 'enabled' | 'off';
+}
+
+/**
+ * A Spryker shop on the fake: application services (zed first, with a log-router sidecar) and
+ * the Jenkins scheduler, all on V1; the deployment model in SSM; images.json of V2 in S3.
+ */
+export function setupShop(aws: FakeAws, options: ShopOptions = {}): DeploymentModel {
+  const apps = options.apps ?? ['zed', 'yves', 'glue'];
+  const svc = (app: string, container = app): ModelService => ({ app, service: `production-${app}`, containers: { [container]: app } });
+  const services = apps.map((a) => svc(a));
+  const scheduler = svc('scheduler', 'jenkins');
+  for (const s of [...services, scheduler]) {
+    const [container, key] = Object.entries(s.containers)[0];
+    aws.ecs.addService({ name: s.service, family: s.service, containers: { [container]: image(key, V1), 'log-router': 'fluent-bit:2' }, circuitBreaker: options.circuitBreaker });
+  }
+  const model: DeploymentModel = {
+    v: 1,
+    env: 'production',
+    cluster: 'production',
+    services,
+    scheduler,
+    hookService: 'zed',
+    hooks: options.hooks ?? {
+      beforeDeploy: 'vendor/bin/install -r pre-deploy -vvv',
+      install: 'vendor/bin/install -r EU/production --no-ansi -vvv',
+      destructiveInstall: 'vendor/bin/install -r EU/destructive --no-ansi -vvv',
+    },
+  };
+  aws.ssm.set(MODEL, JSON.stringify(model));
+  const images: ImagesManifest = { version: V2, images: Object.fromEntries([...apps, 'scheduler'].map((a) => [a, image(a, V2)])) };
+  putArtifact(aws, IMAGES_INPUT, { 'images.json': JSON.stringify(images) });
+  return model;
+}
+
+export const imageOf = image;
+
+export function putArtifact(aws: FakeAws, a: { bucket: string; key: string }, files: Record<string, string>) {
+  aws.objects.set(`/${a.bucket}/${a.key}`, writeZip(files));
+}
