@@ -12,8 +12,8 @@ import * as path from 'path';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { LineCounter, parseDocument, type Document } from 'yaml';
 import { runPreflight } from './preflight';
-import { PreflightError, type DerivedService, type FileLocation, type PreflightContext, type PreflightFinding } from './preflight/finding';
-import { HOOK_VARIABLES, ZED_APPLICATIONS, type BrokerUser, type HookKey, type SprykerBrokerProps, type SprykerHooks, type SprykerPipelineProps, type SprykerServiceProps } from './types';
+import { hookApplication, PreflightError, type DerivedService, type FileLocation, type PreflightContext, type PreflightFinding } from './preflight/finding';
+import { HOOK_VARIABLES, type BrokerUser, type HookKey, type SprykerBrokerProps, type SprykerHooks, type SprykerPipelineProps, type SprykerServiceProps } from './types';
 
 /** SCCOS names deploy files `deploy.(project)-(environment).yml`; the project name has no hyphen. */
 export const DEPLOY_FILE_NAME = /^deploy\.([a-z0-9]+)-([a-z0-9][a-z0-9-]*)\.yml$/;
@@ -433,7 +433,7 @@ function buildProps(config: DeployFileConfig, overrides: DeployFileOverrides & {
   return {
     services: applicationServices,
     scheduler,
-    hookService: ZED_APPLICATIONS.find((z) => applicationServices.some((s) => s.application === z)),
+    hookService: hookApplication(services),
     ...rest,
     hooks,
     broker: brokerOverride && brokerProps(config, brokerOverride),

@@ -1,4 +1,4 @@
-import type { SprykerPipelineProps, SprykerServiceProps } from '../types';
+import { ZED_APPLICATIONS, type SprykerPipelineProps, type SprykerServiceProps } from '../types';
 import type { DeployFileBrokerUser, DeployFileConfig, DeployFileVhost } from '../deploy-file';
 
 /** critical: synth (and `cdk-spryker-pipeline validate`) fails; warning: a CDK annotation. */
@@ -35,6 +35,15 @@ export interface DerivedService {
   readonly keys: string[];
   /** Their application types (more than one is a conflict). */
   readonly types: string[];
+}
+
+/** The application name of the service that runs the hooks: the first Zed application type, in ZED_APPLICATIONS order. */
+export function hookApplication(services: readonly DerivedService[]): string | undefined {
+  for (const type of ZED_APPLICATIONS) {
+    const service = services.find((s) => s.types[0] === type);
+    if (service) return service.props.application;
+  }
+  return undefined;
 }
 
 /** What a rule sees: the merged deploy file, what was derived from it, and the final props. */

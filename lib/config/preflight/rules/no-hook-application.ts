@@ -1,5 +1,5 @@
 import { ZED_APPLICATIONS } from '../../types';
-import type { PreflightRule } from '../finding';
+import { hookApplication, type PreflightRule } from '../finding';
 
 /** The hooks run Zed's console (vendor/bin/install): they need a Zed application's task definition. */
 export const NoHookApplication: PreflightRule = {
@@ -8,7 +8,7 @@ export const NoHookApplication: PreflightRule = {
   name: 'no application to run the hooks in',
   check: (ctx) => {
     const apps = (ctx.props?.services ?? ctx.services.map((s) => s.props)).map((s) => s.application);
-    const hookService = ctx.props?.hookService ?? ZED_APPLICATIONS.find((z) => apps.includes(z));
+    const hookService = ctx.props ? ctx.props.hookService : hookApplication(ctx.services);
     if (apps.length === 0 || (hookService !== undefined && apps.includes(hookService))) return [];
     return [
       {
