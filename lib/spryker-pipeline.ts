@@ -18,6 +18,7 @@ import { PreDeploymentConfigurationStage } from './stages/pre-deployment-configu
 import { SourceStage } from './stages/source';
 import type { PipelineArtifacts, SprykerStage, SprykerStageProps } from './stages/stage';
 import { UpdateDeployedVersionStage } from './stages/update-deployed-version';
+import { SprykerVersions } from './versions';
 
 /** SCCOS's stages, in SCCOS's order. */
 export const SCCOS_STAGES = [
@@ -54,6 +55,8 @@ export class SprykerPipeline extends Construct {
   public readonly pipeline: codepipeline.Pipeline;
   public readonly deployment: SprykerDeployment;
   public readonly artifacts: PipelineArtifacts;
+  /** `/{env}/desired_version`, `/{env}/lastbuildversion`, `/{env}/lastdeployedversion`. */
+  public readonly versions: SprykerVersions;
   /** The SCCOS stages, in order. */
   public readonly sprykerStages: SprykerStage[] = [];
   protected readonly props: SprykerPipelineProps;
@@ -73,6 +76,7 @@ export class SprykerPipeline extends Construct {
       images: new codepipeline.Artifact('Images'),
       release: new codepipeline.Artifact('Release'),
     };
+    this.versions = new SprykerVersions(this, 'Versions', { environment: props.environment });
     const stageProps: SprykerStageProps = { deployment: this.deployment, artifacts: this.artifacts };
     // One at a time: a stage may read the ones before it (Please_approve reads Source's version variable).
     for (const name of SCCOS_STAGES) this.sprykerStages.push(this.createStage(name, stageProps));
@@ -93,6 +97,7 @@ export class SprykerPipeline extends Construct {
       restartExecutionOnUpdate: false,
       stages: this.sprykerStages.map((s) => ({ stageName: s.stageName, actions: s.actions })),
     });
+    this.sprykerStages.find((s): s is SourceStage => s instanceof SourceStage)?.bindToPipeline(this.pipeline);
     this.acknowledgeArtifactAccess(artifactBucket);
     this.acknowledgeInvokeRoles();
   }
@@ -152,12 +157,21 @@ export class SprykerPipeline extends Construct {
         return new PleaseApproveStage(this, 'PleaseApprove', {
           ...props,
           sourceVersion: source.versionVariable,
+          sourceObject: source.sourceObject,
+          versions: this.versions,
           approvalEnabled: p.approval?.enabled ?? isProduction(p),
           approval: p.approval,
         });
       }
       case 'Build_and_Prepare':
-        return new BuildAndPrepareStage(this, 'BuildAndPrepare', { ...props, version: `#{${versions}.VERSION}`, build: p.build });
+        return new BuildAndPrepareStage(this, 'BuildAndPrepare', {
+          ...props,
+          version: `#{${versions}.VERSION}`,
+          sourceVersion: `#{${versions}.SOURCE_VERSION}`,
+          versions: this.versions,
+          build: p.build,
+          logRetention: p.logRetention,
+        });
       case 'Configure_RabbitMQ_Vhosts_and_Permissions':
         return new ConfigureRabbitMqStage(this, 'ConfigureRabbitMq', { ...props, broker: p.broker });
       case 'Run_pre-deploy_hook':

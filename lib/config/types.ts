@@ -149,14 +149,36 @@ export interface SprykerSourceProps {
     readonly connectionArn: string;
     /** `owner/repo` */
     readonly repository: string;
+    /** The branch the source action checks out. @default 'main' */
+    readonly branch?: string;
+    /**
+     * Branch patterns (glob) whose pushes start the pipeline (a V2 push trigger).
+     * @default - pushes to `branch`
+     */
+    readonly branchPatterns?: string[];
+    /** Tag patterns (glob) whose pushes start the pipeline too. @default - no tag trigger */
+    readonly tagPatterns?: string[];
+    /**
+     * Hand Build_and_Prepare a full git clone instead of a zip: needed to build a pinned
+     * desired_version whose images are not in ECR. Only CodeBuild can read such an artifact.
+     * @default true
+     */
+    readonly fullClone?: boolean;
+  };
+  /** CodeCommit; pushes to `branch` start the pipeline (EventBridge). @default - none */
+  readonly codeCommit?: {
+    readonly repository: codecommit.IRepository;
     /** @default 'main' */
     readonly branch?: string;
-    /** Push filters (V2 triggers): tags or branches that start the pipeline. @default - pushes to `branch` */
-    readonly tagPatterns?: string[];
+    /** As `connection.fullClone`. @default true */
+    readonly fullClone?: boolean;
   };
-  /** @default - none */
-  readonly codeCommit?: { readonly repository: codecommit.IRepository; readonly branch?: string };
-  /** @default - a new versioned bucket with key `source.zip` */
+  /**
+   * S3: a zip of the repository; each new object version starts the pipeline (EventBridge). The
+   * object carries its commit hash in the metadata `commit`
+   * (`aws s3 cp source.zip s3://bucket/key --metadata commit=$(git rev-parse HEAD)`).
+   * @default - a new versioned bucket with key `source.zip`
+   */
   readonly s3?: { readonly bucket: s3.IBucket; readonly key: string };
 }
 
@@ -173,12 +195,28 @@ export interface SprykerApprovalProps {
 }
 
 export interface SprykerBuildProps {
-  /** Application images that the build produces, by image key. @default - every `containerImages` key of the services */
+  /** Application images that the build produces, by image key. @default - every `containerImages` value of the services and the scheduler */
   readonly images?: string[];
-  /** Replace the build commands of the buildspec. @default - docker-sdk's build */
+  /**
+   * Bash commands that build the images at `$VERSION` in the source checkout, replacing
+   * docker-sdk's. They print one line `<image key> <local image>` per image on stdout (the format
+   * of `docker/sdk export images`); build output goes to stderr. They run only when an image is
+   * missing in ECR.
+   * @default - docker-sdk: `docker/sdk boot $SPRYKER_DEPLOY_FILE` and `docker/sdk export images -t $VERSION`
+   */
   readonly buildCommands?: string[];
+  /** Deploy file for docker-sdk's boot (`SPRYKER_DEPLOY_FILE`). @default 'deploy.yml' */
+  readonly deployFile?: string;
   /** @default codebuild.LinuxBuildImage.STANDARD_7_0 */
   readonly buildImage?: codebuild.IBuildImage;
+  /** @default codebuild.ComputeType.LARGE (a Spryker image build needs memory) */
+  readonly computeType?: codebuild.ComputeType;
+  /** @default Duration.hours(1) */
+  readonly timeout?: Duration;
+  /** Use existing ECR repositories `{env}-{image key}` instead of creating them. @default false */
+  readonly importRepositories?: boolean;
+  /** Images each created repository keeps (newest first), for rollback. @default 30 */
+  readonly keepImages?: number;
 }
 
 export interface SprykerPipelineProps {

@@ -102,29 +102,11 @@ export function validatePipelineProps(props: SprykerPipelineProps): PropsProblem
     if (b.vhosts.length === 0) add('broker.vhosts', "is empty: declare one vhost per store (broker.namespace, e.g. 'de_queue')");
     const dup = b.vhosts.filter((v, i) => b.vhosts.indexOf(v) !== i);
     if (dup.length) add('broker.vhosts', `lists ${[...new Set(dup)].join(', ')} more than once: list each vhost once`);
-    if (isConcrete(b.endpoint) && /\/api\/?$/.test(b.endpoint)) {
-      add('broker.endpoint', `'${b.endpoint}' ends in /api: give the base URL, the handler adds /api/...`);
-    }
-    b.vhosts.forEach((v, i) => {
-      if (isConcrete(v) && v.trim() === '') add(`broker.vhosts[${i}]`, 'is empty: name the vhost (e.g. de_queue)');
-    });
-    const userNames = new Map<string, number>();
     (b.users ?? []).forEach((u, i) => {
-      if (isConcrete(u.name)) {
-        // ':' would break HTTP basic auth; Amazon MQ deletes 'guest', and RabbitMQ lets it in from localhost only.
-        if (!/^[^\s:]{1,255}$/.test(u.name)) add(`broker.users[${i}].name`, `'${u.name}' is not allowed: use 1-255 characters without spaces or ':'`);
-        if (u.name === 'guest') add(`broker.users[${i}].name`, "'guest' only logs in from localhost (and Amazon MQ deletes it): choose another name");
-        const seen = userNames.get(u.name);
-        if (seen !== undefined) add(`broker.users[${i}].name`, `'${u.name}' is declared twice (also broker.users[${seen}]): declare each user once`);
-        userNames.set(u.name, i);
-      }
-      const permitted = new Set<string>();
       for (const p of u.permissions ?? []) {
         if (!b.vhosts.includes(p.vhost)) {
           add(`broker.users[${i}].permissions`, `vhost '${p.vhost}' is not declared in broker.vhosts: declare it or remove the permission`);
         }
-        if (permitted.has(p.vhost)) add(`broker.users[${i}].permissions`, `vhost '${p.vhost}' is listed twice: a user has one permission per vhost`);
-        permitted.add(p.vhost);
       }
     });
   }
@@ -140,6 +122,59 @@ export function validatePipelineProps(props: SprykerPipelineProps): PropsProblem
   const timeout = props.approval?.timeout;
   if (timeout && !timeout.isUnresolved() && (timeout.toMinutes() < 1 || timeout.toMinutes() > 7 * 24 * 60)) {
     add('approval.timeout', 'must be between 1 minute and 7 days (CodePipeline manual approval limit)');
+  }
+  problems.push(...validateSourceAndBuild(props));
+  return problems;
+}
+
+/** CodePipeline push filters take at most 8 patterns each. */
+const MAX_FILTER_PATTERNS = 8;
+/** An image key becomes part of an ECR repository name `{env}-{key}` (at most 256 characters). */
+const IMAGE_KEY = /^[a-z0-9][a-z0-9._-]{0,200}$/;
+const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
+
+/** Source triggers, approval e-mails, and the images the build produces. */
+function validateSourceAndBuild(props: SprykerPipelineProps): PropsProblem[] {
+  const problems: PropsProblem[] = [];
+  const add = (prop: string, message: string) => problems.push({ prop, message });
+  const connection = props.source?.connection;
+  for (const kind of ['branchPatterns', 'tagPatterns'] as const) {
+    const patterns = connection?.[kind];
+    if (patterns && (patterns.length === 0 || patterns.length > MAX_FILTER_PATTERNS)) {
+      add(`source.connection.${kind}`, `has ${patterns.length} patterns: a push trigger takes 1 to ${MAX_FILTER_PATTERNS} (leave it out for the default)`);
+    }
+  }
+  const key = props.source?.s3?.key;
+  if (isConcrete(key) && key.trim() === '') add('source.s3.key', "is empty: name the archive's object key, e.g. 'source.zip'");
+
+  (props.approval?.emails ?? []).forEach((email, i) => {
+    if (isConcrete(email) && !EMAIL.test(email)) add(`approval.emails[${i}]`, `'${email}' is not an e-mail address`);
+  });
+
+  const build = props.build ?? {};
+  const built = build.images;
+  if (built) {
+    if (built.length === 0) add('build.images', 'is empty: leave it out to build every image of the services');
+    built.forEach((image, i) => {
+      if (!IMAGE_KEY.test(image)) add(`build.images[${i}]`, `'${image}' is not allowed: use lowercase letters, digits, '.', '_' and '-' (it names the ECR repository ${props.environment}-${image})`);
+      if (built.indexOf(image) !== i) add(`build.images[${i}]`, `'${image}' is listed twice`);
+    });
+    const all = [...props.services.map((s, i) => [`services[${i}]`, s] as const), ['scheduler', props.scheduler] as const];
+    for (const [path, svc] of all) {
+      for (const image of Object.values(svc.containerImages ?? { [svc.application]: svc.application })) {
+        if (!built.includes(image)) add(`${path}.containerImages`, `image '${image}' is not in build.images: Build_and_Prepare would not produce it; add it to build.images`);
+      }
+    }
+  }
+  if (build.buildCommands && build.buildCommands.every((c) => isConcrete(c) && c.trim() === '')) {
+    add('build.buildCommands', "is empty: leave it out for docker-sdk's build, or give commands that print '<image key> <local image>' per image");
+  }
+  if (build.keepImages !== undefined && !(Number.isInteger(build.keepImages) && build.keepImages >= 1 && build.keepImages <= 10000)) {
+    add('build.keepImages', `${build.keepImages} is not allowed: keep 1 to 10000 images per repository (enough versions for a rollback)`);
+  }
+  const timeout = build.timeout;
+  if (timeout && !timeout.isUnresolved() && (timeout.toMinutes({ integral: false }) < 5 || timeout.toMinutes({ integral: false }) > 36 * 60)) {
+    add('build.timeout', 'must be between 5 minutes and 36 hours (CodeBuild limit)');
   }
   return problems;
 }

@@ -1,50 +1,147 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import type * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as actions from 'aws-cdk-lib/aws-codepipeline-actions';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { SprykerBuildProps } from '../config/types';
+import { SprykerImages } from '../images';
+import { acknowledge, nagFlatten } from '../nag';
+import type { SprykerVersions } from '../versions';
 import { SprykerStage, type SprykerStageProps } from './stage';
 
 export interface BuildAndPrepareStageProps extends SprykerStageProps {
   /** The version to build: `#{Versions.VERSION}`. */
   readonly version: string;
+  /** The commit the source artifact holds: `#{Versions.SOURCE_VERSION}`. */
+  readonly sourceVersion: string;
+  /** The environment's version parameters: the build records `lastbuildversion`. */
+  readonly versions: SprykerVersions;
   /** @default - defaults of SprykerBuildProps */
   readonly build?: SprykerBuildProps;
+  /** Retention of the build logs. @default logs.RetentionDays.THREE_MONTHS */
+  readonly logRetention?: logs.RetentionDays;
 }
 
-/** Build_and_Prepare: builds and pushes only the missing `{env}-{app}:{version}` images; outputs images.json. */
+/**
+ * docker-sdk's production image build (`docker/sdk export images`): it prints
+ * `<Application> <image>` per application image. Spryker projects keep docker-sdk in `./docker`;
+ * it is cloned when the repository does not carry it.
+ */
+export const DOCKER_SDK_BUILD_COMMANDS = [
+  'test -x docker/sdk || git clone --quiet --depth 1 https://github.com/spryker/docker-sdk.git docker >&2',
+  'docker/sdk boot "$SPRYKER_DEPLOY_FILE" >&2',
+  'docker/sdk export images -t "$VERSION"',
+];
+
+/** The build logic; the buildspec carries it, so CodeBuild needs nothing from the project's repository but its code. */
+export const BUILD_SCRIPT = path.join(__dirname, '..', '..', 'scripts', 'build-images.sh');
+
+/**
+ * Build_and_Prepare (SCCOS's Build_Push_if_not_exist): a privileged CodeBuild project running
+ * scripts/build-images.sh, which builds and pushes only the `{env}-{image}:{version}` images missing
+ * in ECR and outputs images.json (`{"version", "images": {key: "repo@sha256:…"}}`).
+ */
 export class BuildAndPrepareStage extends SprykerStage {
   public readonly stageName = 'Build_and_Prepare';
   public readonly actions: codepipeline.IAction[];
   public readonly project: codebuild.PipelineProject;
+  /** The ECR repositories, by image key. */
+  public readonly images: SprykerImages;
 
   constructor(scope: Construct, id: string, props: BuildAndPrepareStageProps) {
     super(scope, id);
-    const { deployment, artifacts } = props;
+    const { deployment, artifacts, versions } = props;
+    const build = props.build ?? {};
+    const env = deployment.environment;
+    const stack = Stack.of(this);
+    const imageKeys = build.images ?? defaultImages(deployment.services('all'));
+    this.images = new SprykerImages(this, 'Images', {
+      environment: env,
+      images: imageKeys,
+      importExisting: build.importRepositories,
+      keepImages: build.keepImages,
+    });
+
+    const script = fs.readFileSync(BUILD_SCRIPT);
     this.project = new codebuild.PipelineProject(this, 'Project', {
-      description: `${deployment.environment}: builds Spryker images that are missing in ECR`,
+      description: `${env}: builds Spryker images that are missing in ECR`,
       environment: {
-        buildImage: props.build?.buildImage ?? codebuild.LinuxBuildImage.STANDARD_7_0,
+        buildImage: build.buildImage ?? codebuild.LinuxBuildImage.STANDARD_7_0,
         privileged: true,
-        computeType: codebuild.ComputeType.MEDIUM,
+        computeType: build.computeType ?? codebuild.ComputeType.LARGE,
+      },
+      timeout: build.timeout ?? Duration.hours(1),
+      // Docker layers of the last build on the same host: unchanged layers (base images, composer) are not rebuilt.
+      cache: codebuild.Cache.local(codebuild.LocalCacheMode.DOCKER_LAYER),
+      logging: {
+        cloudWatch: {
+          logGroup: new logs.LogGroup(this, 'Logs', {
+            retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
+            removalPolicy: RemovalPolicy.RETAIN,
+          }),
+        },
       },
       environmentVariables: {
-        SPRYKER_ENVIRONMENT: { value: deployment.environment },
+        SPRYKER_ENVIRONMENT: { value: env },
+        SPRYKER_IMAGES: { value: imageKeys.join(' ') },
+        ECR_REGISTRY: { value: `${stack.account}.dkr.ecr.${stack.region}.${stack.urlSuffix}` },
+        LAST_BUILD_VERSION_PARAMETER: { value: versions.names.lastBuildVersion },
+        SPRYKER_DEPLOY_FILE: { value: build.deployFile ?? 'deploy.yml' },
+        SPRYKER_BUILD_COMMANDS: { value: (build.buildCommands ?? DOCKER_SDK_BUILD_COMMANDS).join('\n') },
       },
       buildSpec: codebuild.BuildSpec.fromObject({
         version: '0.2',
-        phases: { build: { commands: props.build?.buildCommands ?? ['echo "{\\"version\\": \\"$VERSION\\", \\"images\\": {}}" > images.json'] } },
+        phases: {
+          build: {
+            commands: [
+              // scripts/build-images.sh of this construct library, base64 so that no quoting can break it.
+              `echo ${script.toString('base64')} | base64 -d > /tmp/build-images.sh`,
+              'bash /tmp/build-images.sh',
+            ],
+          },
+        },
         artifacts: { files: ['images.json'] },
       }),
     });
+    this.images.grantBuild(this.project);
+    versions.grantWrite(this.project, 'lastBuildVersion');
+    this.acknowledge();
+
     this.actions = [
       new actions.CodeBuildAction({
         actionName: 'Build_and_Prepare',
         project: this.project,
         input: artifacts.source,
         outputs: [artifacts.images],
-        environmentVariables: { VERSION: { value: props.version } },
+        environmentVariables: { VERSION: { value: props.version }, SOURCE_VERSION: { value: props.sourceVersion } },
       }),
     ];
   }
+
+  private acknowledge(): void {
+    const project = this.project;
+    acknowledge(project, 'AwsSolutions-CB3', 'privileged mode runs the Docker daemon that builds the Spryker images');
+    acknowledge(
+      project,
+      'AwsSolutions-CB4',
+      "the build's only artifact is images.json (image digests, no secrets) in the pipeline's encrypted artifact bucket; a customer key would add key policies for every later action without protecting anything",
+    );
+    acknowledge(project, 'AwsSolutions-IAM5[Resource::*]', 'ecr:GetAuthorizationToken (docker login to ECR) supports no resource-level permissions');
+    const stack = Stack.of(this);
+    const own = {
+      [stack.formatArn({ service: 'logs', resource: 'log-group', arnFormat: ArnFormat.COLON_RESOURCE_NAME, resourceName: `/aws/codebuild/${project.projectName}:*` })]:
+        "CDK's grant for the project's default log streams, in its own log group",
+      [stack.formatArn({ service: 'codebuild', resource: 'report-group', resourceName: `${project.projectName}-*` })]:
+        "CDK's grant for the project's own test report groups, which are named after it",
+    };
+    for (const [arn, reason] of Object.entries(own)) acknowledge(project, `AwsSolutions-IAM5[Resource::${nagFlatten(project, arn)}]`, reason);
+  }
+}
+
+/** Every image key of the services, in order, once. */
+function defaultImages(services: { containers: Record<string, string> }[]): string[] {
+  return [...new Set(services.flatMap((s) => Object.values(s.containers)))];
 }

@@ -1,4 +1,4 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import type * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as actions from 'aws-cdk-lib/aws-codepipeline-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -6,12 +6,17 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import type { PrepareVersionParams } from '../../lambda/prepare-version';
 import type { SprykerApprovalProps } from '../config/types';
-import { ssmPaths } from '../deployment';
+import type { SprykerVersions } from '../versions';
+import type { SourceObject } from './source';
 import { SprykerStage, type SprykerStageProps } from './stage';
 
 export interface PleaseApproveStageProps extends SprykerStageProps {
   /** The source revision variable, e.g. `#{Source.CommitId}`. */
   readonly sourceVersion: string;
+  /** S3 source: the object whose version `sourceVersion` is. @default - a git source */
+  readonly sourceObject?: SourceObject;
+  /** The environment's version parameters. */
+  readonly versions: SprykerVersions;
   /** Whether a person approves. */
   readonly approvalEnabled: boolean;
   /** @default - defaults of SprykerApprovalProps */
@@ -20,39 +25,38 @@ export interface PleaseApproveStageProps extends SprykerStageProps {
 
 /**
  * Please_approve: an action resolving the version to deploy (variables namespace `Versions`:
- * VERSION, LAST_DEPLOYED_VERSION), then, when enabled, a manual approval showing both.
+ * VERSION, LAST_DEPLOYED_VERSION, SOURCE_VERSION), then, when enabled, a manual approval showing
+ * both versions. Without approval the stage keeps the version action.
  */
 export class PleaseApproveStage extends SprykerStage {
   public static readonly VARIABLES_NAMESPACE = 'Versions';
   public readonly stageName = 'Please_approve';
   public readonly actions: codepipeline.IAction[];
-  /** Notified when approval is needed. */
+  /** Notified when approval is needed (only when approval is enabled). */
   public readonly topic?: sns.Topic;
 
   constructor(scope: Construct, id: string, props: PleaseApproveStageProps) {
     super(scope, id);
-    const { deployment } = props;
-    const paths = ssmPaths(deployment.environment);
+    const { deployment, versions, sourceObject } = props;
     const handler = deployment.handler(this, 'Handler', {
       handler: 'prepare-version',
       description: `${deployment.environment}: resolves the version to deploy`,
+      timeout: Duration.minutes(1),
     });
-    handler.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['ssm:GetParameter'],
-        resources: [paths.desiredVersion, paths.lastDeployedVersion].map((p) =>
-          Stack.of(this).formatArn({ service: 'ssm', resource: 'parameter', resourceName: p.slice(1) }),
-        ),
-      }),
-    );
+    versions.grantRead(handler.role, 'desiredVersion', 'lastDeployedVersion');
+    if (sourceObject) {
+      // HeadObject of the source object's version, for its commit metadata.
+      handler.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObjectVersion'], resources: [sourceObject.bucket.arnForObjects(sourceObject.key)] }));
+    }
     const ns = PleaseApproveStage.VARIABLES_NAMESPACE;
     this.actions = [
       handler.action<PrepareVersionParams>({
         actionName: 'Prepare_versions',
         userParameters: {
           sourceVersion: props.sourceVersion,
-          desiredVersionParameter: paths.desiredVersion,
-          lastDeployedVersionParameter: paths.lastDeployedVersion,
+          sourceObject: sourceObject && { bucket: sourceObject.bucket.bucketName, key: sourceObject.key },
+          desiredVersionParameter: versions.names.desiredVersion,
+          lastDeployedVersionParameter: versions.names.lastDeployedVersion,
         },
         variablesNamespace: ns,
         runOrder: 1,
