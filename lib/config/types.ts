@@ -3,9 +3,11 @@ import type * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import type * as codecommit from 'aws-cdk-lib/aws-codecommit';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as ecs from 'aws-cdk-lib/aws-ecs';
+import type * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { PreflightFinding } from './preflight/finding';
 
 /** Application types of a Spryker shop, as docker-sdk names them. */
@@ -219,6 +221,61 @@ export interface SprykerBuildProps {
   readonly keepImages?: number;
 }
 
+/** Maintenance mode on the shop's Application Load Balancer (see docs/safety-net.md). */
+export interface SprykerMaintenanceProps {
+  /** The listener that serves the shop (HTTPS, or HTTP when TLS ends elsewhere). */
+  readonly listener: elbv2.IApplicationListener;
+  /**
+   * First listener-rule priority of the maintenance rules. With an allow-list, the rules after it
+   * are taken too (one or more per rule of the listener): keep the shop's own rules above them (e.g. from 100).
+   * @default 1
+   */
+  readonly priority?: number;
+  /** CIDRs (`203.0.113.0/24`, `2001:db8::/32`) that still reach the shop during maintenance. @default [] */
+  readonly allowedIps?: string[];
+  /** Body of the 503 answer: at most 1024 characters (ALB fixed responses). @default - a short HTML page */
+  readonly page?: string;
+  /** @default 'text/html' */
+  readonly contentType?: 'text/html' | 'text/plain' | 'application/json';
+  /**
+   * Wrap Run_install in maintenance mode (Magento's behaviour: no request meets a half-migrated
+   * database). It is lifted again when the install ends, also when it fails.
+   * @default false (SCCOS: the shop keeps serving while the install runs)
+   */
+  readonly duringInstall?: boolean;
+}
+
+/** Post-deploy warm-up and smoke check: a stage after Run_post-deploy_hook. */
+export interface SprykerWarmUpProps {
+  /** Pages to request, e.g. the home page, a category, a product, the Glue API. */
+  readonly urls: string[];
+  /** Requests in flight at once. @default 4 */
+  readonly concurrency?: number;
+  /** Limit for one request (headers and body). @default Duration.seconds(10) */
+  readonly timeout?: Duration;
+  /** Time to first byte above which a page is a problem. @default Duration.seconds(3) */
+  readonly ttfbThreshold?: Duration;
+  /** `fail` fails the stage when a page is a problem; `warn` names it and succeeds. @default 'fail' */
+  readonly onProblem?: 'fail' | 'warn';
+  /** VPC to request from, for internal URLs. @default - not in a VPC */
+  readonly vpc?: ec2.IVpc;
+  /** @default - the VPC's private subnets */
+  readonly vpcSubnets?: ec2.SubnetSelection;
+  /** @default - a new security group */
+  readonly securityGroups?: ec2.ISecurityGroup[];
+}
+
+/** Pipeline events that notify. */
+export type SprykerNotificationEvent = 'approval-needed' | 'failed' | 'succeeded';
+
+/** Pipeline notifications through CodeStar Notifications to an SNS topic (AWS Chatbot can forward it to Slack). */
+export interface SprykerNotificationProps {
+  /** @default - a new topic, encrypted with a new KMS key */
+  readonly topic?: sns.ITopic;
+  /** @default ['approval-needed', 'failed', 'succeeded'] */
+  readonly events?: SprykerNotificationEvent[];
+}
+
 export interface SprykerPipelineProps {
   /** Environment name: used in resource names and SSM paths `/{env}/...` (e.g. `production`, `staging`). */
   readonly environment: string;
@@ -254,6 +311,18 @@ export interface SprykerPipelineProps {
   readonly logRetention?: logs.RetentionDays;
   /** @default `${environment}-deploy` (SCCOS: `{env}_Normal_Deploy` style names) */
   readonly pipelineName?: string;
+  /**
+   * Deploy_Scheduler and Deploy_Spryker_services roll back automatically when they fail
+   * (CodePipeline V2 stage rollback: the last successful execution's release.json, no rebuild).
+   * @default true
+   */
+  readonly rollbackOnFailure?: boolean;
+  /** @default - no maintenance mode */
+  readonly maintenance?: SprykerMaintenanceProps;
+  /** @default - no warm-up stage */
+  readonly warmUp?: SprykerWarmUpProps;
+  /** @default - no notifications */
+  readonly notifications?: SprykerNotificationProps;
   /**
    * Preflight findings of the deploy file the props came from (sprykerPipelinePropsFromDeployFile):
    * SprykerPipeline reports each warning as a CDK annotation with its code.

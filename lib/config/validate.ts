@@ -1,4 +1,5 @@
 import { Token } from 'aws-cdk-lib';
+import { MAX_WARM_UP, WARM_UP_DEFAULTS, warmUpWorstCase } from '../stages/warm-up';
 import type { SprykerPipelineProps, SprykerServiceProps } from './types';
 
 /** One problem with the props: the prop's path and what to do about it. */
@@ -102,11 +103,29 @@ export function validatePipelineProps(props: SprykerPipelineProps): PropsProblem
     if (b.vhosts.length === 0) add('broker.vhosts', "is empty: declare one vhost per store (broker.namespace, e.g. 'de_queue')");
     const dup = b.vhosts.filter((v, i) => b.vhosts.indexOf(v) !== i);
     if (dup.length) add('broker.vhosts', `lists ${[...new Set(dup)].join(', ')} more than once: list each vhost once`);
+    if (isConcrete(b.endpoint) && /\/api\/?$/.test(b.endpoint)) {
+      add('broker.endpoint', `'${b.endpoint}' ends in /api: give the base URL, the handler adds /api/...`);
+    }
+    b.vhosts.forEach((v, i) => {
+      if (isConcrete(v) && v.trim() === '') add(`broker.vhosts[${i}]`, 'is empty: name the vhost (e.g. de_queue)');
+    });
+    const userNames = new Map<string, number>();
     (b.users ?? []).forEach((u, i) => {
+      if (isConcrete(u.name)) {
+        // ':' would break HTTP basic auth; Amazon MQ deletes 'guest', and RabbitMQ lets it in from localhost only.
+        if (!/^[^\s:]{1,255}$/.test(u.name)) add(`broker.users[${i}].name`, `'${u.name}' is not allowed: use 1-255 characters without spaces or ':'`);
+        if (u.name === 'guest') add(`broker.users[${i}].name`, "'guest' only logs in from localhost (and Amazon MQ deletes it): choose another name");
+        const seen = userNames.get(u.name);
+        if (seen !== undefined) add(`broker.users[${i}].name`, `'${u.name}' is declared twice (also broker.users[${seen}]): declare each user once`);
+        userNames.set(u.name, i);
+      }
+      const permitted = new Set<string>();
       for (const p of u.permissions ?? []) {
         if (!b.vhosts.includes(p.vhost)) {
           add(`broker.users[${i}].permissions`, `vhost '${p.vhost}' is not declared in broker.vhosts: declare it or remove the permission`);
         }
+        if (permitted.has(p.vhost)) add(`broker.users[${i}].permissions`, `vhost '${p.vhost}' is listed twice: a user has one permission per vhost`);
+        permitted.add(p.vhost);
       }
     });
   }
@@ -124,6 +143,50 @@ export function validatePipelineProps(props: SprykerPipelineProps): PropsProblem
     add('approval.timeout', 'must be between 1 minute and 7 days (CodePipeline manual approval limit)');
   }
   problems.push(...validateSourceAndBuild(props));
+  problems.push(...validateSafetyNet(props));
+  return problems;
+}
+
+const CIDR = /^(\d{1,3}(\.\d{1,3}){3}\/\d{1,2}|[0-9a-fA-F:]+\/\d{1,3})$/;
+/** ALB: priorities 1-50000; a fixed response body of at most 1024 characters. */
+const MAX_PRIORITY = 50_000;
+const MAX_FIXED_RESPONSE = 1024;
+
+/** Maintenance mode, warm-up and notifications. */
+function validateSafetyNet(props: SprykerPipelineProps): PropsProblem[] {
+  const problems: PropsProblem[] = [];
+  const add = (prop: string, message: string) => problems.push({ prop, message });
+  const m = props.maintenance;
+  if (m) {
+    const priority = m.priority;
+    if (priority !== undefined && !Token.isUnresolved(priority) && (!Number.isInteger(priority) || priority < 1 || priority > MAX_PRIORITY)) {
+      add('maintenance.priority', `${priority} is not a listener rule priority: use a whole number from 1 to ${MAX_PRIORITY}, below the shop's own rules`);
+    }
+    const bad = (m.allowedIps ?? []).filter((ip) => isConcrete(ip) && !CIDR.test(ip));
+    if (bad.length) add('maintenance.allowedIps', `${bad.join(', ')} not in CIDR notation: write 203.0.113.7/32 for one address, 203.0.113.0/24 for a range`);
+    if (isConcrete(m.page) && m.page.length > MAX_FIXED_RESPONSE) {
+      add('maintenance.page', `is ${m.page.length} characters; an ALB fixed response holds at most ${MAX_FIXED_RESPONSE}: shorten it, or link styles and images from elsewhere`);
+    }
+  }
+  const w = props.warmUp;
+  if (w) {
+    if (w.urls.length === 0) add('warmUp.urls', 'is empty: list the pages to warm up (home, a category, a product, ...), or leave warmUp out');
+    const notUrls = w.urls.filter((u) => isConcrete(u) && !/^https?:\/\/[^/\s]+/.test(u));
+    if (notUrls.length) add('warmUp.urls', `${notUrls.join(', ')} not http(s) URLs: write them in full, e.g. https://www.shop.de/`);
+    const badConcurrency = w.concurrency !== undefined && (!Number.isInteger(w.concurrency) || w.concurrency < 1 || w.concurrency > 50);
+    if (badConcurrency) add('warmUp.concurrency', `${w.concurrency} is not allowed: use a whole number from 1 to 50`);
+    const timeout = (w.timeout ?? WARM_UP_DEFAULTS.timeout).toMilliseconds();
+    if (timeout < 1000) add('warmUp.timeout', 'must be at least 1 second');
+    if (w.ttfbThreshold && w.ttfbThreshold.toMilliseconds() >= timeout) {
+      add('warmUp.ttfbThreshold', `must be below warmUp.timeout (${timeout} ms): a slower first byte already times out`);
+    }
+    const worst = badConcurrency ? 0 : warmUpWorstCase(w).toMilliseconds();
+    if (worst > MAX_WARM_UP.toMilliseconds()) {
+      add('warmUp', `requesting ${w.urls.length} pages, ${w.concurrency ?? WARM_UP_DEFAULTS.concurrency} at a time, may take ${(worst / 60_000).toFixed(1)} minutes when every page times out; a step may run ${MAX_WARM_UP.toMinutes()}: raise concurrency, lower timeout, or list fewer pages`);
+    }
+  }
+  const events = props.notifications?.events;
+  if (events && events.length === 0) add('notifications.events', "is empty: list at least one of 'approval-needed', 'failed', 'succeeded', or leave notifications out");
   return problems;
 }
 

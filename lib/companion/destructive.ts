@@ -1,0 +1,62 @@
+import type { Construct } from 'constructs';
+import type { RabbitMqParams } from '../../lambda/rabbitmq';
+import { SprykerPipeline, type SccosStageName } from '../spryker-pipeline';
+import { ConfigureRabbitMqStage } from '../stages/configure-rabbitmq';
+import { SprykerStage, type SprykerStageProps } from '../stages/stage';
+import { companionSource } from './source';
+
+export interface SprykerDestructivePipelineProps {
+  /** The environment's normal pipeline: its props, model, version parameters, images and source are shared. */
+  readonly pipeline: SprykerPipeline;
+  /** @default `${environment}-destructive` */
+  readonly pipelineName?: string;
+  /** Explicit opt-in for a production environment: a destructive install wipes its data. @default false */
+  readonly allowDestructiveOnProduction?: boolean;
+}
+
+/**
+ * SCCOS's Destructive pipeline: the normal pipeline's stages, with Run_install running
+ * SPRYKER_HOOK_DESTRUCTIVE_INSTALL. It shares the environment's deployment model, version
+ * parameters, ECR repositories, broker configuration and step handlers with the normal pipeline,
+ * and starts only by hand (never on a push).
+ */
+export class SprykerDestructivePipeline extends SprykerPipeline {
+  constructor(scope: Construct, id: string, props: SprykerDestructivePipelineProps) {
+    const normal = props.pipeline;
+    super(
+      scope,
+      id,
+      {
+        ...normal.props,
+        pipelineType: 'destructive',
+        allowDestructiveOnProduction: props.allowDestructiveOnProduction ?? false,
+        pipelineName: props.pipelineName ?? `${normal.props.environment}-destructive`,
+        source: companionSource(normal),
+        // The normal pipeline owns the repositories `{env}-{image}`.
+        build: { ...normal.props.build, importRepositories: true },
+        // Its notifications topic is the environment's; the normal pipeline created it.
+      },
+      { companionOf: normal },
+    );
+  }
+
+  protected createStage(name: SccosStageName, props: SprykerStageProps): SprykerStage {
+    const normalStage = this.companionOf?.sprykerStages.find((s): s is ConfigureRabbitMqStage => s instanceof ConfigureRabbitMqStage);
+    if (name === 'Configure_RabbitMQ_Vhosts_and_Permissions' && normalStage) {
+      return new SharedRabbitMqStage(this, 'ConfigureRabbitMq', normalStage);
+    }
+    return super.createStage(name, props);
+  }
+}
+
+/** The normal pipeline's broker handler and configuration parameter (`/{env}/pipeline/rabbitmq` exists once). */
+class SharedRabbitMqStage extends SprykerStage {
+  public readonly stageName = 'Configure_RabbitMQ_Vhosts_and_Permissions';
+  public readonly actions;
+
+  constructor(scope: Construct, id: string, normal: ConfigureRabbitMqStage) {
+    super(scope, id);
+    const userParameters: RabbitMqParams = normal.configParameter ? { config: normal.configParameter.parameterName } : {};
+    this.actions = [normal.handler.action<RabbitMqParams>({ actionName: this.stageName, userParameters })];
+  }
+}

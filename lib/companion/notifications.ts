@@ -1,0 +1,64 @@
+import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
+import * as notifications from 'aws-cdk-lib/aws-codestarnotifications';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import type { SprykerNotificationEvent, SprykerNotificationProps } from '../config/types';
+import type { SprykerDeployment } from '../deployment';
+
+const EVENTS: Record<SprykerNotificationEvent, codepipeline.PipelineNotificationEvents> = {
+  'approval-needed': codepipeline.PipelineNotificationEvents.MANUAL_APPROVAL_NEEDED,
+  failed: codepipeline.PipelineNotificationEvents.PIPELINE_EXECUTION_FAILED,
+  succeeded: codepipeline.PipelineNotificationEvents.PIPELINE_EXECUTION_SUCCEEDED,
+};
+
+/**
+ * The notifications of one environment: one SNS topic that every pipeline of the environment
+ * (normal, destructive, rollout, maintenance) reports to through a CodeStar Notifications rule.
+ * Subscribe AWS Chatbot (Slack, Teams) or e-mail to `topic`. Get it with `SprykerNotifications.of`.
+ */
+export class SprykerNotifications extends Construct {
+  public static of(deployment: SprykerDeployment, props: SprykerNotificationProps): SprykerNotifications {
+    const existing = deployment.node.tryFindChild('Notifications');
+    return existing instanceof SprykerNotifications ? existing : new SprykerNotifications(deployment, 'Notifications', deployment.environment, props);
+  }
+
+  public readonly topic: sns.ITopic;
+  private readonly events: codepipeline.PipelineNotificationEvents[];
+
+  private constructor(scope: Construct, id: string, environment: string, props: SprykerNotificationProps) {
+    super(scope, id);
+    this.events = [...new Set(props.events ?? (Object.keys(EVENTS) as SprykerNotificationEvent[]))].map((e) => EVENTS[e]);
+    this.topic = props.topic ?? this.createTopic(environment);
+  }
+
+  /** Reports the pipeline's events to the topic. */
+  public notify(pipeline: codepipeline.IPipeline, id = 'Notifications'): notifications.INotificationRule {
+    return pipeline.notifyOn(id, this.topic, {
+      events: this.events,
+      // Chatbot shows the execution, the stage and the failed action's message.
+      detailType: notifications.DetailType.FULL,
+    });
+  }
+
+  /** Encrypted at rest with a key that CodeStar Notifications may use: the AWS managed SNS key admits no service. */
+  private createTopic(environment: string): sns.Topic {
+    const key = new kms.Key(this, 'Key', {
+      description: `${environment}: encrypts the pipeline notification topic`,
+      enableKeyRotation: true,
+    });
+    key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
+        principals: [new iam.ServicePrincipal('codestar-notifications.amazonaws.com')],
+        resources: ['*'],
+      }),
+    );
+    return new sns.Topic(this, 'Topic', {
+      displayName: `${environment} deployments`,
+      masterKey: key,
+      enforceSSL: true,
+    });
+  }
+}

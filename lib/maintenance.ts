@@ -1,0 +1,96 @@
+import { Fn, Stack, Token } from 'aws-cdk-lib';
+import type * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
+import { Construct } from 'constructs';
+import type { MaintenanceConfig, MaintenanceParams } from '../lambda/maintenance-mode';
+import type { SprykerMaintenanceProps } from './config/types';
+import type { SprykerDeployment } from './deployment';
+import type { StepHandler } from './step-handler';
+
+/** The 503 page when the props give none. */
+export const DEFAULT_MAINTENANCE_PAGE =
+  '<!doctype html><html><head><meta charset="utf-8"><title>Maintenance</title></head>' +
+  '<body style="font-family:sans-serif;text-align:center;padding:10%"><h1>We will be back soon</h1>' +
+  '<p>The shop is being updated. Please try again in a few minutes.</p></body></html>';
+
+/** SSM parameter of an environment's maintenance configuration. */
+export const maintenanceConfigPath = (env: string) => `/${env}/pipeline/maintenance`;
+
+/**
+ * Maintenance mode of one environment: its configuration in SSM (listener, priorities, allow-list,
+ * page) and the handler that turns it on and off. One per environment, whatever the number of
+ * pipelines using it: get it with `SprykerMaintenance.of(deployment, props)`.
+ */
+export class SprykerMaintenance extends Construct {
+  /** The environment's maintenance mode, created by the first caller. */
+  public static of(deployment: SprykerDeployment, props: SprykerMaintenanceProps): SprykerMaintenance {
+    const existing = deployment.node.tryFindChild('Maintenance');
+    return existing instanceof SprykerMaintenance ? existing : new SprykerMaintenance(deployment, 'Maintenance', deployment, props);
+  }
+
+  public readonly configParameter: ssm.StringParameter;
+  public readonly handler: StepHandler;
+  public readonly props: SprykerMaintenanceProps;
+
+  private constructor(scope: Construct, id: string, deployment: SprykerDeployment, props: SprykerMaintenanceProps) {
+    super(scope, id);
+    this.props = props;
+    const env = deployment.environment;
+    const config: MaintenanceConfig = {
+      v: 1,
+      env,
+      listenerArn: props.listener.listenerArn,
+      priority: props.priority ?? 1,
+      allowedIps: props.allowedIps ?? [],
+      page: props.page ?? DEFAULT_MAINTENANCE_PAGE,
+      contentType: props.contentType ?? 'text/html',
+    };
+    this.configParameter = new ssm.StringParameter(this, 'Config', {
+      parameterName: maintenanceConfigPath(env),
+      description: `Maintenance mode of ${env}: listener, rule priorities, allow-list and page (written by the stack)`,
+      stringValue: Stack.of(this).toJsonString(config),
+      // Page ≤ 1024 characters and a listener ARN: far below the standard tier's 4 KB for any sane allow-list.
+      tier: ssm.ParameterTier.STANDARD,
+    });
+    this.handler = deployment.handler(this, 'Handler', {
+      handler: 'maintenance-mode',
+      description: `${env}: turns maintenance mode on the shop's load balancer on and off`,
+    });
+    this.grantToggle(this.handler);
+  }
+
+  /** An action turning maintenance on or off. */
+  public action(mode: MaintenanceParams['mode'], options: { actionName?: string; runOrder?: number } = {}): codepipeline.IAction {
+    return this.handler.action<MaintenanceParams>({
+      actionName: options.actionName ?? (mode === 'enable' ? 'Enable_maintenance' : 'Disable_maintenance'),
+      userParameters: { config: this.configParameter.parameterName, mode },
+      runOrder: options.runOrder,
+    });
+  }
+
+  /** Lets another handler (Run_install's) turn maintenance on and off. */
+  public grantToggle(handler: StepHandler): void {
+    this.configParameter.grantRead(handler.role);
+    const listener = this.props.listener.listenerArn;
+    handler.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['elasticloadbalancing:DescribeRules', 'elasticloadbalancing:DescribeTags'], resources: ['*'] }),
+      'ELB Describe* actions support no resource-level permissions',
+    );
+    handler.addToRolePolicy(new iam.PolicyStatement({ actions: ['elasticloadbalancing:CreateRule'], resources: [listener] }));
+    handler.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['elasticloadbalancing:DeleteRule', 'elasticloadbalancing:AddTags'],
+        resources: [listenerRules(listener)],
+      }),
+      'the maintenance rules get their ids when they are created at run time; limited to the rules of the shop listener',
+    );
+  }
+}
+
+/** `arn:…:listener-rule/app/<lb>/<lb-id>/<listener-id>/*` from the listener's ARN (also when it is a token). */
+function listenerRules(listenerArn: string): string {
+  if (!Token.isUnresolved(listenerArn)) return `${listenerArn.replace(':listener/', ':listener-rule/')}/*`;
+  const parts = Fn.split(':listener/', listenerArn);
+  return Fn.join('', [Fn.select(0, parts), ':listener-rule/', Fn.select(1, parts), '/*']);
+}
