@@ -49,7 +49,7 @@ export function rabbitMqStep(deps: RabbitMqDeps = {}): StepDefinition<RabbitMqPa
       const desired = await resolveDesired(secrets, config, admin.username);
       const api = new ManagementApi({ endpoint: config.endpoint, ...admin, ...deps.api });
       const changes = planChanges(desired, await readBroker(api));
-      console.log(JSON.stringify({ broker: api.origin, plan: changes.map(describeChange) }));
+      console.log(JSON.stringify({ broker: api.origin, plan: changes.map((c) => describeChange(c, 'todo')) }));
       return apply(ctx, api, desired, changes, state?.applied ?? {});
     },
   };
@@ -116,12 +116,12 @@ async function write(api: ManagementApi, c: Change, users: Map<string, DesiredSt
 /** The failure of a half-applied plan: what was applied, what failed and why, what was not. */
 function halfApplied(applied: Change[], failed: Change, rest: Change[], err: unknown): StepFailure {
   const { message, type } = describeError(err);
-  const list = (cs: Change[]) =>
-    cs.length === 0 ? 'none' : cs.slice(0, 10).map(describeChange).join(', ') + (cs.length > 10 ? ` and ${cs.length - 10} more` : '');
+  const list = (cs: Change[], tense: 'done' | 'todo') =>
+    cs.length === 0 ? 'none' : cs.slice(0, 10).map((c) => describeChange(c, tense)).join(', ') + (cs.length > 10 ? ` and ${cs.length - 10} more` : '');
   const total = applied.length + 1 + rest.length;
   return new StepFailure(
-    `${message}. Plan half-applied: ${applied.length} of ${total} changes applied (${list(applied)}); ` +
-      `failed: ${describeChange(failed).replace(/ (created|updated|deleted)/, ' $1 (not done)')}; not applied: ${list(rest)}. ` +
+    `${message}. Plan half-applied: ${applied.length} of ${total} changes applied (${list(applied, 'done')}); ` +
+      `failed: ${describeChange(failed, 'todo')}; not applied: ${list(rest, 'todo')}. ` +
       'Re-run the stage once the cause is fixed: it re-reads the broker and applies only what still differs.',
     type,
   );

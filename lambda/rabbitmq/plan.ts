@@ -163,8 +163,12 @@ export function summarize(counts: ChangeCounts): string {
   return parts.join(', ');
 }
 
-/** One change for a person: `permission app@de_queue updated`, `user app updated (password)`. */
-export function describeChange(c: Change): string {
+/**
+ * One change for a person: done (`permission app@de_queue updated`, `user app updated (password)`)
+ * or still to do (`update permission app@de_queue`).
+ */
+export function describeChange(c: Change, tense: 'done' | 'todo' = 'done'): string {
   const what = c.kind === 'vhost' ? `vhost ${c.vhost}` : c.kind === 'user' ? `user ${c.user}` : `permission ${c.user}@${'permission' in c ? c.permission.vhost : c.vhost}`;
-  return `${what} ${PAST[c.action]}${'reason' in c ? ` (${c.reason})` : ''}`;
+  const reason = 'reason' in c ? ` (${c.reason})` : '';
+  return tense === 'done' ? `${what} ${PAST[c.action]}${reason}` : `${c.action} ${what}${reason}`;
 }

@@ -222,7 +222,7 @@ suite('Configure_RabbitMQ_Vhosts_and_Permissions against RabbitMQ', () => {
     expect(failure?.message).toContain(`answered HTTP 400 to PUT /api/permissions/${de}/${spryker.name}: {"error":"bad_request","reason":["invalid_regexp"`);
     expect(failure?.message).toContain(
       `Plan half-applied: 4 of 7 changes applied (vhost ${de} created, vhost ${at} created, user ${spryker.name} created, user ${reader.name} created); ` +
-        `failed: permission ${spryker.name}@${de} created (not done); not applied: permission ${spryker.name}@${at} created, permission ${reader.name}@${de} created. ` +
+        `failed: create permission ${spryker.name}@${de}; not applied: create permission ${spryker.name}@${at}, create permission ${reader.name}@${de}. ` +
         'Re-run the stage once the cause is fixed',
     );
     expect((await admin('GET', `/api/vhosts/${de}`)).status).toBe(200);
@@ -249,7 +249,7 @@ suite('Configure_RabbitMQ_Vhosts_and_Permissions against RabbitMQ', () => {
       log.mockRestore();
       error.mockRestore();
     }
-    expect(lines.join('\n')).toContain(`user ${config.users[0].name} updated (password)`);
+    expect(lines.join('\n')).toContain(`update user ${config.users[0].name} (password)`);
     expect(lines.join('\n')).not.toMatch(/spryker-pw|reader-pw|admin-pw-wrong/);
   });
 

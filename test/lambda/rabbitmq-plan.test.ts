@@ -51,7 +51,7 @@ function converged(): BrokerState {
 describe('planChanges', () => {
   test('a fresh broker: every vhost, user and permission is created, vhosts and users before permissions', () => {
     const changes = planChanges(desired, { vhosts: ['/'], users: [adminUser], permissions: [] });
-    expect(changes.map(describeChange)).toEqual([
+    expect(changes.map((c) => describeChange(c))).toEqual([
       'vhost de_queue created',
       'vhost at_queue created',
       'user spryker created',
@@ -129,7 +129,7 @@ describe('planChanges', () => {
       ],
     };
     const changes = planChanges({ ...desired, vhosts: [...desired.vhosts, 'nl_queue'], removeUndeclared: true }, extra);
-    expect(changes.map(describeChange)).toEqual([
+    expect(changes.map((c) => describeChange(c))).toEqual([
       'vhost nl_queue created',
       'permission reader@at_queue deleted',
       'user legacy deleted',
@@ -157,6 +157,13 @@ describe('passwordMatches', () => {
     expect(passwordMatches({ password_hash: rabbitHash('x'), hashing_algorithm: 'some_future_hash' }, 'x')).toBe(false);
     expect(passwordMatches({ password_hash: '', hashing_algorithm: 'rabbit_password_hashing_sha256' }, '')).toBe(false);
   });
+});
+
+test('a change reads as done, or as still to do', () => {
+  const update: Change = { kind: 'user', action: 'update', user: 'app', reason: 'password and tags' };
+  expect(describeChange(update)).toBe('user app updated (password and tags)');
+  expect(describeChange(update, 'todo')).toBe('update user app (password and tags)');
+  expect(describeChange({ kind: 'permission', action: 'delete', user: 'app', vhost: '/' }, 'todo')).toBe('delete permission app@/');
 });
 
 test('summarize names every kind and each action with its count', () => {
