@@ -19,6 +19,10 @@ import { SourceStage } from './stages/source';
 import type { PipelineArtifacts, SprykerStage, SprykerStageProps } from './stages/stage';
 import { UpdateDeployedVersionStage } from './stages/update-deployed-version';
 import { SprykerVersions } from './versions';
+import { SprykerNotifications } from './companion/notifications';
+import { disableSourceChangeDetection } from './companion/source';
+import { SprykerMaintenance } from './maintenance';
+import { WarmUpStage } from './stages/warm-up';
 
 /** SCCOS's stages, in SCCOS's order. */
 export const SCCOS_STAGES = [
@@ -37,6 +41,36 @@ export const SCCOS_STAGES = [
 ] as const;
 
 export type SccosStageName = (typeof SCCOS_STAGES)[number];
+
+/**
+ * CDK's grants of a pipeline carry wildcards that AWS requires: object-level actions on its
+ * artifact bucket, and LambdaInvokeAction's lambda:ListFunctions (no resource-level permissions).
+ */
+export function acknowledgePipelineGrants(scope: Construct, pipeline: codepipeline.Pipeline): void {
+  const reason = "CDK's grant for pipeline artifacts: object-level actions on this pipeline's artifact bucket only";
+  for (const action of ['s3:GetObject*', 's3:GetBucket*', 's3:List*', 's3:DeleteObject*', 's3:Abort*']) {
+    acknowledge(scope, `AwsSolutions-IAM5[Action::${action}]`, reason);
+  }
+  acknowledge(scope, `AwsSolutions-IAM5[Resource::${nagFlatten(scope, pipeline.artifactBucket.bucketArn)}/*]`, reason);
+  for (const stage of pipeline.stages) {
+    for (const action of stage.actions.filter((a) => a instanceof actions.LambdaInvokeAction)) {
+      const role = pipeline.node.tryFindChild(stage.stageName)?.node.tryFindChild(action.actionProperties.actionName)?.node.tryFindChild('CodePipelineActionRole');
+      if (role) acknowledge(role, 'AwsSolutions-IAM5[Resource::*]', 'LambdaInvokeAction grants lambda:ListFunctions, which supports no resource-level permissions');
+    }
+  }
+}
+
+/** The stages that roll back automatically on failure (`rollbackOnFailure`). */
+export const ROLLBACK_STAGES: readonly SccosStageName[] = ['Deploy_Scheduler', 'Deploy_Spryker_services'];
+
+export interface SprykerPipelineOptions {
+  /**
+   * Another pipeline of the same environment (a companion: destructive, ...) whose deployment
+   * model, version parameters and handlers this one shares; it starts only by hand.
+   * @default - the environment's first pipeline: it creates them, and its source starts it
+   */
+  readonly companionOf?: SprykerPipeline;
+}
 
 /** A project's own stage, placed relative to a SCCOS stage. */
 export interface ExtraStageOptions {
@@ -57,11 +91,17 @@ export class SprykerPipeline extends Construct {
   public readonly artifacts: PipelineArtifacts;
   /** `/{env}/desired_version`, `/{env}/lastbuildversion`, `/{env}/lastdeployedversion`. */
   public readonly versions: SprykerVersions;
-  /** The SCCOS stages, in order. */
+  /** The SCCOS stages, in order (and Warm_up last, when configured). */
   public readonly sprykerStages: SprykerStage[] = [];
-  protected readonly props: SprykerPipelineProps;
+  /** The environment's maintenance mode, when `maintenance` is set. */
+  public readonly maintenance?: SprykerMaintenance;
+  /** The environment's notification topic, when `notifications` is set. */
+  public readonly notifications?: SprykerNotifications;
+  public readonly props: SprykerPipelineProps;
+  /** The pipeline whose environment resources this companion shares. */
+  protected readonly companionOf?: SprykerPipeline;
 
-  constructor(scope: Construct, id: string, props: SprykerPipelineProps) {
+  constructor(scope: Construct, id: string, props: SprykerPipelineProps, options: SprykerPipelineOptions = {}) {
     super(scope, id);
     const problems = validatePipelineProps(props);
     if (problems.length) throw new SprykerConfigError(`SprykerPipeline ${this.node.path}`, problems);
@@ -70,16 +110,25 @@ export class SprykerPipeline extends Construct {
     }
     this.props = props;
 
-    this.deployment = new SprykerDeployment(this, 'Deployment', props);
+    const companionOf = options.companionOf;
+    this.companionOf = companionOf;
+    if (companionOf && companionOf.deployment.environment !== props.environment) {
+      throw new SprykerConfigError(`SprykerPipeline ${this.node.path}`, [
+        { prop: 'companionOf', message: `belongs to environment '${companionOf.deployment.environment}', not '${props.environment}': a companion shares its environment's model` },
+      ]);
+    }
+    this.deployment = companionOf?.deployment ?? new SprykerDeployment(this, 'Deployment', props);
+    if (props.maintenance) this.maintenance = SprykerMaintenance.of(this.deployment, props.maintenance);
     this.artifacts = {
       source: new codepipeline.Artifact('Source'),
       images: new codepipeline.Artifact('Images'),
       release: new codepipeline.Artifact('Release'),
     };
-    this.versions = new SprykerVersions(this, 'Versions', { environment: props.environment });
+    this.versions = companionOf?.versions ?? new SprykerVersions(this, 'Versions', { environment: props.environment });
     const stageProps: SprykerStageProps = { deployment: this.deployment, artifacts: this.artifacts };
     // One at a time: a stage may read the ones before it (Please_approve reads Source's version variable).
     for (const name of SCCOS_STAGES) this.sprykerStages.push(this.createStage(name, stageProps));
+    if (props.warmUp) this.sprykerStages.push(new WarmUpStage(this, 'WarmUp', { ...stageProps, warmUp: props.warmUp }));
 
     const artifactBucket = new s3.Bucket(this, 'ArtifactBucket', {
       enforceSSL: true,
@@ -95,35 +144,25 @@ export class SprykerPipeline extends Construct {
       executionMode: codepipeline.ExecutionMode.QUEUED,
       artifactBucket,
       restartExecutionOnUpdate: false,
-      stages: this.sprykerStages.map((s) => ({ stageName: s.stageName, actions: s.actions })),
+      stages: this.sprykerStages.map((s) => ({
+        stageName: s.stageName,
+        actions: s.actions,
+        // The last successful execution's release.json redeploys the previous release: no rebuild.
+        onFailure: (props.rollbackOnFailure ?? true) && ROLLBACK_STAGES.includes(s.stageName as SccosStageName) ? { result: codepipeline.Result.ROLLBACK } : undefined,
+      })),
     });
-    this.sprykerStages.find((s): s is SourceStage => s instanceof SourceStage)?.bindToPipeline(this.pipeline);
-    this.acknowledgeArtifactAccess(artifactBucket);
-    this.acknowledgeInvokeRoles();
-  }
-
-  /** CDK's artifact grants use object wildcards; they are confined to this pipeline's bucket. */
-  private acknowledgeArtifactAccess(bucket: s3.Bucket): void {
-    const reason = "CDK's grant for pipeline artifacts: object-level actions on this pipeline's artifact bucket only";
-    for (const action of ['s3:GetObject*', 's3:GetBucket*', 's3:List*', 's3:DeleteObject*', 's3:Abort*']) {
-      acknowledge(this, `AwsSolutions-IAM5[Action::${action}]`, reason);
+    if (companionOf) disableSourceChangeDetection(this.pipeline);
+    else this.sprykerStages.find((s): s is SourceStage => s instanceof SourceStage)?.bindToPipeline(this.pipeline);
+    if (props.notifications) {
+      this.notifications = SprykerNotifications.of(this.deployment, props.notifications);
+      this.notifications.notify(this.pipeline);
     }
-    acknowledge(this, `AwsSolutions-IAM5[Resource::${nagFlatten(this, bucket.bucketArn)}/*]`, reason);
+    acknowledgePipelineGrants(this, this.pipeline);
     acknowledge(
-      bucket,
+      artifactBucket,
       'AwsSolutions-S1',
       'written and read only by CodePipeline and its actions; object-level access is audited with CloudTrail data events, not a second log bucket per pipeline',
     );
-  }
-
-  /** LambdaInvokeAction's role needs lambda:ListFunctions, which has no resource-level permissions. */
-  private acknowledgeInvokeRoles(): void {
-    for (const stage of this.sprykerStages) {
-      for (const action of stage.actions.filter((a) => a instanceof actions.LambdaInvokeAction)) {
-        const role = this.pipeline.node.tryFindChild(stage.stageName)?.node.tryFindChild(action.actionProperties.actionName)?.node.tryFindChild('CodePipelineActionRole');
-        if (role) acknowledge(role, 'AwsSolutions-IAM5[Resource::*]', 'LambdaInvokeAction grants lambda:ListFunctions, which supports no resource-level permissions');
-      }
-    }
   }
 
   /** The pipeline stage of a SCCOS stage name (or a project's stage). */
