@@ -116,7 +116,7 @@ async function checkDeployments(
     const verdict = judge(live.get(s.service)!, id, release && releaseOf(release, s.service).taskDefinition);
     if ('failed' in verdict) {
       const stopped = await stoppedTaskReasons(ecs, model.cluster, verdict.deployment).catch((err) => [`(stopped tasks unreadable: ${describeError(err).message})`]);
-      failures.push(`service ${s.service}: ${verdict.failed}${stopped.length ? `. Stopped tasks: ${stopped.join(' | ')}` : ''}`);
+      failures.push(`service ${s.service}: ${sentence(verdict.failed)}${stopped.length ? ` Stopped tasks: ${stopped.join(' | ')}` : ''}`);
     } else if (verdict.done) {
       deployments[i] = '';
       progress++;
@@ -144,6 +144,9 @@ async function checkDeployments(
   };
 }
 
+/** Ends a phrase with exactly one period. */
+const sentence = (text: string) => (text.endsWith('.') ? text : `${text}.`);
+
 const primaryOf = (service: Service): Deployment | undefined => service.deployments?.find((d) => d.status === 'PRIMARY');
 
 /**
@@ -156,8 +159,9 @@ export function judge(service: Service, id: string, target: string | undefined):
   const primary = primaryOf(service);
   const events = (service.events ?? []).slice(0, 2).map((e) => e.message).filter(Boolean);
   const recent = events.length ? ` Latest events: ${events.join(' / ')}` : '';
+  const reason = sentence(ours?.rolloutStateReason ?? 'no reason given');
   if (ours?.status === 'PRIMARY' && (!target || ours.taskDefinition === target)) {
-    if (ours.rolloutState === 'FAILED') return { failed: `rollout FAILED: ${ours.rolloutStateReason ?? 'no reason given'}.${recent}`, deployment: id };
+    if (ours.rolloutState === 'FAILED') return { failed: `rollout FAILED: ${reason}${recent}`, deployment: id };
     const breaker = service.deploymentConfiguration?.deploymentCircuitBreaker?.enable === true;
     const running = ours.runningCount ?? 0;
     const desired = ours.desiredCount ?? 0;
@@ -167,7 +171,7 @@ export function judge(service: Service, id: string, target: string | undefined):
   }
   const now = primary ? `${arnId(primary.taskDefinition)} (deployment ${primary.id}, ${primary.rolloutState ?? primary.status})` : 'no primary deployment';
   if (ours?.rolloutState === 'FAILED') {
-    return { failed: `the circuit breaker rolled back the release: the service returned to ${now}. Release deployment ${id} FAILED: ${ours.rolloutStateReason ?? 'no reason given'}.${recent}`, deployment: id };
+    return { failed: `the circuit breaker rolled back the release: the service returned to ${now}. Release deployment ${id} FAILED: ${reason}${recent}`, deployment: id };
   }
   return {
     failed: `the release deployment ${id} is no longer the service's (${ours ? ours.status : 'gone'}); the service runs ${now}: a circuit-breaker rollback or another deployment replaced it.${recent}`,

@@ -1,8 +1,10 @@
 import type { StepContext, StepResult } from './job';
 
 export interface PollOptions {
-  /** Wait between two checks. @default 5000 */
+  /** Wait after the first check; each further wait is 1.5 times longer, up to maxIntervalMs. @default 5000 */
   readonly intervalMs?: number;
+  /** @default 15000 */
+  readonly maxIntervalMs?: number;
   /**
    * Time kept for the last check, its diagnosis (stopped tasks, log lines) and the PutJob* call.
    * @default 15000
@@ -19,9 +21,10 @@ export async function pollWhileTimeRemains<S>(
   check: () => Promise<StepResult<S>>,
   options: PollOptions = {},
 ): Promise<StepResult<S>> {
-  const interval = options.intervalMs ?? 5000;
+  const max = options.maxIntervalMs ?? 15_000;
   const reserve = options.reserveMs ?? 15_000;
-  for (;;) {
+  // Quick answers for short waits, few calls for long rollouts and installs.
+  for (let interval = options.intervalMs ?? 5000; ; interval = Math.min(max, Math.round(interval * 1.5))) {
     const result = await check();
     if (result.status === 'done' || ctx.remainingMs() < interval + reserve) return result;
     await ctx.sleep(interval);

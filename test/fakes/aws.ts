@@ -160,7 +160,8 @@ export class FakeEcs {
   /** Moves every service and task forward to the clock. */
   private tick() {
     const now = this.clock.now;
-    for (const s of this.services.values()) {
+    // Two passes: a rollback started in the first moves on in the second.
+    for (const s of [...this.services.values(), ...this.services.values()]) {
       for (const d of [...s.deployments]) {
         if (d.rolloutState !== 'IN_PROGRESS') continue;
         const age = now - d.createdAt;
@@ -171,7 +172,7 @@ export class FakeEcs {
           if (s.circuitBreaker === 'rollback') {
             d.status = 'ACTIVE';
             const previous = s.deployments.find((x) => x !== d && x.taskDefinition !== d.taskDefinition)?.taskDefinition ?? this.previousOf(d.taskDefinition);
-            const back = { ...this.deployment(previous, s.desiredCount, 'succeed' as const), rollbackOf: true };
+            const back = { ...this.deployment(previous, s.desiredCount, 'succeed' as const), rollbackOf: true, createdAt: d.createdAt + ROLLOUT_MS / 2 };
             s.deployments.unshift(back);
             s.taskDefinition = previous;
             s.events.unshift({ message: `(service ${s.name}) rolling back to deployment ${back.id}.`, createdAt: now });
@@ -185,7 +186,7 @@ export class FakeEcs {
             s.events.unshift({ message: `(service ${s.name}) has reached a steady state.`, createdAt: now });
           }
         } else if (d.script === 'stall') {
-          d.runningCount = Math.min(d.runningCount, d.desiredCount - 1);
+          d.runningCount = Math.min(d.desiredCount - 1, Math.floor((age / ROLLOUT_MS) * d.desiredCount));
         }
       }
     }

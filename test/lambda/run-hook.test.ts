@@ -1,0 +1,182 @@
+import { ECSClient, RunTaskCommand, DescribeServicesCommand, DescribeTaskDefinitionCommand, DescribeTasksCommand } from '@aws-sdk/client-ecs';
+import { mockClient } from 'aws-sdk-client-mock';
+import { clientToken, fitTail, hookScript, step } from '../../lambda/run-hook';
+import { defineStep, encodeToken } from '../../lambda/runtime/job';
+import { clearModelCache } from '../../lambda/runtime/load-model';
+import { FakeAws } from '../fakes/aws';
+import { jobEvent } from '../fakes/job';
+import { MODEL, setupShop } from '../fakes/shop';
+
+let aws: FakeAws;
+beforeEach(async () => {
+  clearModelCache();
+  aws = await new FakeAws().start();
+  jest.spyOn(console, 'log').mockImplementation(() => undefined);
+  jest.spyOn(console, 'error').mockImplementation(() => undefined);
+});
+afterEach(async () => {
+  jest.restoreAllMocks();
+  await aws.stop();
+});
+
+const PRE = { model: MODEL, hook: 'beforeDeploy', taskDefinition: 'live', then: 'vendor/bin/console scheduler:suspend -vvv --no-ansi' };
+const run = (params: object = PRE, id = 'job-1', options = {}) => aws.runJob(defineStep(step, aws.deps()), { id, params }, options);
+const INSTALL_LOG = Array.from({ length: 60 }, (_, i) => `[install] step ${i + 1}`);
+
+test('a hook that exits 1 fails with exit code, stop code, reason and the last 30 log lines', async () => {
+  setupShop(aws);
+  aws.ecs.nextTasks.push({ exitCode: 1, logs: [...INSTALL_LOG, 'In Connection.php line 79: SQLSTATE[HY000] [2002] Connection refused'] });
+  const { report } = await run();
+  expect(report.kind).toBe('failure');
+  const message: string = report.body.failureDetails.message;
+  expect(report.body.failureDetails.type).toBe('JobFailed');
+  expect(message).toMatch(/^hook beforeDeploy: task \w+ of production-zed:1 in cluster production failed: task \w+: EssentialContainerExited: Essential container in task exited; container zed exit code 1\./);
+  expect(message).toContain('last 30 log lines of /ecs/production-zed spryker/zed/');
+  expect(message).toContain('SQLSTATE[HY000] [2002] Connection refused');
+  expect(message).toContain('[install] step 32');
+  expect(message).not.toContain('[install] step 31\n');
+  expect(aws.ecs.tasks.size).toBe(1);
+});
+
+test('a task that never starts (image pull error) says so, and that there are no log lines', async () => {
+  setupShop(aws);
+  aws.ecs.nextTasks.push({ failToStart: 'CannotPullContainerError: pull image manifest has been retried 5 time(s): not found' });
+  const { report } = await run();
+  expect(report.body.failureDetails.message).toMatch(
+    /TaskFailedToStart: CannotPullContainerError: pull image manifest .* not found; container zed no exit code \(CannotPullContainerError.*\)\. The task never started: check the image exists.*\n\(no log stream \/ecs\/production-zed spryker\/zed\/\w+: the container never started\)$/,
+  );
+});
+
+test('an out-of-memory container is named as such with the fix', async () => {
+  setupShop(aws);
+  aws.ecs.nextTasks.push({ exitCode: 137, reason: 'OutOfMemoryError: Container killed due to memory usage', logs: ['PHP Fatal error: Allowed memory size exhausted'] });
+  const { report } = await run();
+  expect(report.body.failureDetails.message).toMatch(/container zed exit code 137 \(OutOfMemoryError: Container killed due to memory usage\)\. The container ran out of memory: raise the memory/);
+  expect(report.body.failureDetails.message).toMatch(/last 1 log lines of .*\nPHP Fatal error: Allowed memory size exhausted$/);
+});
+
+test('duplicate delivery of the same job starts one task and reports once', async () => {
+  setupShop(aws);
+  aws.ecs.nextTasks.push({ exitCode: 0, runMs: 10_000 });
+  const handler = defineStep(step, aws.deps());
+  const event = jobEvent({ id: 'job-dup', params: PRE });
+  await Promise.all([handler(event, aws.context()), handler(event, aws.context())]);
+  expect(aws.calls('ECS.RunTask').map((r) => r.clientToken)).toEqual(['job-dup', 'job-dup']);
+  expect(aws.ecs.tasks.size).toBe(1);
+  const reports = aws.codepipeline.reports.filter((r) => r.jobId === 'job-dup');
+  expect(reports).toHaveLength(1); // the second PutJobSuccessResult met InvalidJobStateException, treated as done
+  expect(reports[0].kind).toBe('success');
+  expect(aws.calls('CodePipeline.PutJobSuccessResult')).toHaveLength(2);
+});
+
+test('a resumed job never starts a second task', async () => {
+  setupShop(aws);
+  aws.ecs.nextTasks.push({ exitCode: 0, runMs: 900_000 });
+  const { report, invocations, tokens } = await run(PRE, 'job-long', { lambdaMs: 60_000 });
+  expect(report.kind).toBe('success');
+  expect(invocations).toBeGreaterThan(10);
+  expect(aws.calls('ECS.RunTask')).toHaveLength(1);
+  expect(new Set(FakeAws.states(tokens).map((s) => (s as { task: string }).task)).size).toBe(1);
+});
+
+test('a corrupted continuation token fails the job before touching ECS', async () => {
+  setupShop(aws);
+  await defineStep(step, aws.deps())(jobEvent({ id: 'job-bad', params: PRE, continuationToken: 'eyJ2IjoxLCJzIjp7InRhc2siOi' }), aws.context());
+  const [report] = aws.codepipeline.reports;
+  expect(report).toMatchObject({ kind: 'failure', body: { failureDetails: { type: 'JobFailed', message: expect.stringMatching(/^continuation token is corrupted/) } } });
+  expect(aws.requests.filter((r) => r.op.startsWith('ECS.'))).toEqual([]);
+});
+
+test('with the Lambda time nearly spent nothing starts; the next invocation starts the task', async () => {
+  setupShop(aws);
+  const handler = defineStep(step, aws.deps());
+  await handler(jobEvent({ id: 'job-late', params: PRE }), aws.context(3_000));
+  const [first] = aws.codepipeline.reports;
+  expect(first.kind).toBe('success');
+  expect(first.body.continuationToken).toBeDefined();
+  expect(aws.calls('ECS.RunTask')).toHaveLength(0);
+  const { report } = await aws.runJob(handler, { id: 'job-late-c1', params: PRE, continuationToken: first.body.continuationToken });
+  expect(report.kind).toBe('success');
+  expect(aws.calls('ECS.RunTask')).toHaveLength(1);
+});
+
+test('time running low while the task runs hands back its state; the task keeps running', async () => {
+  setupShop(aws);
+  aws.ecs.nextTasks.push({ exitCode: 0, runMs: 120_000 });
+  await defineStep(step, aws.deps())(jobEvent({ id: 'job-t', params: PRE }), aws.context(30_000));
+  const [report] = aws.codepipeline.reports;
+  expect(report.body.executionDetails.summary).toMatch(/^hook beforeDeploy: task \w+ (PROVISIONING|RUNNING) for \d+ s$/);
+  expect(FakeAws.states([report.body.continuationToken])[0]).toMatchObject({ task: expect.stringContaining(':task/production/'), container: 'zed' });
+});
+
+test('AccessDenied on RunTask is a PermissionError naming the call, task definition and cluster', async () => {
+  setupShop(aws);
+  aws.fail('ECS.RunTask', 'AccessDeniedException', 'User: arn:aws:sts::123456789012:assumed-role/hook is not authorized to perform: ecs:RunTask');
+  const { report } = await run();
+  expect(report.body.failureDetails).toEqual({
+    type: 'PermissionError',
+    message: expect.stringMatching(/^ECS RunTask of arn:aws:ecs:.*:task-definition\/production-zed:1 \(hook beforeDeploy\) in cluster production failed: AccessDeniedException: .*ecs:RunTask \(the step's role lacks a permission/),
+  });
+});
+
+test('a hook service missing from the cluster is a ConfigurationError; nothing starts', async () => {
+  setupShop(aws);
+  aws.ecs.services.delete('production-zed');
+  const { report } = await run();
+  expect(report.body.failureDetails).toEqual({ type: 'ConfigurationError', message: expect.stringMatching(/^ECS service\(s\) production-zed not found \(or not ACTIVE\) in cluster production/) });
+  expect(aws.calls('ECS.RunTask')).toHaveLength(0);
+});
+
+test("a 'true' hook still runs the scheduler command; with nothing left no task starts", async () => {
+  setupShop(aws, { hooks: { beforeDeploy: 'true', afterDeploy: ' true ' } });
+  await run();
+  expect(aws.calls('ECS.RunTask')[0].overrides.containerOverrides[0].command[2]).toBe('set -e\nvendor/bin/console scheduler:suspend -vvv --no-ansi');
+  const { report } = await run({ model: MODEL, hook: 'afterDeploy', taskDefinition: 'live' }, 'job-2');
+  expect(report.body.executionDetails.summary).toMatch(/nothing to run/);
+  expect(aws.calls('ECS.RunTask')).toHaveLength(1);
+});
+
+test('an override over 8192 characters is refused before RunTask', async () => {
+  setupShop(aws, { hooks: { beforeDeploy: `echo ${'x'.repeat(8200)}` } });
+  const { report } = await run();
+  expect(report.body.failureDetails).toEqual({ type: 'ConfigurationError', message: expect.stringMatching(/command override is 8330 characters, ECS accepts 8192/) });
+  expect(aws.calls('ECS.RunTask')).toHaveLength(0);
+});
+
+test('a task of a capacity-provider service runs with its strategy, not a launch type (request shape)', async () => {
+  const ecs = mockClient(ECSClient);
+  const ssmModel = { v: 1, env: 'p', cluster: 'c', services: [{ app: 'zed', service: 'p-zed', containers: { zed: 'zed' } }], scheduler: { app: 'scheduler', service: 'p-s', containers: {} }, hookService: 'zed', hooks: { beforeDeploy: 'hook' } };
+  aws.ssm.set('/p/model', JSON.stringify(ssmModel));
+  const strategy = [{ capacityProvider: 'FARGATE_SPOT', weight: 1 }];
+  ecs.on(DescribeServicesCommand).resolves({ services: [{ serviceName: 'p-zed', status: 'ACTIVE', taskDefinition: 'arn:td/p-zed:7', launchType: undefined, capacityProviderStrategy: strategy, networkConfiguration: { awsvpcConfiguration: { subnets: ['s'] } } }] });
+  ecs.on(DescribeTaskDefinitionCommand).resolves({ taskDefinition: { containerDefinitions: [{ name: 'sidecar', essential: false }, { name: 'zed' }] } });
+  ecs.on(RunTaskCommand).resolves({ tasks: [{ taskArn: 'arn:task/c/abc' }] });
+  ecs.on(DescribeTasksCommand).resolves({ tasks: [{ taskArn: 'arn:task/c/abc', lastStatus: 'STOPPED', containers: [{ name: 'zed', exitCode: 0 }] }] });
+  const jobId = 'a'.repeat(70);
+  await defineStep(step, aws.deps())(jobEvent({ id: jobId, params: { model: '/p/model', hook: 'beforeDeploy', taskDefinition: 'live' } }), aws.context());
+  expect(ecs.commandCalls(RunTaskCommand)[0].args[0].input).toEqual({
+    cluster: 'c',
+    taskDefinition: 'arn:td/p-zed:7',
+    count: 1,
+    clientToken: 'a'.repeat(64),
+    startedBy: 'pipeline-beforeDeploy',
+    networkConfiguration: { awsvpcConfiguration: { subnets: ['s'] } },
+    launchType: undefined,
+    capacityProviderStrategy: strategy,
+    platformVersion: undefined,
+    overrides: { containerOverrides: [{ name: 'zed', command: ['sh', '-c', 'set -e\nhook'] }] },
+  });
+  expect(aws.codepipeline.reports[0].kind).toBe('success');
+  ecs.restore();
+});
+
+test('helpers: the script, the token, the tail that fits', () => {
+  expect(hookScript(undefined, undefined)).toBeUndefined();
+  expect(hookScript('true', undefined)).toBeUndefined();
+  expect(hookScript('a && b', 'c')).toBe('set -e\na && b\nc');
+  expect(clientToken('0f1e/2d:3c')).toBe('0f1e2d3c');
+  const fitted = fitTail('HEAD', ['title:', ...Array.from({ length: 100 }, (_, i) => `line ${i}`)].join('\n'), 200);
+  expect(fitted.length).toBeLessThanOrEqual(200);
+  expect(fitted).toMatch(/^HEAD\ntitle: …\n(line \d+\n)+line 99$/);
+  expect(encodeToken({ task: 'arn:aws:ecs:eu-central-1:123456789012:task/production/0123456789abcdef0123456789abcdef', taskDefinition: 'arn:aws:ecs:eu-central-1:123456789012:task-definition/production-backend-gateway:1234', container: 'backend-gateway', startedAt: Date.now() }).length).toBeLessThan(500);
+});
