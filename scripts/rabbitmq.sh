@@ -3,11 +3,11 @@
 #   install  Debian's rabbitmq-server + management plugin, node name pinned (idempotent)
 #   start    starts the node if needed and waits (bounded) until the management API answers
 #   stop     stops the node (idempotent: nothing running, or not installed, is fine)
-# Environment: RABBITMQ_START_TIMEOUT (seconds, default 90). CI runs it as root; elsewhere sudo is used.
+# Environment: RABBITMQ_START_TIMEOUT (seconds, default 120). CI runs it as root; elsewhere sudo is used.
 set -euo pipefail
 
 API="http://127.0.0.1:15672/api/overview"
-TIMEOUT="${RABBITMQ_START_TIMEOUT:-90}"
+TIMEOUT="${RABBITMQ_START_TIMEOUT:-120}"
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
@@ -23,10 +23,14 @@ install() {
   fi
   $SUDO mkdir -p /etc/rabbitmq
   # A fixed node name: the default rabbit@$(hostname) breaks when the hostname does not resolve.
-  echo 'NODENAME=rabbit@localhost' | $SUDO tee /etc/rabbitmq/rabbitmq-env.conf >/dev/null
-  # Loopback only: the tests reach it from this machine and nothing else may.
+  # Loopback only, epmd and Erlang distribution included: nothing but this machine may reach it.
+  $SUDO tee /etc/rabbitmq/rabbitmq-env.conf >/dev/null <<'EOF'
+NODENAME=rabbit@localhost
+export ERL_EPMD_ADDRESS=127.0.0.1
+EOF
   $SUDO tee /etc/rabbitmq/rabbitmq.conf >/dev/null <<'EOF'
 listeners.tcp.default = 127.0.0.1:5672
+distribution.listener.interface = 127.0.0.1
 management.tcp.ip = 127.0.0.1
 management.tcp.port = 15672
 EOF
