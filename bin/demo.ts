@@ -1,17 +1,21 @@
 /**
- * The embedded demo config: a Spryker shop (zed, yves, glue, backoffice, a scheduler, a broker
- * with two store vhosts) on an existing ECS cluster. `npx cdk synth` needs no AWS account.
+ * The embedded demo config: a Spryker shop read from its deploy file, deploy.demo-production.yml
+ * (zed, yves, glue, backoffice, a scheduler, two store vhosts, the broker user), on an existing
+ * ECS cluster; the props add what AWS needs. `npx cdk synth` needs no AWS account.
  * Tests and the benchmark build the same app, optionally scaled to N application services.
  */
+import * as path from 'path';
 import { App, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import * as actions from 'aws-cdk-lib/aws-codepipeline-actions';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { Construct } from 'constructs';
-import { SprykerPipeline, type SprykerPipelineProps, type SprykerServiceProps } from '../lib';
+import { SprykerPipeline, sprykerPipelinePropsFromDeployFile, type SprykerServiceProps } from '../lib';
+
+export const DEMO_DEPLOY_FILE = path.join(__dirname, 'deploy.demo-production.yml');
 
 export interface DemoOptions {
-  /** Number of application services: the shop's four, or that many (for scale tests). @default 4 */
+  /** Number of application services: the deploy file's four, or that many (for scale tests). @default 4 */
   readonly services?: number;
   /** Run cdk-nag's AwsSolutions checks. @default true */
   readonly nag?: boolean;
@@ -31,20 +35,18 @@ export class SprykerDemoStack extends Stack {
   constructor(scope: Construct, id: string, options: DemoOptions & StackProps = {}) {
     super(scope, id, options);
     const adminSecret = secretsmanager.Secret.fromSecretNameV2(this, 'BrokerAdmin', 'demo/broker/admin');
-    const props: SprykerPipelineProps = {
-      environment: 'production',
+    // Environment, hooks, vhosts, applications and scheduler come from the file; props win over it.
+    const props = sprykerPipelinePropsFromDeployFile(DEMO_DEPLOY_FILE, {
       cluster: 'production-spryker',
-      services: demoServices(options.services),
-      scheduler: { application: 'scheduler', containerImages: { jenkins: 'jenkins' } },
+      ...(options.services !== undefined && { services: demoServices(options.services) }),
       broker: {
         endpoint: 'https://b-demo.mq.eu-central-1.amazonaws.com',
         adminSecret,
-        vhosts: ['de_queue', 'at_queue'],
-        // The user the shop connects as: full permissions on both store vhosts (docker-sdk's default).
-        users: [{ name: 'spryker', passwordSecret: secretsmanager.Secret.fromSecretNameV2(this, 'BrokerUser', 'demo/broker/spryker') }],
+        // The file's API user, the user the shop connects as: its password lives in Secrets Manager.
+        userSecrets: { spryker: secretsmanager.Secret.fromSecretNameV2(this, 'BrokerUser', 'demo/broker/spryker') },
       },
       approval: { emails: ['release-managers@example.com'] },
-    };
+    });
     this.sprykerPipeline = new SprykerPipeline(this, 'Pipeline', props);
 
     // A project's own stage: a release manager confirms the storefront before the version is recorded.

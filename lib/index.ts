@@ -21,3 +21,19 @@ export { SprykerRolloutSchedulerPipeline, type SprykerRolloutSchedulerPipelinePr
 export { SprykerMaintenancePipelines, type SprykerMaintenancePipelinesProps } from './companion/maintenance-pipelines';
 export { SprykerCompanionPipeline } from './companion/companion-pipeline';
 export type { DeploymentModel, ModelService, ServiceSelection } from '../lambda/runtime/model';
+export {
+  readDeployFile,
+  sprykerPipelinePropsFromDeployFile,
+  preflight,
+  defaultServiceName,
+  DEPLOY_FILE_NAME,
+  type DeployFileConfig,
+  type DeployFileReadOptions,
+  type DeployFilePropsOptions,
+  type DeployFileOverrides,
+  type DeployFileProps,
+  type PreflightOptions,
+  type ServiceNaming,
+  type NamedApplication,
+} from './config/deploy-file';
+export { PREFLIGHT_RULES, runPreflight, formatFinding, PreflightError, type PreflightFinding, type PreflightRule, type Severity } from './config/preflight';
