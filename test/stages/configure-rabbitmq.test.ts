@@ -29,6 +29,10 @@ const shop = (users: number) => (stack: Stack): SprykerBrokerProps => ({
   })),
 });
 
+/** Two tests read the same two-user shop: synthesized once (a synth takes seconds on a busy machine). */
+let twoUsers: Template | undefined;
+const twoUserShop = () => (twoUsers ??= synth(shop(2)).template);
+
 /** The config parameter's value, with references as `<LogicalId>`. */
 function configOf(template: Template): any {
   const params = Object.values(template.findResources('AWS::SSM::Parameter', { Properties: { Name: '/staging/pipeline/rabbitmq' } }));
@@ -54,7 +58,7 @@ test('without a broker: the stage is there, points at nothing, reads no secret, 
 });
 
 test('with a broker: UserParameters name the SSM parameter, which holds the desired state with defaults and secret ARNs', () => {
-  const { template } = synth(shop(2));
+  const template = twoUserShop();
   expect(userParametersOf(template, STAGE)).toEqual({ config: '/staging/pipeline/rabbitmq' });
   const { value, tier } = configOf(template);
   expect(tier).toBe('Standard');
@@ -85,7 +89,7 @@ test('with a broker: UserParameters name the SSM parameter, which holds the desi
 });
 
 test('grants read of exactly the admin secret, each password secret, and the config parameter', () => {
-  const { template } = synth(shop(2));
+  const template = twoUserShop();
   const resources = secretStatements(template).flatMap((s) => [s.Resource].flat().map(arnText)).sort();
   expect(resources).toEqual([
     '<User0[id]>',
