@@ -1,5 +1,6 @@
 import { Token } from 'aws-cdk-lib';
 import { MAX_WARM_UP, WARM_UP_DEFAULTS, warmUpWorstCase } from '../stages/warm-up';
+import { hookOverridesLength, MAX_OVERRIDES_LENGTH, SCHEDULER_AFTER } from './hook-commands';
 import type { SprykerPipelineProps, SprykerServiceProps } from './types';
 
 /** One problem with the props: the prop's path and what to do about it. */
@@ -82,9 +83,16 @@ export function validatePipelineProps(props: SprykerPipelineProps): PropsProblem
     add('hookService', `'${hookService}' is not one of the services (${props.services.map((s) => s.application).join(', ') || 'none'}): hooks run in a service's task definition; add it to services or set hookService`);
   }
 
+  const hookSvc = props.services.find((s) => s.application === hookService);
+  // The container the hook runs in: the longest candidate name bounds the override's size.
+  const hookContainer = Object.keys(hookSvc?.containerImages ?? { [hookService]: '' }).reduce((a, b) => (b.length > a.length ? b : a), '');
   for (const [key, command] of Object.entries(props.hooks ?? {})) {
     if (typeof command === 'string' && isConcrete(command) && command.trim() === '') {
       add(`hooks.${key}`, "is an empty string: leave it out for SCCOS's default, or use 'true' to run nothing");
+    }
+    const length = isConcrete(command) ? hookOverridesLength(hookContainer, command, SCHEDULER_AFTER[key as keyof typeof SCHEDULER_AFTER]) : 0;
+    if (length > MAX_OVERRIDES_LENGTH) {
+      add(`hooks.${key}`, `makes a RunTask command override of ${length} characters, ECS accepts ${MAX_OVERRIDES_LENGTH}: put the commands in a script in the image and call that`);
     }
   }
 

@@ -1,12 +1,11 @@
 import type * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import type { Construct } from 'constructs';
 import type { HookName, RunHookParams } from '../../lambda/run-hook';
+import { SCHEDULER_AFTER, SCHEDULER_SETUP, SCHEDULER_SUSPEND } from '../config/hook-commands';
 import { ssmPaths, type SprykerDeployment } from '../deployment';
 import { SprykerStage, type SprykerStageProps } from './stage';
 
-/** SCCOS's scheduler commands around the deployment. */
-export const SCHEDULER_SUSPEND = 'vendor/bin/console scheduler:suspend -vvv --no-ansi';
-export const SCHEDULER_SETUP = 'vendor/bin/console scheduler:setup -vvv --no-ansi';
+export { SCHEDULER_SETUP, SCHEDULER_SUSPEND };
 
 interface HookSpec {
   readonly stageName: string;
@@ -16,10 +15,10 @@ interface HookSpec {
 
 /** The three hook stages: SCCOS names, the revision each runs on, and the scheduler command after it. */
 export const HOOK_STAGES: Record<HookName, HookSpec> = {
-  beforeDeploy: { stageName: 'Run_pre-deploy_hook', taskDefinition: 'live', then: SCHEDULER_SUSPEND },
-  install: { stageName: 'Run_install', taskDefinition: 'release', then: SCHEDULER_SETUP },
-  destructiveInstall: { stageName: 'Run_install', taskDefinition: 'release', then: SCHEDULER_SETUP },
-  afterDeploy: { stageName: 'Run_post-deploy_hook', taskDefinition: 'release' },
+  beforeDeploy: { stageName: 'Run_pre-deploy_hook', taskDefinition: 'live', then: SCHEDULER_AFTER.beforeDeploy },
+  install: { stageName: 'Run_install', taskDefinition: 'release', then: SCHEDULER_AFTER.install },
+  destructiveInstall: { stageName: 'Run_install', taskDefinition: 'release', then: SCHEDULER_AFTER.destructiveInstall },
+  afterDeploy: { stageName: 'Run_post-deploy_hook', taskDefinition: 'release', then: SCHEDULER_AFTER.afterDeploy },
 };
 
 export interface HookStageProps extends SprykerStageProps {
