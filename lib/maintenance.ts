@@ -32,11 +32,13 @@ export class SprykerMaintenance extends Construct {
   public readonly configParameter: ssm.StringParameter;
   public readonly handler: StepHandler;
   public readonly props: SprykerMaintenanceProps;
+  private readonly environment: string;
 
   private constructor(scope: Construct, id: string, deployment: SprykerDeployment, props: SprykerMaintenanceProps) {
     super(scope, id);
     this.props = props;
     const env = deployment.environment;
+    this.environment = env;
     const config: MaintenanceConfig = {
       v: 1,
       env,
@@ -64,7 +66,7 @@ export class SprykerMaintenance extends Construct {
   public action(mode: MaintenanceParams['mode'], options: { actionName?: string; runOrder?: number } = {}): codepipeline.IAction {
     return this.handler.action<MaintenanceParams>({
       actionName: options.actionName ?? (mode === 'enable' ? 'Enable_maintenance' : 'Disable_maintenance'),
-      userParameters: { config: this.configParameter.parameterName, mode },
+      userParameters: { config: maintenanceConfigPath(this.environment), mode },
       runOrder: options.runOrder,
     });
   }

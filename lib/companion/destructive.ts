@@ -43,7 +43,7 @@ export class SprykerDestructivePipeline extends SprykerPipeline {
   protected createStage(name: SccosStageName, props: SprykerStageProps): SprykerStage {
     const normalStage = this.companionOf?.sprykerStages.find((s): s is ConfigureRabbitMqStage => s instanceof ConfigureRabbitMqStage);
     if (name === 'Configure_RabbitMQ_Vhosts_and_Permissions' && normalStage) {
-      return new SharedRabbitMqStage(this, 'ConfigureRabbitMq', normalStage);
+      return new SharedRabbitMqStage(this, 'ConfigureRabbitMq', normalStage, props.deployment.environment);
     }
     return super.createStage(name, props);
   }
@@ -54,9 +54,9 @@ class SharedRabbitMqStage extends SprykerStage {
   public readonly stageName = 'Configure_RabbitMQ_Vhosts_and_Permissions';
   public readonly actions;
 
-  constructor(scope: Construct, id: string, normal: ConfigureRabbitMqStage) {
+  constructor(scope: Construct, id: string, normal: ConfigureRabbitMqStage, environment: string) {
     super(scope, id);
-    const userParameters: RabbitMqParams = normal.configParameter ? { config: normal.configParameter.parameterName } : {};
+    const userParameters: RabbitMqParams = normal.configParameter ? { config: ConfigureRabbitMqStage.configParameterName(environment) } : {};
     this.actions = [normal.handler.action<RabbitMqParams>({ actionName: this.stageName, userParameters })];
   }
 }
