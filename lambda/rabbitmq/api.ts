@@ -34,7 +34,11 @@ export class ManagementApi {
 
   constructor(private readonly options: ManagementApiOptions) {
     this.base = options.endpoint.replace(/\/+$/, '');
-    this.origin = new URL(this.base).origin;
+    try {
+      this.origin = new URL(this.base).origin;
+    } catch {
+      throw new StepFailure(`broker endpoint '${options.endpoint}' is not a URL: set broker.endpoint to the management API base URL`, 'ConfigurationError');
+    }
     this.authorization = `Basic ${Buffer.from(`${options.username}:${options.password}`, 'utf8').toString('base64')}`;
     this.timeoutMs = options.timeoutMs ?? 10_000;
     this.attempts = options.attempts ?? 3;

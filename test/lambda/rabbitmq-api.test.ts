@@ -131,6 +131,12 @@ test('an answer that is not JSON (a proxy page, a wrong endpoint) fails clearly'
   expect(err.message).toContain('answered GET /api/vhosts with something other than JSON (is the endpoint the management API?): <html>login</html>');
 });
 
+test('an endpoint that is not a URL is a ConfigurationError', () => {
+  expect(() => new ManagementApi({ endpoint: 'b-1.mq.eu-central-1.amazonaws.com', username: 'a', password: 'b' })).toThrow(
+    expect.objectContaining({ failureType: 'ConfigurationError', message: expect.stringContaining("broker endpoint 'b-1.mq.eu-central-1.amazonaws.com' is not a URL") }),
+  );
+});
+
 test('the worst case of one request bounds the time the handler keeps in reserve', () => {
   const api = new ManagementApi({ endpoint: 'https://b-1.mq.eu-central-1.amazonaws.com', username: 'a', password: 'b' });
   expect(api.origin).toBe('https://b-1.mq.eu-central-1.amazonaws.com');
