@@ -5,12 +5,21 @@
  * Tests and the benchmark build the same app, optionally scaled to N application services.
  */
 import * as path from 'path';
-import { App, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { App, ArnFormat, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import * as actions from 'aws-cdk-lib/aws-codepipeline-actions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { Construct } from 'constructs';
-import { SprykerPipeline, sprykerPipelinePropsFromDeployFile, type SprykerServiceProps } from '../lib';
+import {
+  SprykerDestructivePipeline,
+  SprykerMaintenancePipelines,
+  SprykerPipeline,
+  SprykerRolloutSchedulerPipeline,
+  sprykerPipelinePropsFromDeployFile,
+  type SprykerServiceProps,
+} from '../lib';
 
 export const DEMO_DEPLOY_FILE = path.join(__dirname, 'deploy.demo-production.yml');
 
@@ -31,10 +40,23 @@ export function demoServices(count = SHOP.length): SprykerServiceProps[] {
 
 export class SprykerDemoStack extends Stack {
   public readonly sprykerPipeline: SprykerPipeline;
+  public readonly destructivePipeline: SprykerDestructivePipeline;
+  public readonly rolloutSchedulerPipeline: SprykerRolloutSchedulerPipeline;
+  public readonly maintenancePipelines: SprykerMaintenancePipelines;
 
   constructor(scope: Construct, id: string, options: DemoOptions & StackProps = {}) {
     super(scope, id, options);
     const adminSecret = secretsmanager.Secret.fromSecretNameV2(this, 'BrokerAdmin', 'demo/broker/admin');
+    // The shop's HTTPS listener (host routing to yves, glue, backoffice), created by the infrastructure stack.
+    const listener = elbv2.ApplicationListener.fromApplicationListenerAttributes(this, 'ShopListener', {
+      listenerArn: this.formatArn({
+        service: 'elasticloadbalancing',
+        resource: 'listener',
+        resourceName: 'app/production-shop/50dc6c495c0c9188/f2f7dc8efc522ab2',
+        arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+      }),
+      securityGroup: ec2.SecurityGroup.fromSecurityGroupId(this, 'ShopAlbSecurityGroup', 'sg-0123456789abcdef0'),
+    });
     // Environment, hooks, vhosts, applications and scheduler come from the file; props win over it.
     const props = sprykerPipelinePropsFromDeployFile(DEMO_DEPLOY_FILE, {
       cluster: 'production-spryker',
@@ -46,8 +68,19 @@ export class SprykerDemoStack extends Stack {
         userSecrets: { spryker: secretsmanager.Secret.fromSecretNameV2(this, 'BrokerUser', 'demo/broker/spryker') },
       },
       approval: { emails: ['release-managers@example.com'] },
+      // docker-sdk boots the images from the same deploy file (at the root of the shop's repository).
+      build: { deployFile: path.basename(DEMO_DEPLOY_FILE) },
+      // The safety net: a 503 page with the office still let in, also around Run_install; warm-up; notifications.
+      maintenance: { listener, allowedIps: ['203.0.113.0/24'], priority: 1, duringInstall: true },
+      warmUp: { urls: ['https://www.demo-shop.de/', 'https://www.demo-shop.de/en/computer', 'https://glue.demo-shop.de/catalog-search?q=camera'] },
+      notifications: {},
     });
     this.sprykerPipeline = new SprykerPipeline(this, 'Pipeline', props);
+
+    // SCCOS's companion pipelines of the environment; they start only by hand.
+    this.destructivePipeline = new SprykerDestructivePipeline(this, 'Destructive', { pipeline: this.sprykerPipeline, allowDestructiveOnProduction: true });
+    this.rolloutSchedulerPipeline = new SprykerRolloutSchedulerPipeline(this, 'RolloutScheduler', { pipeline: this.sprykerPipeline });
+    this.maintenancePipelines = new SprykerMaintenancePipelines(this, 'Maintenance', { pipeline: this.sprykerPipeline });
 
     // A project's own stage: a release manager confirms the storefront before the version is recorded.
     this.sprykerPipeline.addStageBefore('UpdateDeployedVersion', {
