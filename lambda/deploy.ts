@@ -2,7 +2,8 @@
 import { ECSClient, UpdateServiceCommand, type Deployment, type Service } from '@aws-sdk/client-ecs';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { readArtifactFile } from './runtime/artifacts';
-import { arnId, describeServices, stoppedTaskReasons } from './runtime/ecs';
+import { arnId } from './runtime/arn';
+import { describeServices, stoppedTaskReasons } from './runtime/ecs';
 import { call, defineStep, describeError, StepFailure, type StepContext, type StepDefinition, type StepResult } from './runtime/job';
 import { loadModel } from './runtime/load-model';
 import { mapLimit } from './runtime/map-limit';

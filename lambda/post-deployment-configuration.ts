@@ -2,7 +2,8 @@
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { readArtifactFile } from './runtime/artifacts';
-import { arnId, describeServices } from './runtime/ecs';
+import { arnId } from './runtime/arn';
+import { describeServices } from './runtime/ecs';
 import { defineStep, StepFailure, type StepDefinition } from './runtime/job';
 import { loadModel } from './runtime/load-model';
 import { selectServices } from './runtime/model';

@@ -1,7 +1,7 @@
 /** UpdateDeployedVersion: records the deployed version and keeps the release manifest for rollback. */
 import { LabelParameterVersionCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { readArtifactFile } from './runtime/artifacts';
-import { arnId } from './runtime/ecs';
+import { arnId } from './runtime/arn';
 import { call, defineStep, type StepDefinition } from './runtime/job';
 import { parseParams } from './runtime/params';
 import { parseRelease, RELEASE_FILE, RELEASE_VERSION, releaseLabel, type DeployedRelease } from './runtime/release';
