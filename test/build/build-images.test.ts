@@ -77,6 +77,17 @@ function git(...args: string[]): string {
   return execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd: work, encoding: 'utf8' }).trim();
 }
 
+/** A real repository in the source directory with one commit per content; returns the commit hashes. */
+function repository(...contents: string[]): string[] {
+  git('init', '--quiet');
+  return contents.map((content) => {
+    fs.writeFileSync(path.join(work, 'file'), content);
+    git('add', 'file');
+    git('commit', '--quiet', '-m', content);
+    return git('rev-parse', 'HEAD');
+  });
+}
+
 const ecrDigest = (key: string, version = V1) => fs.readFileSync(path.join(registry, `production-${key}`, version), 'utf8').trim();
 
 test('all images present: no build, no login, a manifest of every image by digest, lastbuildversion recorded', () => {
@@ -143,14 +154,7 @@ test('a rollback to a version built before builds nothing, whatever the source h
 });
 
 test('a pinned older commit whose images are missing is checked out and built', () => {
-  git('init', '--quiet');
-  fs.writeFileSync(path.join(work, 'file'), 'one');
-  git('add', 'file');
-  git('commit', '--quiet', '-m', 'one');
-  const older = git('rev-parse', 'HEAD');
-  fs.writeFileSync(path.join(work, 'file'), 'two');
-  git('commit', '--quiet', '-am', 'two');
-  const head = git('rev-parse', 'HEAD');
+  const [older, head] = repository('one', 'two');
   const { status, stderr, manifest } = run({ VERSION: older, SOURCE_VERSION: head });
   expect(status).toBe(0);
   expect(stderr).toContain(`checking out ${older} (the source holds ${head})`);
@@ -159,12 +163,9 @@ test('a pinned older commit whose images are missing is checked out and built', 
 });
 
 test('a desired_version hash that does not exist fails clearly, before any build', () => {
-  git('init', '--quiet');
-  fs.writeFileSync(path.join(work, 'file'), 'one');
-  git('add', 'file');
-  git('commit', '--quiet', '-m', 'one');
+  const [head] = repository('one');
   const missing = 'd'.repeat(40);
-  const { status, stderr, calls: recorded } = run({ VERSION: missing, SOURCE_VERSION: git('rev-parse', 'HEAD') });
+  const { status, stderr, calls: recorded } = run({ VERSION: missing, SOURCE_VERSION: head });
   expect(status).not.toBe(0);
   expect(stderr).toContain(`desired_version ${missing} does not exist in the repository`);
   expect(stderr).toContain('check /production/desired_version');
