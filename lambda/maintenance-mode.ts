@@ -24,7 +24,7 @@ import {
   type RuleCondition,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { defineStep, StepFailure, type RuntimeDeps } from './runtime/job';
+import { call, defineStep, StepFailure, type StepDefinition } from './runtime/job';
 import { parseParams } from './runtime/params';
 
 export interface MaintenanceParams {
@@ -61,7 +61,7 @@ const TAGS_BATCH = 20;
 type Role = 'allow' | 'block';
 
 export async function loadMaintenanceConfig(ssm: SSMClient, name: string): Promise<MaintenanceConfig> {
-  const out = await ssm.send(new GetParameterCommand({ Name: name }));
+  const out = await call(`SSM GetParameter ${name}`, ssm.send(new GetParameterCommand({ Name: name })));
   let config: MaintenanceConfig;
   try {
     config = JSON.parse(out.Parameter?.Value ?? '');
@@ -230,26 +230,17 @@ async function deleteRules(elb: ElasticLoadBalancingV2Client, arns: string[]): P
   }
 }
 
-export interface MaintenanceDeps extends RuntimeDeps {
-  readonly ssm?: SSMClient;
-  readonly elb?: ElasticLoadBalancingV2Client;
-}
+export const step: StepDefinition<MaintenanceParams, never> = {
+  name: 'maintenance-mode',
+  parseParams: (raw) => parseParams<MaintenanceParams>('maintenance-mode', raw, { config: 'string', mode: ['enable', 'disable'] }),
+  run: async (ctx) => {
+    const { config: name, mode } = ctx.params;
+    const config = await loadMaintenanceConfig(ctx.client(SSMClient), name);
+    const elb = ctx.client(ElasticLoadBalancingV2Client);
+    const summary = mode === 'enable' ? await enableMaintenance(elb, config) : await disableMaintenance(elb, config);
+    console.log(JSON.stringify({ step: 'maintenance-mode', mode, summary }));
+    return { status: 'done', summary };
+  },
+};
 
-export function createHandler(deps: MaintenanceDeps = {}) {
-  return defineStep<MaintenanceParams>(
-    {
-      name: 'maintenance-mode',
-      parseParams: (raw) => parseParams<MaintenanceParams>('maintenance-mode', raw, { config: 'string', mode: ['enable', 'disable'] }),
-      run: async ({ params }) => {
-        const config = await loadMaintenanceConfig(deps.ssm ?? new SSMClient({}), params.config);
-        const elb = deps.elb ?? new ElasticLoadBalancingV2Client({});
-        const summary = params.mode === 'enable' ? await enableMaintenance(elb, config) : await disableMaintenance(elb, config);
-        console.log(JSON.stringify({ step: 'maintenance-mode', mode: params.mode, summary }));
-        return { status: 'done', summary };
-      },
-    },
-    deps,
-  );
-}
-
-export const handler = createHandler();
+export const handler = defineStep(step);

@@ -5,7 +5,7 @@
  * WARM_UP_PAGES and TTFB check.
  */
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { defineStep, StepFailure, type RuntimeDeps } from './runtime/job';
+import { call, defineStep, StepFailure, type StepDefinition } from './runtime/job';
 import { parseParams } from './runtime/params';
 
 export interface WarmUpParams {
@@ -111,30 +111,24 @@ function parseConfig(name: string, value: string | undefined): WarmUpConfig {
   return config;
 }
 
-export function createHandler(deps: RuntimeDeps & { ssm?: SSMClient } = {}) {
-  return defineStep<WarmUpParams>(
-    {
-      name: 'warm-up',
-      parseParams: (raw) => parseParams<WarmUpParams>('warm-up', raw, { config: 'string' }),
-      run: async ({ params, remainingMs }) => {
-        const ssm = deps.ssm ?? new SSMClient({});
-        const out = await ssm.send(new GetParameterCommand({ Name: params.config }));
-        const config = parseConfig(params.config, out.Parameter?.Value);
-        const started = Date.now();
-        const budget = remainingMs() - REPORT_MARGIN_MS;
-        const results = await warmUp(config, () => budget - (Date.now() - started));
-        const slowest = Math.max(0, ...results.map((r) => r.ttfbMs ?? 0));
-        const failed = results.filter((r) => r.problem);
-        console.log(JSON.stringify({ step: 'warm-up', pages: results }));
-        if (failed.length === 0) {
-          return { status: 'done', summary: `${results.length} page(s) warmed up, all 2xx; slowest first byte ${slowest} ms` };
-        }
-        if (config.onProblem === 'fail') throw new StepFailure(describeProblems(results));
-        return { status: 'done', summary: `WARNING (onProblem: warn): ${describeProblems(results)}` };
-      },
-    },
-    deps,
-  );
-}
+export const step: StepDefinition<WarmUpParams, never> = {
+  name: 'warm-up',
+  parseParams: (raw) => parseParams<WarmUpParams>('warm-up', raw, { config: 'string' }),
+  run: async (ctx) => {
+    const { config: name } = ctx.params;
+    const out = await call(`SSM GetParameter ${name}`, ctx.client(SSMClient).send(new GetParameterCommand({ Name: name })));
+    const config = parseConfig(name, out.Parameter?.Value);
+    const started = Date.now();
+    const budget = ctx.remainingMs() - REPORT_MARGIN_MS;
+    const results = await warmUp(config, () => budget - (Date.now() - started));
+    const slowest = Math.max(0, ...results.map((r) => r.ttfbMs ?? 0));
+    console.log(JSON.stringify({ step: 'warm-up', pages: results }));
+    if (!results.some((r) => r.problem)) {
+      return { status: 'done', summary: `${results.length} page(s) warmed up, all 2xx; slowest first byte ${slowest} ms` };
+    }
+    if (config.onProblem === 'fail') throw new StepFailure(describeProblems(results));
+    return { status: 'done', summary: `WARNING (onProblem: warn): ${describeProblems(results)}` };
+  },
+};
 
-export const handler = createHandler();
+export const handler = defineStep(step);

@@ -2,7 +2,8 @@ import { CodePipelineClient, PutJobFailureResultCommand, PutJobSuccessResultComm
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import type { CodePipelineEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { createHandler, disableMaintenance, enableMaintenance, type MaintenanceConfig } from '../../lambda/maintenance-mode';
+import { disableMaintenance, enableMaintenance, step, type MaintenanceConfig } from '../../lambda/maintenance-mode';
+import { defineStep } from '../../lambda/runtime/job';
 import { FakeListener, LISTENER } from './maintenance-fake-elb';
 
 const PAGE = '<h1>We will be back soon</h1>';
@@ -136,7 +137,7 @@ describe('maintenance-mode handler', () => {
   test('enable then disable report success with the summary', async () => {
     const alb = shop();
     ssm.on(GetParameterCommand, { Name: '/production/pipeline/maintenance' }).resolves({ Parameter: { Value: JSON.stringify(config()) } });
-    const handler = createHandler({ codepipeline: codepipeline as unknown as CodePipelineClient, ssm: ssm as unknown as SSMClient, elb: alb.client });
+    const handler = defineStep(step, { codepipeline: codepipeline as unknown as CodePipelineClient });
     await handler(event('enable'), context);
     await handler(event('disable'), context);
     const summaries = codepipeline.commandCalls(PutJobSuccessResultCommand).map((c) => c.args[0].input.executionDetails!.summary);
@@ -146,7 +147,7 @@ describe('maintenance-mode handler', () => {
 
   test('an unknown mode is a configuration error and the listener is not touched', async () => {
     const alb = shop();
-    await createHandler({ codepipeline: codepipeline as unknown as CodePipelineClient, ssm: ssm as unknown as SSMClient, elb: alb.client })(event('pause'), context);
+    await defineStep(step, { codepipeline: codepipeline as unknown as CodePipelineClient })(event('pause'), context);
     const [call] = codepipeline.commandCalls(PutJobFailureResultCommand);
     expect(call.args[0].input.failureDetails).toMatchObject({ type: 'ConfigurationError', message: expect.stringContaining('mode must be one of enable, disable') });
     expect(alb.mock.calls()).toHaveLength(0);
