@@ -140,6 +140,8 @@ export class SprykerDeployment extends Construct {
       }),
       'ecs:ListTasks has no resource-level permission; the ecs:cluster condition limits it to this cluster',
     );
+    // UpdateService to a revision with task or execution roles passes them.
+    if (opts.update) this.grantPassTaskRoles(handler);
   }
 
   /** Describe task definitions (no resource-level permissions exist for it). */
