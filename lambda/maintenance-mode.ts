@@ -77,11 +77,18 @@ export async function loadMaintenanceConfig(ssm: SSMClient, name: string): Promi
   return config;
 }
 
-/** Turns maintenance on (idempotent). Returns a one-line summary. */
-export async function enableMaintenance(elb: ElasticLoadBalancingV2Client, config: MaintenanceConfig): Promise<string> {
+export interface Enabled {
+  /** One line for the console. */
+  readonly summary: string;
+  /** Maintenance was on before (someone else turned it on): whoever turned it on lifts it. */
+  readonly wasOn: boolean;
+}
+
+/** Turns maintenance on (idempotent). */
+export async function enableMaintenance(elb: ElasticLoadBalancingV2Client, config: MaintenanceConfig): Promise<Enabled> {
   const { rules, ours } = await readListener(elb, config);
   const where = `listener ${config.listenerArn}`;
-  if ([...ours.values()].includes('block')) return `maintenance of ${config.env} was already on (${where})`;
+  if ([...ours.values()].includes('block')) return { summary: `maintenance of ${config.env} was already on (${where})`, wasOn: true };
   // Clones left by an interrupted enable are rebuilt from the listener's current rules.
   await deleteRules(elb, [...ours.keys()]);
 
@@ -112,7 +119,7 @@ export async function enableMaintenance(elb: ElasticLoadBalancingV2Client, confi
   );
   const allow = config.allowedIps.length ? `; ${config.allowedIps.join(', ')} still reach the shop through ${clones.length} rule(s)` : '';
   const gaps = uncovered.length ? `; not covered for the allow-list: ${uncovered.join('; ')}` : '';
-  return `maintenance of ${config.env} on: 503 for everyone else (${where})${allow}${gaps}`;
+  return { summary: `maintenance of ${config.env} on: 503 for everyone else (${where})${allow}${gaps}`, wasOn: false };
 }
 
 /** Turns maintenance off (idempotent): the 503 rule first, then the allow-list clones. */
@@ -237,7 +244,7 @@ export const step: StepDefinition<MaintenanceParams, never> = {
     const { config: name, mode } = ctx.params;
     const config = await loadMaintenanceConfig(ctx.client(SSMClient), name);
     const elb = ctx.client(ElasticLoadBalancingV2Client);
-    const summary = mode === 'enable' ? await enableMaintenance(elb, config) : await disableMaintenance(elb, config);
+    const summary = mode === 'enable' ? (await enableMaintenance(elb, config)).summary : await disableMaintenance(elb, config);
     console.log(JSON.stringify({ step: 'maintenance-mode', mode, summary }));
     return { status: 'done', summary };
   },

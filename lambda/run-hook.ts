@@ -1,11 +1,13 @@
 /** Run_pre-deploy_hook, Run_install, Run_post-deploy_hook: a one-off ECS task running a hook. */
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { DescribeTaskDefinitionCommand, DescribeTasksCommand, ECSClient, RunTaskCommand, type TaskOverride } from '@aws-sdk/client-ecs';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { SSMClient } from '@aws-sdk/client-ssm';
+import { disableMaintenance, enableMaintenance, loadMaintenanceConfig } from './maintenance-mode';
 import { readArtifactFile } from './runtime/artifacts';
 import { arnId } from './runtime/arn';
 import { describeServices, describeStoppedTask } from './runtime/ecs';
-import { call, defineStep, MAX_FAILURE_MESSAGE, StepFailure, type StepContext, type StepDefinition, type StepResult } from './runtime/job';
+import { call, defineStep, describeError, MAX_FAILURE_MESSAGE, StepFailure, type StepContext, type StepDefinition, type StepResult } from './runtime/job';
 import { loadModel } from './runtime/load-model';
 import { logTail } from './runtime/log-tail';
 import type { DeploymentModel } from './runtime/model';
@@ -24,6 +26,12 @@ export interface RunHookParams {
   readonly taskDefinition: 'live' | 'release';
   /** Scheduler command run after the hook in the same task, e.g. `vendor/bin/console scheduler:suspend -vvv --no-ansi`. */
   readonly then?: string;
+  /**
+   * SSM parameter of the environment's maintenance configuration: maintenance is turned on before
+   * the task starts and lifted when the stage ends, whatever the outcome.
+   * @default - no maintenance mode
+   */
+  readonly maintenance?: string;
 }
 
 /** ECS refuses RunTask overrides longer than this (JSON included). */
@@ -35,6 +43,8 @@ interface HookState {
   readonly taskDefinition: string;
   readonly container: string;
   readonly startedAt: number;
+  /** This stage turned maintenance on, so it lifts it when it ends. */
+  readonly maintenance?: boolean;
 }
 
 /** A command that runs nothing: absent, empty, or `true`. */
@@ -66,19 +76,73 @@ export const step: StepDefinition<RunHookParams, HookState> = {
       hook: ['beforeDeploy', 'install', 'destructiveInstall', 'afterDeploy'],
       taskDefinition: ['live', 'release'],
       then: 'string?',
+      maintenance: 'string?',
     }),
   run: async (ctx, resumed) => {
     const model = await loadModel(ctx.client(SSMClient), ctx.params.model, ctx.now());
-    let state = resumed;
-    if (!state) {
-      const script = hookScript(model.hooks[ctx.params.hook], ctx.params.then);
-      if (!script) return { status: 'done', summary: `hook ${ctx.params.hook}: nothing to run (none or 'true'), no task started` };
-      state = await startTask(ctx, model, script);
+    // Whether this stage turned maintenance on: then every way it ends lifts it.
+    const maintenance = { owned: resumed?.maintenance === true };
+    let result: StepResult<HookState>;
+    try {
+      result = await runHook(ctx, model, resumed, maintenance);
+    } catch (err) {
+      if (!maintenance.owned) throw err;
+      const { message, type } = describeError(err);
+      throw new StepFailure(withNote(message, (await liftMaintenance(ctx, model)).note), type);
     }
-    const started = state;
-    return pollWhileTimeRemains(ctx, () => checkTask(ctx, model, started));
+    if (result.status === 'continue' || !maintenance.owned) return result;
+    const lifted = await liftMaintenance(ctx, model);
+    if (!lifted.ok) throw new StepFailure(`hook ${ctx.params.hook} succeeded, but ${lifted.note}`);
+    return { ...result, summary: `${result.summary}; ${lifted.note}` };
   },
 };
+
+async function runHook(
+  ctx: StepContext<RunHookParams>,
+  model: DeploymentModel,
+  resumed: HookState | undefined,
+  maintenance: { owned: boolean },
+): Promise<StepResult<HookState>> {
+  let state = resumed;
+  if (!state) {
+    const script = hookScript(model.hooks[ctx.params.hook], ctx.params.then);
+    if (!script) return { status: 'done', summary: `hook ${ctx.params.hook}: nothing to run (none or 'true'), no task started` };
+    if (ctx.params.maintenance) {
+      const config = await loadMaintenanceConfig(ctx.client(SSMClient), ctx.params.maintenance);
+      // An enable that fails creates no 503 rule (it comes last): nothing to lift, no task started.
+      const on = await enableMaintenance(ctx.client(ElasticLoadBalancingV2Client), config);
+      // Turned on by someone else (the maintenance pipeline): theirs to lift.
+      maintenance.owned = !on.wasOn;
+      console.log(JSON.stringify({ hook: ctx.params.hook, maintenance: on.summary }));
+    }
+    state = { ...(await startTask(ctx, model, script)), ...(maintenance.owned && { maintenance: true }) };
+  }
+  const started = state;
+  return pollWhileTimeRemains(ctx, () => checkTask(ctx, model, started));
+}
+
+/** Lifts maintenance; never throws: a failure to lift is what the person must act on. */
+async function liftMaintenance(ctx: StepContext<RunHookParams>, model: DeploymentModel): Promise<{ ok: boolean; note: string }> {
+  try {
+    const config = await loadMaintenanceConfig(ctx.client(SSMClient), ctx.params.maintenance!);
+    const summary = await disableMaintenance(ctx.client(ElasticLoadBalancingV2Client), config);
+    console.log(JSON.stringify({ hook: ctx.params.hook, maintenance: summary }));
+    return { ok: true, note: 'maintenance mode lifted' };
+  } catch (err) {
+    return {
+      ok: false,
+      note: `MAINTENANCE MODE IS STILL ON: lifting it failed (${describeError(err).message}); run the pipeline ${model.env}-maintenance-disable`,
+    };
+  }
+}
+
+/** The failure's first line, the note, then as much of the rest (the log tail's newest lines) as fits. */
+export function withNote(message: string, note: string): string {
+  const [head, ...rest] = message.split('\n');
+  const tail = rest.join('\n');
+  const room = MAX_FAILURE_MESSAGE - head.length - note.length - 3;
+  return [head, note, ...(tail ? [tail.length > room ? `…${tail.slice(-room)}` : tail] : [])].join('\n');
+}
 
 export const handler = defineStep(step);
 

@@ -223,6 +223,7 @@ export class SprykerPipeline extends Construct {
         return new HookStage(this, 'RunInstall', {
           ...props,
           hook: (p.pipelineType ?? 'normal') === 'destructive' ? 'destructiveInstall' : 'install',
+          maintenance: p.maintenance?.duringInstall ? this.maintenance : undefined,
         });
       case 'Deploy_Spryker_services':
         return new DeployServicesStage(this, 'DeploySprykerServices', { ...props, services: 'application' });

@@ -3,6 +3,7 @@ import type { Construct } from 'constructs';
 import type { HookName, RunHookParams } from '../../lambda/run-hook';
 import { SCHEDULER_AFTER, SCHEDULER_SETUP, SCHEDULER_SUSPEND } from '../config/hook-commands';
 import { ssmPaths, type SprykerDeployment } from '../deployment';
+import { maintenanceConfigPath, type SprykerMaintenance } from '../maintenance';
 import { SprykerStage, type SprykerStageProps } from './stage';
 
 export { SCHEDULER_SETUP, SCHEDULER_SUSPEND };
@@ -23,6 +24,8 @@ export const HOOK_STAGES: Record<HookName, HookSpec> = {
 
 export interface HookStageProps extends SprykerStageProps {
   readonly hook: HookName;
+  /** Maintenance mode on while the hook runs, lifted when it ends (Run_install's `duringInstall`). @default - none */
+  readonly maintenance?: SprykerMaintenance;
 }
 
 /**
@@ -38,6 +41,7 @@ export class HookStage extends SprykerStage {
     const spec = HOOK_STAGES[props.hook];
     this.stageName = spec.stageName;
     const handler = hookHandler(props.deployment);
+    props.maintenance?.grantToggle(handler);
     this.actions = [
       handler.action<RunHookParams>({
         actionName: this.stageName,
@@ -46,6 +50,7 @@ export class HookStage extends SprykerStage {
           hook: props.hook,
           taskDefinition: spec.taskDefinition,
           then: spec.then,
+          maintenance: props.maintenance ? maintenanceConfigPath(props.deployment.environment) : undefined,
         },
         inputs: spec.taskDefinition === 'release' ? [props.artifacts.release] : [],
       }),

@@ -147,6 +147,22 @@ describe('maintenance mode', () => {
     expect(del.Resource).toEqual({ 'Fn::Join': ['', [{ 'Fn::Select': [0, split] }, ':listener-rule/', { 'Fn::Select': [1, split] }, '/*']] });
   });
 
+  test('duringInstall: Run_install (only) turns maintenance on and off, and its handler may', () => {
+    const { template } = build((stack) => ({ maintenance: maintenance(stack, { duringInstall: true }) }));
+    expect(userParametersOf(template, 'Run_install')).toMatchObject({ hook: 'install', maintenance: '/staging/pipeline/maintenance' });
+    expect(userParametersOf(template, 'Run_pre-deploy_hook').maintenance).toBeUndefined();
+    expect(userParametersOf(template, 'Run_post-deploy_hook').maintenance).toBeUndefined();
+    const actions = statementsOfFunction(template, functionOf(template, 'Run_install')).flatMap((s) => [s.Action].flat());
+    expect(actions).toEqual(expect.arrayContaining(['elasticloadbalancing:CreateRule', 'elasticloadbalancing:DeleteRule', 'elasticloadbalancing:DescribeRules']));
+  });
+
+  test('without duringInstall Run_install does not touch maintenance', () => {
+    const { template } = build((stack) => ({ maintenance: maintenance(stack) }));
+    expect(userParametersOf(template, 'Run_install').maintenance).toBeUndefined();
+    const actions = statementsOfFunction(template, functionOf(template, 'Run_install')).flatMap((s) => [s.Action].flat());
+    expect(actions.filter((a: string) => a.startsWith('elasticloadbalancing:'))).toEqual([]);
+  });
+
   test('props are validated together, naming each prop', () => {
     const stack = new Stack(testApp(), 'Bad');
     expect(

@@ -37,10 +37,13 @@ export class FakeListener {
   readonly changes: string[] = [];
   /** Fails the n-th CreateRule (1-based) with an AWS error. */
   failCreateAt?: number;
+  /** Fails every DeleteRule with an AWS error. */
+  failDelete = false;
   private creates = 0;
   private seq = 0;
 
-  constructor(defaultTarget = 'tg-yves') {
+  /** `log` receives `ELB.CreateRule` / `ELB.DeleteRule`, to order them among other fakes' calls. */
+  constructor(defaultTarget = 'tg-yves', private readonly log?: { op: string; body: unknown }[]) {
     this.rules.push({ arn: `${LISTENER}/default`, priority: 'default', conditions: [], actions: forward(defaultTarget), tags: [] });
     this.mock.on(DescribeRulesCommand).callsFake(({ Marker }) => {
       // Two rules a page: the handler must follow NextMarker.
@@ -77,9 +80,12 @@ export class FakeListener {
       const rule = { arn: `${LISTENER}/rule-${++this.seq}`, priority: input.Priority, conditions, actions: input.Actions, tags: input.Tags ?? [] };
       this.rules.push(rule);
       this.changes.push(`create ${input.Priority}`);
+      this.log?.push({ op: 'ELB.CreateRule', body: input });
       return { Rules: [{ RuleArn: rule.arn }] };
     });
     this.mock.on(DeleteRuleCommand).callsFake(({ RuleArn }) => {
+      if (this.failDelete) throw awsError('AccessDenied', 'User is not authorized to perform: elasticloadbalancing:DeleteRule');
+      this.log?.push({ op: 'ELB.DeleteRule', body: { RuleArn } });
       const i = this.rules.findIndex((r) => r.arn === RuleArn);
       if (i < 0) throw awsError('RuleNotFoundException', `${RuleArn} not found`);
       this.changes.push(`delete ${this.rules[i].priority}`);

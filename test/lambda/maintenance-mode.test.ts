@@ -31,7 +31,7 @@ describe('maintenance mode on the ALB listener', () => {
   test('without an allow-list: one 503 rule, everyone sees the page; disabling restores the routing', async () => {
     const alb = shop();
     const on = await enableMaintenance(alb.client, config());
-    expect(on).toMatch(/^maintenance of production on: 503 for everyone else/);
+    expect(on).toEqual({ summary: expect.stringMatching(/^maintenance of production on: 503 for everyone else/), wasOn: false });
     expect(alb.changes).toEqual(['create 1']);
     expect(alb.route({ host: 'www.shop.de', ip: '198.51.100.7' })).toBe(`503 ${PAGE}`);
     expect(alb.route({ host: 'backoffice.shop.de', path: '/security-gui/login', ip: '198.51.100.7' })).toBe(`503 ${PAGE}`);
@@ -46,7 +46,7 @@ describe('maintenance mode on the ALB listener', () => {
     const alb = shop();
     await enableMaintenance(alb.client, config({ allowedIps: ['203.0.113.0/24'] }));
     const after = alb.changes.length;
-    expect(await enableMaintenance(alb.client, config({ allowedIps: ['203.0.113.0/24'] }))).toMatch(/was already on/);
+    expect(await enableMaintenance(alb.client, config({ allowedIps: ['203.0.113.0/24'] }))).toEqual({ summary: expect.stringMatching(/was already on/), wasOn: true });
     expect(alb.changes).toHaveLength(after);
     await disableMaintenance(alb.client, config());
     const removed = alb.changes.length;
@@ -57,7 +57,7 @@ describe('maintenance mode on the ALB listener', () => {
   test('allow-listed IPs keep the host routing, everyone else gets 503; 7 CIDRs are split within 5 condition values', async () => {
     const alb = shop();
     const allowedIps = ['203.0.113.0/24', '198.18.0.1/32', '10.1.0.0/16', '10.2.0.0/16', '10.3.0.0/16', '10.4.0.0/16', '10.5.0.0/16'];
-    const summary = await enableMaintenance(alb.client, config({ allowedIps }));
+    const { summary } = await enableMaintenance(alb.client, config({ allowedIps }));
     // 3 host rules × 2 clones (1 host value + at most 4 CIDRs) + default × 2 clones (5 + 2), then the 503 rule.
     expect(alb.changes).toEqual(['create 1', 'create 2', 'create 3', 'create 4', 'create 5', 'create 6', 'create 7', 'create 8', 'create 9']);
     expect(summary).toContain('still reach the shop through 8 rule(s)');
@@ -108,7 +108,7 @@ describe('maintenance mode on the ALB listener', () => {
       actions: [{ Type: 'forward', TargetGroupArn: 'tg-office' }],
       tags: [],
     });
-    const summary = await enableMaintenance(alb.client, config({ allowedIps: ['203.0.113.0/24'] }));
+    const { summary } = await enableMaintenance(alb.client, config({ allowedIps: ['203.0.113.0/24'] }));
     expect(summary).toContain(`not covered for the allow-list: rule ${LISTENER}/office (priority 20) already matches source IPs`);
     expect(alb.route({ host: 'www.shop.de', ip: '203.0.113.1' })).toBe('tg-yves');
   });
