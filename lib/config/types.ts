@@ -7,8 +7,8 @@ import type * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { PreflightFinding } from './preflight/finding';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 
 /** Application types of a Spryker shop, as docker-sdk names them. */
 export const SPRYKER_APPLICATIONS = [
@@ -312,6 +312,12 @@ export interface SprykerPipelineProps {
   /** @default `${environment}-deploy` (SCCOS: `{env}_Normal_Deploy` style names) */
   readonly pipelineName?: string;
   /**
+   * Preflight findings of the deploy file the props came from (sprykerPipelinePropsFromDeployFile):
+   * SprykerPipeline reports each warning as a CDK annotation with its code.
+   * @default []
+   */
+  readonly preflightWarnings?: PreflightFinding[];
+  /**
    * Deploy_Scheduler and Deploy_Spryker_services roll back automatically when they fail
    * (CodePipeline V2 stage rollback: the last successful execution's release.json, no rebuild).
    * @default true
@@ -323,10 +329,4 @@ export interface SprykerPipelineProps {
   readonly warmUp?: SprykerWarmUpProps;
   /** @default - no notifications */
   readonly notifications?: SprykerNotificationProps;
-  /**
-   * Preflight findings of the deploy file the props came from (sprykerPipelinePropsFromDeployFile):
-   * SprykerPipeline reports each warning as a CDK annotation with its code.
-   * @default []
-   */
-  readonly preflightWarnings?: PreflightFinding[];
 }
