@@ -8,7 +8,10 @@ import { SprykerCompanionPipeline } from './companion-pipeline';
 export interface SprykerMaintenancePipelinesProps {
   /** The environment's normal pipeline. */
   readonly pipeline: SprykerPipeline;
-  /** @default - the normal pipeline's `maintenance` props */
+  /**
+   * For an environment whose pipeline has no `maintenance` props (one configuration per environment).
+   * @default - the normal pipeline's `maintenance` props
+   */
   readonly maintenance?: SprykerMaintenanceProps;
   /** @default `${environment}-maintenance-enable` */
   readonly enablePipelineName?: string;
@@ -29,6 +32,9 @@ export class SprykerMaintenancePipelines extends Construct {
     super(scope, id);
     const normal = props.pipeline;
     const env = normal.deployment.environment;
+    if (props.maintenance && normal.maintenance) {
+      throw new Error(`${this.node.path}: maintenance is set on the pipeline ${normal.node.path} already; an environment has one maintenance configuration: leave SprykerMaintenancePipelines.maintenance out`);
+    }
     const maintenanceProps = props.maintenance ?? normal.props.maintenance;
     if (!maintenanceProps) {
       throw new Error(`${this.node.path}: no maintenance props: set maintenance on the pipeline ${normal.node.path} or on SprykerMaintenancePipelines (the ALB listener of the shop)`);

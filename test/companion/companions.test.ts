@@ -135,6 +135,18 @@ describe('guards', () => {
     expect(() => new SprykerMaintenancePipelines(stack, 'Maintenance', { pipeline: normal })).toThrow(/no maintenance props: set maintenance on the pipeline/);
   });
 
+  test('maintenance pipelines take their own props only when the pipeline has none', () => {
+    const stack = new Stack(testApp(), 'OwnMaintenance');
+    const plain = new SprykerPipeline(stack, 'Pipeline', baseProps());
+    const pipelines = new SprykerMaintenancePipelines(stack, 'Maintenance', { pipeline: plain, maintenance: maintenance(stack, { priority: 7 }) });
+    expect(pipelines.maintenance.props.priority).toBe(7);
+    const other = new Stack(testApp(), 'Twice');
+    const configured = new SprykerPipeline(other, 'Pipeline', baseProps({ maintenance: maintenance(other) }));
+    expect(() => new SprykerMaintenancePipelines(other, 'Maintenance', { pipeline: configured, maintenance: configured.props.maintenance })).toThrow(
+      /has one maintenance configuration: leave SprykerMaintenancePipelines.maintenance out/,
+    );
+  });
+
   test('50 services: every companion action configuration stays far below 1000 characters', () => {
     const { template } = environment(() => ({ services: demoServices(50) }));
     const lengths = Object.values(pipelines(template)).flatMap((p) => p.Stages.flatMap((s: Cfn) => s.Actions.map((a: Cfn) => JSON.stringify(a.Configuration ?? {}).length)));
