@@ -1,3 +1,4 @@
+import type * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import type { Construct } from 'constructs';
 import type { RabbitMqParams } from '../../lambda/rabbitmq';
 import { SprykerPipeline, type SccosStageName } from '../spryker-pipeline';
@@ -52,7 +53,7 @@ export class SprykerDestructivePipeline extends SprykerPipeline {
 /** The normal pipeline's broker handler and configuration parameter (`/{env}/pipeline/rabbitmq` exists once). */
 class SharedRabbitMqStage extends SprykerStage {
   public readonly stageName = 'Configure_RabbitMQ_Vhosts_and_Permissions';
-  public readonly actions;
+  public readonly actions: codepipeline.IAction[];
 
   constructor(scope: Construct, id: string, normal: ConfigureRabbitMqStage, environment: string) {
     super(scope, id);
