@@ -26,6 +26,7 @@ import {
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { call, defineStep, StepFailure, type StepDefinition } from './runtime/job';
 import { parseParams } from './runtime/params';
+import { parseStackJson } from './runtime/stack-json';
 
 export interface MaintenanceParams {
   /** SSM parameter holding the MaintenanceConfig JSON. */
@@ -62,19 +63,7 @@ type Role = 'allow' | 'block';
 
 export async function loadMaintenanceConfig(ssm: SSMClient, name: string): Promise<MaintenanceConfig> {
   const out = await call(`SSM GetParameter ${name}`, ssm.send(new GetParameterCommand({ Name: name })));
-  let config: MaintenanceConfig;
-  try {
-    config = JSON.parse(out.Parameter?.Value ?? '');
-  } catch {
-    throw new StepFailure(`maintenance configuration ${name} is not JSON: redeploy the pipeline stack`, 'ConfigurationError');
-  }
-  if (config?.v !== MAINTENANCE_CONFIG_VERSION) {
-    throw new StepFailure(
-      `maintenance configuration ${name} has version ${JSON.stringify(config?.v)}, this handler reads ${MAINTENANCE_CONFIG_VERSION}: redeploy the pipeline stack`,
-      'ConfigurationError',
-    );
-  }
-  return config;
+  return parseStackJson<MaintenanceConfig>('maintenance configuration', name, out.Parameter?.Value, MAINTENANCE_CONFIG_VERSION);
 }
 
 export interface Enabled {

@@ -4,6 +4,7 @@
  * values. The stage construct imports these types type-only; both sides compile against them.
  */
 import { StepFailure } from '../runtime/job';
+import { parseStackJson } from '../runtime/stack-json';
 
 /** Bump when the shape changes incompatibly; the handler refuses a config it does not understand. */
 export const BROKER_CONFIG_VERSION = 1;
@@ -39,18 +40,7 @@ export interface BrokerConfig {
 
 /** Parses the SSM value, naming the parameter in every problem: a broken value is a stack bug. */
 export function parseBrokerConfig(name: string, value: string | undefined): BrokerConfig {
-  let config: BrokerConfig;
-  try {
-    config = JSON.parse(value ?? '');
-  } catch {
-    throw new StepFailure(`broker config ${name} is not JSON: redeploy the pipeline stack`, 'ConfigurationError');
-  }
-  if (config?.v !== BROKER_CONFIG_VERSION) {
-    throw new StepFailure(
-      `broker config ${name} has version ${JSON.stringify(config?.v)}, this handler reads ${BROKER_CONFIG_VERSION}: redeploy the pipeline stack`,
-      'ConfigurationError',
-    );
-  }
+  const config = parseStackJson<BrokerConfig>('broker config', name, value, BROKER_CONFIG_VERSION);
   const shapeOk =
     typeof config.endpoint === 'string' &&
     typeof config.adminSecret === 'string' &&

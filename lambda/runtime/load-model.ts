@@ -1,5 +1,6 @@
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { call, StepFailure } from './job';
+import { call } from './job';
+import { parseStackJson } from './stack-json';
 import { MODEL_VERSION, type DeploymentModel } from './model';
 
 /**
@@ -15,18 +16,7 @@ export async function loadModel(ssm: SSMClient, name: string, now: number = Date
   const hit = cache.get(name);
   if (hit && now - hit.at < MODEL_CACHE_MS) return hit.model;
   const out = await call(`reading the deployment model ${name} (SSM)`, ssm.send(new GetParameterCommand({ Name: name })));
-  let model: DeploymentModel;
-  try {
-    model = JSON.parse(out.Parameter?.Value ?? '');
-  } catch {
-    throw new StepFailure(`deployment model ${name} is not JSON: redeploy the pipeline stack`, 'ConfigurationError');
-  }
-  if (model?.v !== MODEL_VERSION) {
-    throw new StepFailure(
-      `deployment model ${name} has version ${JSON.stringify(model?.v)}, this handler reads ${MODEL_VERSION}: redeploy the pipeline stack`,
-      'ConfigurationError',
-    );
-  }
+  const model = parseStackJson<DeploymentModel>('deployment model', name, out.Parameter?.Value, MODEL_VERSION);
   cache.set(name, { at: now, model });
   return model;
 }
