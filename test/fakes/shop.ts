@@ -1,7 +1,8 @@
 import type { DeploymentModel, ModelService } from '../../lambda/runtime/model';
 import { writeZip } from '../../lambda/runtime/artifacts';
 import type { ImagesManifest } from '../../lambda/runtime/release';
-import type { FakeAws } from './aws';
+import { clearModelCache } from '../../lambda/runtime/load-model';
+import { FakeAws } from './aws';
 
 export const MODEL = '/production/pipeline/model';
 export const V1 = '1111111111111111111111111111111111111111';
@@ -55,4 +56,26 @@ export const imageOf = image;
 
 export function putArtifact(aws: FakeAws, a: { bucket: string; key: string }, files: Record<string, string>) {
   aws.objects.set(`/${a.bucket}/${a.key}`, writeZip(files));
+}
+
+/** The ARN of a task-definition revision in the fake account. */
+export const td = (family: string, revision: number) => `arn:aws:ecs:eu-central-1:123456789012:task-definition/${family}:${revision}`;
+
+/**
+ * A fresh fake AWS for every test (and a cold model cache), with the handlers' log lines
+ * silenced; `onStart` receives it.
+ */
+export function useFakeAws(onStart: (aws: FakeAws) => void): void {
+  let aws: FakeAws;
+  beforeEach(async () => {
+    clearModelCache();
+    aws = await new FakeAws().start();
+    onStart(aws);
+    jest.spyOn(console, 'log').mockImplementation(() => undefined);
+    jest.spyOn(console, 'error').mockImplementation(() => undefined);
+  });
+  afterEach(async () => {
+    jest.restoreAllMocks();
+    await aws.stop();
+  });
 }

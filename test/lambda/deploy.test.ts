@@ -4,22 +4,12 @@ import { clearModelCache } from '../../lambda/runtime/load-model';
 import type { ReleaseManifest } from '../../lambda/runtime/release';
 import { FakeAws } from '../fakes/aws';
 import { jobEvent } from '../fakes/job';
-import { ARTIFACTS, MODEL, putArtifact, setupShop, V2, type ShopOptions } from '../fakes/shop';
+import { ARTIFACTS, MODEL, putArtifact, setupShop, V2, type ShopOptions, useFakeAws, td } from '../fakes/shop';
 
 let aws: FakeAws;
-beforeEach(async () => {
-  clearModelCache();
-  aws = await new FakeAws().start();
-  jest.spyOn(console, 'log').mockImplementation(() => undefined);
-  jest.spyOn(console, 'error').mockImplementation(() => undefined);
-});
-afterEach(async () => {
-  jest.restoreAllMocks();
-  await aws.stop();
-});
+useFakeAws((started) => (aws = started));
 
 const RELEASE = { name: 'Release', bucket: ARTIFACTS, key: 'run/Release/release.zip' };
-const td = (family: string, revision: number) => `arn:aws:ecs:eu-central-1:123456789012:task-definition/${family}:${revision}`;
 const APP = { model: MODEL, services: 'application' };
 
 /** The shop with a prepared release: revision 2 of every service registered, release.json in S3. */

@@ -2,29 +2,19 @@
 import { step as deploy } from '../../lambda/deploy';
 import { readZip } from '../../lambda/runtime/artifacts';
 import { defineStep } from '../../lambda/runtime/job';
-import { clearModelCache } from '../../lambda/runtime/load-model';
 import type { DeployedRelease, ReleaseManifest } from '../../lambda/runtime/release';
 import { step as postDeploymentConfiguration } from '../../lambda/post-deployment-configuration';
 import { step as preDeploymentConfiguration } from '../../lambda/pre-deployment-configuration';
 import { step as runHook } from '../../lambda/run-hook';
 import { step as updateDeployedVersion } from '../../lambda/update-deployed-version';
 import { FakeAws } from '../fakes/aws';
-import { imageOf, IMAGES_INPUT, MODEL, RELEASE_OUTPUT, setupShop, V1, V2 } from '../fakes/shop';
+import { imageOf, IMAGES_INPUT, MODEL, RELEASE_OUTPUT, setupShop, V1, V2, useFakeAws, td } from '../fakes/shop';
 
 let aws: FakeAws;
-beforeEach(async () => {
-  clearModelCache();
-  aws = await new FakeAws().start();
-  jest.spyOn(console, 'log').mockImplementation(() => undefined);
-});
-afterEach(async () => {
-  jest.restoreAllMocks();
-  await aws.stop();
-});
+useFakeAws((started) => (aws = started));
 
 const SUSPEND = 'vendor/bin/console scheduler:suspend -vvv --no-ansi';
 const SETUP = 'vendor/bin/console scheduler:setup -vvv --no-ansi';
-const td = (family: string, revision: number) => `arn:aws:ecs:eu-central-1:123456789012:task-definition/${family}:${revision}`;
 
 test('V1 → V2: hooks, new revisions, scheduler then services rolled out, version recorded, no drift', async () => {
   setupShop(aws);

@@ -3,26 +3,15 @@ import { step as post } from '../../lambda/post-deployment-configuration';
 import { step as prepare } from '../../lambda/pre-deployment-configuration';
 import { readZip } from '../../lambda/runtime/artifacts';
 import { defineStep } from '../../lambda/runtime/job';
-import { clearModelCache } from '../../lambda/runtime/load-model';
 import type { ReleaseManifest } from '../../lambda/runtime/release';
 import { step as update } from '../../lambda/update-deployed-version';
 import { FakeAws } from '../fakes/aws';
 import { jobEvent } from '../fakes/job';
-import { IMAGES_INPUT, MODEL, putArtifact, RELEASE_OUTPUT, setupShop, V1, V2 } from '../fakes/shop';
+import { IMAGES_INPUT, MODEL, putArtifact, RELEASE_OUTPUT, setupShop, V1, V2, useFakeAws, td } from '../fakes/shop';
 
 let aws: FakeAws;
-beforeEach(async () => {
-  clearModelCache();
-  aws = await new FakeAws().start();
-  jest.spyOn(console, 'log').mockImplementation(() => undefined);
-  jest.spyOn(console, 'error').mockImplementation(() => undefined);
-});
-afterEach(async () => {
-  jest.restoreAllMocks();
-  await aws.stop();
-});
+useFakeAws((started) => (aws = started));
 
-const td = (family: string, revision: number) => `arn:aws:ecs:eu-central-1:123456789012:task-definition/${family}:${revision}`;
 const prepareJob = (id = 'job-prep') => aws.runJob(defineStep(prepare, aws.deps()), { id, params: { model: MODEL }, inputs: [IMAGES_INPUT], outputs: [RELEASE_OUTPUT] });
 const release = () => JSON.parse(readZip(aws.objects.get(`/${RELEASE_OUTPUT.bucket}/${RELEASE_OUTPUT.key}`)!).get('release.json')!.toString()) as ReleaseManifest;
 

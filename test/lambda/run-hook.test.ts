@@ -2,22 +2,12 @@ import { ECSClient, RunTaskCommand, DescribeServicesCommand, DescribeTaskDefinit
 import { mockClient } from 'aws-sdk-client-mock';
 import { clientToken, fitTail, hookScript, step } from '../../lambda/run-hook';
 import { defineStep, encodeToken } from '../../lambda/runtime/job';
-import { clearModelCache } from '../../lambda/runtime/load-model';
 import { FakeAws } from '../fakes/aws';
 import { jobEvent } from '../fakes/job';
-import { MODEL, setupShop } from '../fakes/shop';
+import { MODEL, setupShop, useFakeAws } from '../fakes/shop';
 
 let aws: FakeAws;
-beforeEach(async () => {
-  clearModelCache();
-  aws = await new FakeAws().start();
-  jest.spyOn(console, 'log').mockImplementation(() => undefined);
-  jest.spyOn(console, 'error').mockImplementation(() => undefined);
-});
-afterEach(async () => {
-  jest.restoreAllMocks();
-  await aws.stop();
-});
+useFakeAws((started) => (aws = started));
 
 const PRE = { model: MODEL, hook: 'beforeDeploy', taskDefinition: 'live', then: 'vendor/bin/console scheduler:suspend -vvv --no-ansi' };
 const run = (params: object = PRE, id = 'job-1', options = {}) => aws.runJob(defineStep(step, aws.deps()), { id, params }, options);
