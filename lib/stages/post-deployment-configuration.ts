@@ -12,12 +12,15 @@ export class PostDeploymentConfigurationStage extends SprykerStage {
   constructor(scope: Construct, id: string, props: SprykerStageProps) {
     super(scope, id);
     const { deployment, artifacts } = props;
-    const handler = deployment.handler(this, 'Handler', {
-      handler: 'post-deployment-configuration',
-      description: `${deployment.environment}: verifies every service runs the release`,
-    });
-    deployment.grantReadModel(handler);
-    deployment.grantDeploy(handler, 'all', { update: false });
+    // One per environment: companion pipelines (destructive, ...) reuse it.
+    const handler = deployment.sharedHandler(
+      'PostDeploymentConfiguration',
+      { handler: 'post-deployment-configuration', description: `${deployment.environment}: verifies every service runs the release` },
+      (h) => {
+        deployment.grantReadModel(h);
+        deployment.grantDeploy(h, 'all', { update: false });
+      },
+    );
     this.actions = [
       handler.action<PostDeploymentConfigurationParams>({
         actionName: this.stageName,

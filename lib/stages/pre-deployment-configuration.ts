@@ -15,13 +15,16 @@ export class PreDeploymentConfigurationStage extends SprykerStage {
   constructor(scope: Construct, id: string, props: SprykerStageProps) {
     super(scope, id);
     const { deployment, artifacts } = props;
-    const handler = deployment.handler(this, 'Handler', {
-      handler: 'pre-deployment-configuration',
-      description: `${deployment.environment}: registers the release's task definitions`,
-    });
-    deployment.grantReadModel(handler);
-    deployment.grantDeploy(handler, 'all', { update: false });
-    deployment.grantRegisterTaskDefinitions(handler);
+    // One per environment: companion pipelines (destructive, ...) reuse it.
+    const handler = deployment.sharedHandler(
+      'PreDeploymentConfiguration',
+      { handler: 'pre-deployment-configuration', description: `${deployment.environment}: registers the release's task definitions` },
+      (h) => {
+        deployment.grantReadModel(h);
+        deployment.grantDeploy(h, 'all', { update: false });
+        deployment.grantRegisterTaskDefinitions(h);
+      },
+    );
     this.actions = [
       handler.action<PreDeploymentConfigurationParams>({
         actionName: this.stageName,

@@ -15,17 +15,19 @@ export class UpdateDeployedVersionStage extends SprykerStage {
     super(scope, id);
     const { deployment, artifacts } = props;
     const { lastDeployedVersion: parameter, release: releaseParameter } = ssmPaths(deployment.environment);
-    const handler = deployment.handler(this, 'Handler', {
-      handler: 'update-deployed-version',
-      description: `${deployment.environment}: records the deployed version`,
-    });
-    handler.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['ssm:PutParameter', 'ssm:GetParameter', 'ssm:LabelParameterVersion'],
-        resources: [parameter, releaseParameter].map((name) =>
-          Stack.of(this).formatArn({ service: 'ssm', resource: 'parameter', resourceName: name.slice(1) }),
+    // One per environment: companion pipelines (destructive, ...) reuse it.
+    const handler = deployment.sharedHandler(
+      'UpdateDeployedVersion',
+      { handler: 'update-deployed-version', description: `${deployment.environment}: records the deployed version` },
+      (h) =>
+        h.addToRolePolicy(
+          new iam.PolicyStatement({
+            actions: ['ssm:PutParameter', 'ssm:GetParameter', 'ssm:LabelParameterVersion'],
+            resources: [parameter, releaseParameter].map((name) =>
+              Stack.of(this).formatArn({ service: 'ssm', resource: 'parameter', resourceName: name.slice(1) }),
+            ),
+          }),
         ),
-      }),
     );
     this.actions = [
       handler.action<UpdateDeployedVersionParams>({

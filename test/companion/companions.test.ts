@@ -66,6 +66,9 @@ describe('companion pipelines of one environment', () => {
     expect(fn('staging-destructive', 'Run_install')).toBe(fn('staging-deploy', 'Run_install'));
     expect(fn('staging-destructive', 'Deploy_Spryker_services')).toBe(fn('staging-deploy', 'Deploy_Spryker_services'));
     expect(fn('staging-destructive', 'Configure_RabbitMQ_Vhosts_and_Permissions')).toBe(fn('staging-deploy', 'Configure_RabbitMQ_Vhosts_and_Permissions'));
+    for (const s of ['Pre_Deployment_Configuration', 'UpdateDeployedVersion', 'Post_Deployment_Configuration']) {
+      expect(fn('staging-destructive', s)).toBe(fn('staging-deploy', s));
+    }
     expect(fn('staging-rollout-scheduler', 'Rollout_Scheduler')).toBe(fn('staging-deploy', 'Deploy_Scheduler'));
     expect(fn('staging-maintenance-enable', 'Enable_maintenance')).toBe(fn('staging-maintenance-disable', 'Disable_maintenance'));
   });
