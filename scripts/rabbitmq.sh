@@ -16,7 +16,7 @@ log() { echo "rabbitmq.sh: $*" >&2; }
 api_answers() { curl -fsS -m 2 -u guest:guest -o /dev/null "$API" 2>/dev/null; }
 
 install() {
-  if ! command -v rabbitmq-server >/dev/null 2>&1; then
+  if ! command -v rabbitmq-server >/dev/null 2>&1 || ! command -v curl >/dev/null 2>&1; then
     log "installing rabbitmq-server (Debian package)"
     $SUDO apt-get update -q
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends rabbitmq-server curl
