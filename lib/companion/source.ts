@@ -1,6 +1,5 @@
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as actions from 'aws-cdk-lib/aws-codepipeline-actions';
-import { Annotations } from 'aws-cdk-lib';
 import type { SprykerSourceProps } from '../config/types';
 import type { SprykerPipeline } from '../spryker-pipeline';
 import { SourceStage } from '../stages/source';
@@ -19,19 +18,14 @@ export function companionSource(normal: SprykerPipeline): SprykerSourceProps {
 
 /**
  * A companion pipeline starts only by hand: its source is the normal pipeline's, and a push must
- * not start a destructive install. S3 sources have no trigger of their own (the normal pipeline
- * binds the EventBridge rule); a CodeStar connection detects changes unless told not to.
+ * not start a destructive install. S3 and CodeCommit sources have no trigger of their own (the
+ * normal pipeline binds the EventBridge rule); a CodeStar connection detects changes unless told not to.
  */
 export function disableSourceChangeDetection(pipeline: codepipeline.Pipeline): void {
   const first = pipeline.stages[0]?.actions ?? [];
   first.forEach((action, i) => {
     if (action instanceof actions.CodeStarConnectionsSourceAction) {
       (pipeline.node.defaultChild as codepipeline.CfnPipeline).addPropertyOverride(`Stages.0.Actions.${i}.Configuration.DetectChanges`, false);
-    } else if (action instanceof actions.CodeCommitSourceAction) {
-      Annotations.of(pipeline).addWarningV2(
-        'cdk-spryker-pipeline:companion-codecommit-trigger',
-        'a CodeCommit source starts this companion pipeline on every push (its EventBridge rule comes with the action): use a CodeStar connection or S3 source, or disable the rule',
-      );
     }
   });
 }

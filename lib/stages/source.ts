@@ -1,4 +1,5 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
+import type * as codecommit from 'aws-cdk-lib/aws-codecommit';
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as actions from 'aws-cdk-lib/aws-codepipeline-actions';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -40,6 +41,8 @@ export class SourceStage extends SprykerStage {
   public readonly sourceObject?: SourceObject;
   /** V2 pipeline trigger of a CodeStar connection source. */
   private readonly trigger?: codepipeline.TriggerProps;
+  /** The branch whose commits start the pipeline, for a CodeCommit source. */
+  private readonly commitSource?: { readonly repository: codecommit.IRepository; readonly branch: string };
 
   constructor(scope: Construct, id: string, props: SourceStageProps) {
     super(scope, id);
@@ -78,9 +81,12 @@ export class SourceStage extends SprykerStage {
         output,
         variablesNamespace: namespace,
         codeBuildCloneOutput: source.codeCommit.fullClone ?? true,
+        // The action's own EventBridge rule would start companion pipelines too: bindToPipeline adds it.
+        trigger: actions.CodeCommitTrigger.NONE,
       });
       this.actions = [action];
       this.versionVariable = action.variables.commitId;
+      this.commitSource = { repository: source.codeCommit.repository, branch: source.codeCommit.branch ?? 'main' };
     } else {
       const bucket = source.s3?.bucket ?? this.createBucket();
       const key = source.s3?.key ?? 'source.zip';
@@ -103,6 +109,19 @@ export class SourceStage extends SprykerStage {
   /** Adds what starts the pipeline: the V2 push trigger, or the rule on a new source object version. */
   public bindToPipeline(pipeline: codepipeline.Pipeline): void {
     if (this.trigger) pipeline.addTrigger(this.trigger);
+    if (this.commitSource) {
+      // In this stage's scope, not the repository's: two environments may deploy from one repository.
+      new events.Rule(this, 'OnCommit', {
+        description: `Starts the pipeline on commits to ${this.commitSource.branch}`,
+        eventPattern: {
+          source: ['aws.codecommit'],
+          resources: [this.commitSource.repository.repositoryArn],
+          detailType: ['CodeCommit Repository State Change'],
+          detail: { event: ['referenceCreated', 'referenceUpdated'], referenceName: [this.commitSource.branch] },
+        },
+        targets: [new targets.CodePipeline(pipeline)],
+      });
+    }
     if (this.sourceObject) {
       new events.Rule(this, 'OnUpload', {
         description: `Starts the pipeline when ${this.sourceObject.key} in its source bucket gets a new version`,

@@ -1,4 +1,5 @@
 import { Stack } from 'aws-cdk-lib';
+import * as codecommit from 'aws-cdk-lib/aws-codecommit';
 import { Template } from 'aws-cdk-lib/assertions';
 import {
   SprykerDestructivePipeline,
@@ -130,6 +131,18 @@ describe('guards', () => {
     expect(all['staging-destructive'].Triggers).toBeUndefined();
     expect(action(all['staging-rollout-scheduler'], 'Source').Configuration.DetectChanges).toBe(false);
     expect(all['staging-deploy'].Triggers).toHaveLength(1);
+  });
+
+  test('a CodeCommit source: only the normal pipeline starts on a commit', () => {
+    const { template } = environment((stack) => ({
+      source: { codeCommit: { repository: codecommit.Repository.fromRepositoryName(stack, 'Repo', 'shop'), branch: 'production' } },
+    }));
+    const ids = Object.fromEntries(Object.entries(template.findResources('AWS::CodePipeline::Pipeline')).map(([id, r]) => [r.Properties.Name, id]));
+    const rules = Object.values(template.findResources('AWS::Events::Rule', { Properties: { EventPattern: { source: ['aws.codecommit'] } } }));
+    const started = rules.flatMap((r) => r.Properties.Targets.map((t: Cfn) => JSON.stringify(t.Arn)));
+    expect(started).toHaveLength(1);
+    expect(started[0]).toContain(ids['staging-deploy']);
+    expect(rules[0].Properties.EventPattern.detail.referenceName).toEqual(['production']);
   });
 
   test('maintenance pipelines without maintenance props say what is missing', () => {
