@@ -1,4 +1,5 @@
 import type { PreflightRule } from '../finding';
+import { repeats } from '../repeats';
 
 /** One host routed to two applications: the load balancer can send it to only one. */
 export const DuplicateEndpoint: PreflightRule = {
@@ -6,22 +7,11 @@ export const DuplicateEndpoint: PreflightRule = {
   severity: 'critical',
   name: 'endpoint served by two applications',
   check: (ctx) => {
-    const owner = new Map<string, string>();
-    return ctx.config.applications.flatMap((a) =>
-      a.endpoints.flatMap((e) => {
-        const first = owner.get(e.host);
-        if (first === undefined) {
-          owner.set(e.host, a.key);
-          return [];
-        }
-        return [
-          {
-            message: `endpoint ${e.host} of application ${a.key} is also an endpoint of ${first}`,
-            suggestion: 'endpoints are project-wide unique: give each application its own host name',
-            path: [...a.path, 'endpoints', e.host],
-          },
-        ];
-      }),
-    );
+    const endpoints = ctx.config.applications.flatMap((app) => app.endpoints.map((e) => ({ app, host: e.host })));
+    return repeats(endpoints, (e) => e.host).map(([{ app, host }, first]) => ({
+      message: `endpoint ${host} of application ${app.key} is also an endpoint of ${first.app.key}`,
+      suggestion: 'endpoints are project-wide unique: give each application its own host name',
+      path: [...app.path, 'endpoints', host],
+    }));
   },
 };
