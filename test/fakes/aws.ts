@@ -448,8 +448,16 @@ export class FakeAws {
    * Runs a job the way CodePipeline does: invoke, and while the handler answers with a
    * continuation token, invoke again (a new job id) 30 s later with the token.
    */
+  /**
+   * The event of a job this fake's CodePipeline issued. Tests build every handler invocation
+   * through this (or runJob): handlers corroborate their job with CodePipeline.
+   */
+  event(job: JobOptions): CodePipelineEvent {
+    return jobEvent(job);
+  }
+
   async runJob(handler: Handler, job: JobOptions, options: { lambdaMs?: number; maxInvocations?: number } = {}) {
-    let event = jobEvent(job);
+    let event = this.event(job);
     const baseId = event['CodePipeline.job'].id;
     for (let n = 1; n <= (options.maxInvocations ?? 200); n++) {
       const jobId = event['CodePipeline.job'].id;
@@ -459,7 +467,7 @@ export class FakeAws {
       const token = report.body.continuationToken;
       if (report.kind === 'failure' || !token) return { report, invocations: n, tokens: this.codepipeline.reports.filter((r) => r.jobId.startsWith(baseId)).map((r) => r.body.continuationToken).filter(Boolean) as string[] };
       this.clock.advance(30_000);
-      event = jobEvent({ ...job, id: `${baseId.slice(0, 28)}-c${n}`, continuationToken: token });
+      event = this.event({ ...job, id: `${baseId.slice(0, 28)}-c${n}`, continuationToken: token });
     }
     throw new Error('job never finished');
   }

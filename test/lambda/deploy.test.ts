@@ -3,7 +3,6 @@ import { defineStep, encodeToken } from '../../lambda/runtime/job';
 import { clearModelCache } from '../../lambda/runtime/load-model';
 import type { ReleaseManifest } from '../../lambda/runtime/release';
 import { FakeAws } from '../fakes/aws';
-import { jobEvent } from '../fakes/job';
 import { ARTIFACTS, MODEL, putArtifact, setupShop, V2, type ShopOptions, useFakeAws, td } from '../fakes/shop';
 
 let aws: FakeAws;
@@ -59,10 +58,10 @@ test('a rollback noticed only after it finished (our deployment gone) still fail
   prepared();
   aws.ecs.nextRollouts.set('production-glue', 'fail');
   const handler = defineStep(step, aws.deps());
-  await handler(jobEvent({ id: 'job-a', params: APP, inputs: [RELEASE] }), aws.context(20_000));
+  await handler(aws.event({ id: 'job-a', params: APP, inputs: [RELEASE] }), aws.context(20_000));
   const token = aws.codepipeline.reports[0].body.continuationToken;
   aws.clock.advance(600_000); // the rollback completes meanwhile
-  await handler(jobEvent({ id: 'job-b', params: APP, inputs: [RELEASE], continuationToken: token }), aws.context());
+  await handler(aws.event({ id: 'job-b', params: APP, inputs: [RELEASE], continuationToken: token }), aws.context());
   expect(aws.codepipeline.reports[1].body.failureDetails.message).toMatch(
     /service production-glue: the release deployment ecs-svc\/\d+ is no longer the service's \(gone\); the service runs production-glue:1 \(deployment ecs-svc\/\d+, COMPLETED\)/,
   );
@@ -110,7 +109,7 @@ test('throttling beyond the retries fails with a message that says to retry', as
 test('duplicate delivery: the second delivery finds the release primary and starts no deployment', async () => {
   prepared();
   const handler = defineStep(step, aws.deps());
-  const event = jobEvent({ id: 'job-dup', params: APP, inputs: [RELEASE] });
+  const event = aws.event({ id: 'job-dup', params: APP, inputs: [RELEASE] });
   await handler(event, aws.context(20_000));
   await handler(event, aws.context(20_000));
   expect(updates()).toHaveLength(3);
@@ -125,18 +124,18 @@ test('duplicate delivery: the second delivery finds the release primary and star
 
 test('a corrupted continuation token fails without touching ECS', async () => {
   prepared();
-  await defineStep(step, aws.deps())(jobEvent({ id: 'job-x', params: APP, inputs: [RELEASE], continuationToken: encodeToken({ startedAt: 1, deployments: ['1'] }) }), aws.context());
+  await defineStep(step, aws.deps())(aws.event({ id: 'job-x', params: APP, inputs: [RELEASE], continuationToken: encodeToken({ startedAt: 1, deployments: ['1'] }) }), aws.context());
   expect(aws.codepipeline.reports[0].body.failureDetails.message).toBe(
     'the model lists 3 services, the deployment started with 1: the model changed during the deployment; retry the stage',
   );
-  await defineStep(step, aws.deps())(jobEvent({ id: 'job-y', params: APP, inputs: [RELEASE], continuationToken: '!!' }), aws.context());
+  await defineStep(step, aws.deps())(aws.event({ id: 'job-y', params: APP, inputs: [RELEASE], continuationToken: '!!' }), aws.context());
   expect(aws.codepipeline.reports[1].body.failureDetails.message).toMatch(/^continuation token is corrupted/);
   expect(updates()).toHaveLength(0);
 });
 
 test('with the Lambda time nearly spent no UpdateService starts', async () => {
   prepared();
-  await defineStep(step, aws.deps())(jobEvent({ id: 'job-late', params: APP, inputs: [RELEASE] }), aws.context(5_000));
+  await defineStep(step, aws.deps())(aws.event({ id: 'job-late', params: APP, inputs: [RELEASE] }), aws.context(5_000));
   expect(aws.codepipeline.reports[0]).toMatchObject({ kind: 'success', body: { continuationToken: expect.any(String) } });
   expect(aws.requests.filter((r) => r.op.startsWith('ECS.'))).toEqual([]);
 });
@@ -162,7 +161,7 @@ test("revision 'current' redeploys each service on its current task definition, 
 test('a 50-service shop: the continuation token stays under 2048 characters', async () => {
   prepared({ apps: Array.from({ length: 50 }, (_, i) => `app-with-a-long-name-${i}`) });
   const handler = defineStep(step, aws.deps());
-  await handler(jobEvent({ id: 'job-50', params: APP, inputs: [RELEASE] }), aws.context(20_000));
+  await handler(aws.event({ id: 'job-50', params: APP, inputs: [RELEASE] }), aws.context(20_000));
   const token: string = aws.codepipeline.reports[0].body.continuationToken;
   expect(updates()).toHaveLength(50);
   expect(token.length).toBeLessThan(1600);

@@ -8,7 +8,6 @@ import { defineStep, MAX_FAILURE_MESSAGE } from '../../lambda/runtime/job';
 import { clearModelCache } from '../../lambda/runtime/load-model';
 import type { MaintenanceConfig } from '../../lambda/maintenance-mode';
 import { FakeAws } from '../fakes/aws';
-import { jobEvent } from '../fakes/job';
 import { MODEL, setupShop } from '../fakes/shop';
 import { FakeListener, LISTENER } from './maintenance-fake-elb';
 
@@ -43,7 +42,7 @@ const visitor = { host: 'www.shop.de', ip: '198.51.100.7' };
 test('maintenance is on while the install runs, and lifted after it succeeds', async () => {
   aws.ecs.nextTasks.push({ exitCode: 0, runMs: 120_000 });
   // The first invocation starts the task and hands back a continuation while it runs.
-  await defineStep(step, aws.deps())(jobEvent({ id: 'job-0', params: INSTALL }), aws.context(20_000));
+  await defineStep(step, aws.deps())(aws.event({ id: 'job-0', params: INSTALL }), aws.context(20_000));
   const token = aws.codepipeline.reports[0].body.continuationToken;
   expect(token).toBeDefined();
   expect(alb.route(visitor)).toBe(`503 ${PAGE}`);

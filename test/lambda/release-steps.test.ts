@@ -6,7 +6,6 @@ import { defineStep } from '../../lambda/runtime/job';
 import type { ReleaseManifest } from '../../lambda/runtime/release';
 import { step as update } from '../../lambda/update-deployed-version';
 import { FakeAws } from '../fakes/aws';
-import { jobEvent } from '../fakes/job';
 import { IMAGES_INPUT, MODEL, putArtifact, RELEASE_OUTPUT, setupShop, V1, V2, useFakeAws, td } from '../fakes/shop';
 
 let aws: FakeAws;
@@ -60,7 +59,7 @@ describe('UpdateDeployedVersion', () => {
     const h = defineStep(update, aws.deps());
     for (const [i, version] of [V1, V2].entries()) {
       putArtifact(aws, RELEASE_OUTPUT, { 'release.json': JSON.stringify(manifest(version)) });
-      await h(jobEvent({ id: `job-${i}`, params, inputs: [RELEASE_OUTPUT] }), aws.context());
+      await h(aws.event({ id: `job-${i}`, params, inputs: [RELEASE_OUTPUT] }), aws.context());
     }
     expect(aws.codepipeline.reports.map((r) => r.kind)).toEqual(['success', 'success']);
     const kept = aws.ssm.parameters.get(params.releaseParameter)!;

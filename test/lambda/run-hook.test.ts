@@ -3,7 +3,6 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { clientToken, fitTail, hookScript, step } from '../../lambda/run-hook';
 import { defineStep, encodeToken } from '../../lambda/runtime/job';
 import { FakeAws } from '../fakes/aws';
-import { jobEvent } from '../fakes/job';
 import { MODEL, setupShop, useFakeAws } from '../fakes/shop';
 
 let aws: FakeAws;
@@ -49,7 +48,7 @@ test('duplicate delivery of the same job starts one task and reports once', asyn
   setupShop(aws);
   aws.ecs.nextTasks.push({ exitCode: 0, runMs: 10_000 });
   const handler = defineStep(step, aws.deps());
-  const event = jobEvent({ id: 'job-dup', params: PRE });
+  const event = aws.event({ id: 'job-dup', params: PRE });
   await Promise.all([handler(event, aws.context()), handler(event, aws.context())]);
   expect(aws.calls('ECS.RunTask').map((r) => r.clientToken)).toEqual(['job-dup', 'job-dup']);
   expect(aws.ecs.tasks.size).toBe(1);
@@ -71,7 +70,7 @@ test('a resumed job never starts a second task', async () => {
 
 test('a corrupted continuation token fails the job before touching ECS', async () => {
   setupShop(aws);
-  await defineStep(step, aws.deps())(jobEvent({ id: 'job-bad', params: PRE, continuationToken: 'eyJ2IjoxLCJzIjp7InRhc2siOi' }), aws.context());
+  await defineStep(step, aws.deps())(aws.event({ id: 'job-bad', params: PRE, continuationToken: 'eyJ2IjoxLCJzIjp7InRhc2siOi' }), aws.context());
   const [report] = aws.codepipeline.reports;
   expect(report).toMatchObject({ kind: 'failure', body: { failureDetails: { type: 'JobFailed', message: expect.stringMatching(/^continuation token is corrupted/) } } });
   expect(aws.requests.filter((r) => r.op.startsWith('ECS.'))).toEqual([]);
@@ -80,7 +79,7 @@ test('a corrupted continuation token fails the job before touching ECS', async (
 test('with the Lambda time nearly spent nothing starts; the next invocation starts the task', async () => {
   setupShop(aws);
   const handler = defineStep(step, aws.deps());
-  await handler(jobEvent({ id: 'job-late', params: PRE }), aws.context(3_000));
+  await handler(aws.event({ id: 'job-late', params: PRE }), aws.context(3_000));
   const [first] = aws.codepipeline.reports;
   expect(first.kind).toBe('success');
   expect(first.body.continuationToken).toBeDefined();
@@ -93,7 +92,7 @@ test('with the Lambda time nearly spent nothing starts; the next invocation star
 test('time running low while the task runs hands back its state; the task keeps running', async () => {
   setupShop(aws);
   aws.ecs.nextTasks.push({ exitCode: 0, runMs: 120_000 });
-  await defineStep(step, aws.deps())(jobEvent({ id: 'job-t', params: PRE }), aws.context(30_000));
+  await defineStep(step, aws.deps())(aws.event({ id: 'job-t', params: PRE }), aws.context(30_000));
   const [report] = aws.codepipeline.reports;
   expect(report.body.executionDetails.summary).toMatch(/^hook beforeDeploy: task \w+ (PROVISIONING|RUNNING) for \d+ s$/);
   expect(FakeAws.states([report.body.continuationToken])[0]).toMatchObject({ task: expect.stringContaining(':task/production/'), container: 'zed' });
@@ -143,7 +142,7 @@ test('a task of a capacity-provider service runs with its strategy, not a launch
   ecs.on(RunTaskCommand).resolves({ tasks: [{ taskArn: 'arn:task/c/abc' }] });
   ecs.on(DescribeTasksCommand).resolves({ tasks: [{ taskArn: 'arn:task/c/abc', lastStatus: 'STOPPED', containers: [{ name: 'zed', exitCode: 0 }] }] });
   const jobId = 'a'.repeat(70);
-  await defineStep(step, aws.deps())(jobEvent({ id: jobId, params: { model: '/p/model', hook: 'beforeDeploy', taskDefinition: 'live' } }), aws.context());
+  await defineStep(step, aws.deps())(aws.event({ id: jobId, params: { model: '/p/model', hook: 'beforeDeploy', taskDefinition: 'live' } }), aws.context());
   expect(ecs.commandCalls(RunTaskCommand)[0].args[0].input).toEqual({
     cluster: 'c',
     taskDefinition: 'arn:td/p-zed:7',
