@@ -382,7 +382,7 @@ export interface JobReport {
 }
 
 /** The environment's own pipelines in the fake (what the stack passes as STEP_PIPELINES). */
-export const PIPELINES = ['production-deploy', 'production-destructive', 'production-rollout-scheduler', 'production-maintenance'];
+export const PIPELINES = ['production-deploy', 'production-destructive', 'production-rollout-scheduler', 'production-maintenance-enable', 'production-maintenance-disable'];
 /** The step handler's function in the fake, and the step table. */
 export const FUNCTION_ARN = arn('lambda', 'function:step');
 export const STEP_TABLE = 'production-steps';
