@@ -1,5 +1,5 @@
 /** The step records API and continuation states too large for a token, on the fake's DynamoDB (real SDK over loopback). */
-import { defineStep, INLINE_TOKEN_LIMIT, tokenPointer, type StepContext, type StepRecords } from '../../../lambda/runtime/job';
+import { defineStep, INLINE_TOKEN_LIMIT, tokenPointer, type LambdaContext, type StepContext, type StepRecords } from '../../../lambda/runtime/job';
 import { evaluateCondition } from '../../fakes/dynamodb';
 import { STEP_TABLE, type FakeAws } from '../../fakes/aws';
 import { useFakeAws } from '../../fakes/shop';
@@ -70,7 +70,7 @@ describe('ctx.records', () => {
 describe('continuation state larger than a token', () => {
   type S = { round: number; ids: string[] };
   const big = (round: number): S => ({ round, ids: Array.from({ length: 80 }, (_, i) => `ecs-svc/${4_000_000_000_000_000_000n + BigInt(i)}`) });
-  const step = (event: Parameters<ReturnType<typeof defineStep>>[0], context: ReturnType<FakeAws['context']>) => defineStep<object, S>(
+  const step = (event: Parameters<ReturnType<typeof defineStep>>[0], context: LambdaContext) => defineStep<object, S>(
     { name: 'big', parseParams: (p) => p as object, run: async (_ctx, state) => ((state?.round ?? 0) < 2 ? { status: 'continue', state: big((state?.round ?? 0) + 1), summary: 'waiting' } : { status: 'done', summary: `resumed with ${state!.ids.length} ids` }) },
     aws.deps(),
   )(event, context);
@@ -91,7 +91,7 @@ describe('continuation state larger than a token', () => {
   test('a pointer whose state is gone (expired, deleted) fails clearly, naming the item and to retry', async () => {
     await step(aws.event({ id: 'job-lost', params: {} }), aws.context());
     const token: string = aws.codepipeline.reports[0].body.continuationToken;
-    aws.dynamodb.tables.get(STEP_TABLE)!.forEach((item, key) => key.startsWith('state#') && aws.dynamodb.tables.get(STEP_TABLE)!.delete(key));
+    aws.dynamodb.tables.get(STEP_TABLE)!.forEach((_item, key) => key.startsWith('state#') && aws.dynamodb.tables.get(STEP_TABLE)!.delete(key));
     await step(aws.event({ id: 'job-lost-c1', params: {}, continuationToken: token, pipelineExecutionId: 'pe-job-lost' }), aws.context());
     expect(aws.codepipeline.reports[1].body.failureDetails).toEqual({
       type: 'JobFailed',
