@@ -1,14 +1,14 @@
 /** The synth-time override check and the handler build the same overrides: their lengths agree. */
 import { hookOverridesLength, MAX_OVERRIDES_LENGTH as SYNTH_MAX, SCHEDULER_AFTER } from '../../lib/config/hook-commands';
 import { validatePipelineProps } from '../../lib/config/validate';
-import { hookOverrides, hookScript, MAX_OVERRIDES_LENGTH } from '../../lambda/run-hook';
+import { hookCommand, hookOverrides, MAX_OVERRIDES_LENGTH } from '../../lambda/run-hook';
 
 test.each([
   ['zed', 'vendor/bin/install -r pre-deploy -vvv', SCHEDULER_AFTER.beforeDeploy],
   ['backend-gateway', 'echo "quoted \\ and ünïcode"\nsecond line', SCHEDULER_AFTER.install],
   ['zed', 'vendor/bin/console cache:warm', undefined],
 ])('container %s: synth length = handler length', (container, hook, then) => {
-  expect(hookOverridesLength(container, hook, then)).toBe(JSON.stringify(hookOverrides(container, hookScript(hook, then)!)).length);
+  expect(hookOverridesLength(container, hook, then)).toBe(JSON.stringify(hookOverrides(container, hookCommand(hook, then)!)).length);
 });
 
 test('a hook whose override would pass ECS limit is refused at synth, naming the prop', () => {

@@ -13,7 +13,7 @@ import { FakeListener, LISTENER } from './maintenance-fake-elb';
 
 const CONFIG = '/production/pipeline/maintenance';
 const PAGE = '<h1>Back soon</h1>';
-const INSTALL = { model: MODEL, hook: 'install', taskDefinition: 'live', then: 'vendor/bin/console scheduler:setup -vvv --no-ansi', maintenance: CONFIG };
+const INSTALL = { model: MODEL, hook: 'install', taskDefinition: 'live', then: 'vendor/bin/console scheduler:setup -vvv --no-ansi', timeoutMinutes: 60, maintenance: CONFIG };
 
 let aws: FakeAws;
 let alb: FakeListener;
@@ -103,7 +103,7 @@ test('an install that succeeds but cannot lift maintenance fails the stage, sayi
   alb.failDelete = true;
   const { report } = await run();
   expect(report.body.failureDetails.message).toMatch(
-    /^hook install succeeded, but MAINTENANCE MODE IS STILL ON: lifting it failed \(AccessDenied: .*\); run the pipeline production-maintenance-disable$/,
+    /^hook install succeeded, but MAINTENANCE IS STILL ON: lifting it failed \(AccessDenied: .*\); run the pipeline production-maintenance-disable$/,
   );
 });
 

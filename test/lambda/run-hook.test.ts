@@ -1,6 +1,6 @@
 import { ECSClient, RunTaskCommand, DescribeServicesCommand, DescribeTaskDefinitionCommand, DescribeTasksCommand } from '@aws-sdk/client-ecs';
 import { mockClient } from 'aws-sdk-client-mock';
-import { clientToken, fitTail, hookScript, step } from '../../lambda/run-hook';
+import { clientToken, fitTail, hookCommand, step } from '../../lambda/run-hook';
 import { defineStep, encodeToken } from '../../lambda/runtime/job';
 import { FakeAws } from '../fakes/aws';
 import { MODEL, setupShop, useFakeAws } from '../fakes/shop';
@@ -8,7 +8,8 @@ import { MODEL, setupShop, useFakeAws } from '../fakes/shop';
 let aws: FakeAws;
 useFakeAws((started) => (aws = started));
 
-const PRE = { model: MODEL, hook: 'beforeDeploy', taskDefinition: 'live', then: 'vendor/bin/console scheduler:suspend -vvv --no-ansi' };
+const SUSPEND = 'vendor/bin/console scheduler:suspend -vvv --no-ansi';
+const PRE = { model: MODEL, hook: 'beforeDeploy', taskDefinition: 'live', then: SUSPEND, timeoutMinutes: 30 };
 const run = (params: object = PRE, id = 'job-1', options = {}) => aws.runJob(defineStep(step, aws.deps()), { id, params }, options);
 const INSTALL_LOG = Array.from({ length: 60 }, (_, i) => `[install] step ${i + 1}`);
 
@@ -19,7 +20,7 @@ test('a hook that exits 1 fails with exit code, stop code, reason and the last 3
   expect(report.kind).toBe('failure');
   const message: string = report.body.failureDetails.message;
   expect(report.body.failureDetails.type).toBe('JobFailed');
-  expect(message).toMatch(/^hook beforeDeploy: task \w+ of production-zed:1 in cluster production failed: task \w+: EssentialContainerExited: Essential container in task exited; container zed exit code 1\./);
+  expect(message).toMatch(/^hook beforeDeploy: task \w+ of production-zed:1 in cluster production failed: task \w+: EssentialContainerExited: Essential container in task exited; container zed exit code 1; container log-router exit code 0\./);
   expect(message).toContain('last 30 log lines of /ecs/production-zed spryker/zed/');
   expect(message).toContain('SQLSTATE[HY000] [2002] Connection refused');
   expect(message).toContain('[install] step 32');
@@ -40,7 +41,7 @@ test('an out-of-memory container is named as such with the fix', async () => {
   setupShop(aws);
   aws.ecs.nextTasks.push({ exitCode: 137, reason: 'OutOfMemoryError: Container killed due to memory usage', logs: ['PHP Fatal error: Allowed memory size exhausted'] });
   const { report } = await run();
-  expect(report.body.failureDetails.message).toMatch(/container zed exit code 137 \(OutOfMemoryError: Container killed due to memory usage\)\. The container ran out of memory: raise the memory/);
+  expect(report.body.failureDetails.message).toMatch(/container zed exit code 137 \(OutOfMemoryError: Container killed due to memory usage\); container log-router exit code 0\. The container ran out of memory: raise the memory/);
   expect(report.body.failureDetails.message).toMatch(/last 1 log lines of .*\nPHP Fatal error: Allowed memory size exhausted$/);
 });
 
@@ -94,7 +95,7 @@ test('time running low while the task runs hands back its state; the task keeps 
   aws.ecs.nextTasks.push({ exitCode: 0, runMs: 120_000 });
   await defineStep(step, aws.deps())(aws.event({ id: 'job-t', params: PRE }), aws.context(30_000));
   const [report] = aws.codepipeline.reports;
-  expect(report.body.executionDetails.summary).toMatch(/^hook beforeDeploy: task \w+ (PROVISIONING|RUNNING) for \d+ s$/);
+  expect(report.body.executionDetails.summary).toMatch(/^hook beforeDeploy: task \w+ (PROVISIONING|RUNNING) for \d+ s \(limit 30 min\)$/);
   expect(FakeAws.states([report.body.continuationToken])[0]).toMatchObject({ task: expect.stringContaining(':task/production/'), container: 'zed' });
 });
 
@@ -119,8 +120,8 @@ test('a hook service missing from the cluster is a ConfigurationError; nothing s
 test("a 'true' hook still runs the scheduler command; with nothing left no task starts", async () => {
   setupShop(aws, { hooks: { beforeDeploy: 'true', afterDeploy: ' true ' } });
   await run();
-  expect(aws.calls('ECS.RunTask')[0].overrides.containerOverrides[0].command[2]).toBe('set -e\nvendor/bin/console scheduler:suspend -vvv --no-ansi');
-  const { report } = await run({ model: MODEL, hook: 'afterDeploy', taskDefinition: 'live' }, 'job-2');
+  expect(aws.calls('ECS.RunTask')[0].overrides.containerOverrides[0].command).toEqual(['sh', '-c', 'sh -ec "$1"', 'spryker-hook', SUSPEND]);
+  const { report } = await run({ model: MODEL, hook: 'afterDeploy', taskDefinition: 'live', timeoutMinutes: 30 }, 'job-2');
   expect(report.body.executionDetails.summary).toMatch(/nothing to run/);
   expect(aws.calls('ECS.RunTask')).toHaveLength(1);
 });
@@ -128,7 +129,7 @@ test("a 'true' hook still runs the scheduler command; with nothing left no task 
 test('an override over 8192 characters is refused before RunTask', async () => {
   setupShop(aws, { hooks: { beforeDeploy: `echo ${'x'.repeat(8200)}` } });
   const { report } = await run();
-  expect(report.body.failureDetails).toEqual({ type: 'ConfigurationError', message: expect.stringMatching(/command override is 8330 characters, ECS accepts 8192/) });
+  expect(report.body.failureDetails).toEqual({ type: 'ConfigurationError', message: expect.stringMatching(/command override is 83\d\d characters, ECS accepts 8192/) });
   expect(aws.calls('ECS.RunTask')).toHaveLength(0);
 });
 
@@ -142,7 +143,7 @@ test('a task of a capacity-provider service runs with its strategy, not a launch
   ecs.on(RunTaskCommand).resolves({ tasks: [{ taskArn: 'arn:task/c/abc' }] });
   ecs.on(DescribeTasksCommand).resolves({ tasks: [{ taskArn: 'arn:task/c/abc', lastStatus: 'STOPPED', containers: [{ name: 'zed', exitCode: 0 }] }] });
   const jobId = 'a'.repeat(70);
-  await defineStep(step, aws.deps())(aws.event({ id: jobId, params: { model: '/p/model', hook: 'beforeDeploy', taskDefinition: 'live' } }), aws.context());
+  await defineStep(step, aws.deps())(aws.event({ id: jobId, params: { model: '/p/model', hook: 'beforeDeploy', taskDefinition: 'live', timeoutMinutes: 30 } }), aws.context());
   expect(ecs.commandCalls(RunTaskCommand)[0].args[0].input).toEqual({
     cluster: 'c',
     taskDefinition: 'arn:td/p-zed:7',
@@ -153,16 +154,16 @@ test('a task of a capacity-provider service runs with its strategy, not a launch
     launchType: undefined,
     capacityProviderStrategy: strategy,
     platformVersion: undefined,
-    overrides: { containerOverrides: [{ name: 'zed', command: ['sh', '-c', 'set -e\nhook'] }] },
+    overrides: { containerOverrides: [{ name: 'zed', command: ['sh', '-c', 'sh -ec "$1"', 'spryker-hook', 'hook'] }] },
   });
   expect(aws.codepipeline.reports[0].kind).toBe('success');
   ecs.restore();
 });
 
 test('helpers: the script, the token, the tail that fits', () => {
-  expect(hookScript(undefined, undefined)).toBeUndefined();
-  expect(hookScript('true', undefined)).toBeUndefined();
-  expect(hookScript('a && b', 'c')).toBe('set -e\na && b\nc');
+  expect(hookCommand(undefined, undefined)).toBeUndefined();
+  expect(hookCommand('true', undefined)).toBeUndefined();
+  expect(hookCommand('a && b', 'c')).toEqual(['sh', '-c', 'sh -ec "$1" && sh -ec "$2"', 'spryker-hook', 'a && b', 'c']);
   expect(clientToken('0f1e/2d:3c')).toBe('0f1e2d3c');
   const fitted = fitTail('HEAD', ['title:', ...Array.from({ length: 100 }, (_, i) => `line ${i}`)].join('\n'), 200);
   expect(fitted.length).toBeLessThanOrEqual(200);
