@@ -1,9 +1,11 @@
 import { ECSClient, RunTaskCommand, DescribeServicesCommand, DescribeTaskDefinitionCommand, DescribeTasksCommand } from '@aws-sdk/client-ecs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { clientToken, fitTail, hookCommand, step } from '../../lambda/run-hook';
-import { defineStep, encodeToken } from '../../lambda/runtime/job';
+import { defineStep, encodeToken, MAX_FAILURE_MESSAGE } from '../../lambda/runtime/job';
 import { FakeAws } from '../fakes/aws';
-import { MODEL, setupShop, useFakeAws } from '../fakes/shop';
+import { ARTIFACTS, MODEL, putArtifact, setupShop, td, useFakeAws, V2 } from '../fakes/shop';
+
+const RELEASE_INPUT = { name: 'Release', bucket: ARTIFACTS, key: 'run/Release/release.zip' };
 
 let aws: FakeAws;
 useFakeAws((started) => (aws = started));
@@ -169,4 +171,97 @@ test('helpers: the script, the token, the tail that fits', () => {
   expect(fitted.length).toBeLessThanOrEqual(200);
   expect(fitted).toMatch(/^HEAD\ntitle: …\n(line \d+\n)+line 99$/);
   expect(encodeToken({ task: 'arn:aws:ecs:eu-central-1:123456789012:task/production/0123456789abcdef0123456789abcdef', taskDefinition: 'arn:aws:ecs:eu-central-1:123456789012:task-definition/production-backend-gateway:1234', container: 'backend-gateway', startedAt: Date.now() }).length).toBeLessThan(500);
+});
+
+test('a hook that never ends is stopped at its limit: StopTask once, the failure names hook, task, limit and last log lines', async () => {
+  setupShop(aws);
+  aws.ecs.nextTasks.push({ exitCode: 0, runMs: Infinity, logs: ['[install] propel:migrate', 'waiting for lock on table spy_product'] });
+  const started = aws.clock.now;
+  const { report, invocations } = await run({ ...PRE, timeoutMinutes: 30 }, 'job-forever', { lambdaMs: 14 * 60_000 });
+  const stops = aws.calls('ECS.StopTask');
+  expect(stops).toEqual([{ cluster: 'production', task: expect.stringContaining(':task/production/'), reason: 'pipeline: hook beforeDeploy exceeded its time limit of 30 min (hookTimeouts.beforeDeploy)' }]);
+  expect(report.kind).toBe('failure');
+  expect(report.body.failureDetails.message).toMatch(
+    /^hook beforeDeploy: task (\w+) of production-zed:1 in cluster production ran past its time limit of 30 min \(hookTimeouts\.beforeDeploy\) \(RUNNING after 30 min\): the task was stopped\. Make the hook faster, or raise hookTimeouts\.beforeDeploy\.\nlast 2 log lines of \/ecs\/production-zed spryker\/zed\/\1:\n\[install\] propel:migrate\nwaiting for lock on table spy_product$/,
+  );
+  expect(aws.clock.now - started).toBeLessThan(31 * 60_000);
+  expect(invocations).toBeLessThanOrEqual(3); // 30 minutes of waiting at 14 minutes an invocation
+  expect(aws.ecs.tasks.size).toBe(1);
+});
+
+test('a StopTask that fails says the task may still run and how to stop it', async () => {
+  setupShop(aws);
+  aws.ecs.nextTasks.push({ exitCode: 0, runMs: Infinity });
+  aws.fail('ECS.StopTask', 'AccessDeniedException', 'not authorized to perform: ecs:StopTask', 3);
+  const { report } = await run({ ...PRE, timeoutMinutes: 1 }, 'job-nostop');
+  expect(report.body.failureDetails.message).toMatch(/ran past its time limit of 1 min .*: stopping it failed \(AccessDeniedException: .*\): the task may still run: aws ecs stop-task --cluster production --task \w+\./);
+});
+
+test('the application container decides, not a sidecar: app exit 1 with the sidecar exiting 0 fails; the reverse succeeds', async () => {
+  setupShop(aws);
+  aws.ecs.nextTasks.push({ exitCode: 1, sidecarExitCode: 0, logs: ['boom'] }, { exitCode: 0, sidecarExitCode: 1 });
+  const failed = await run(PRE, 'job-app-1');
+  expect(failed.report.kind).toBe('failure');
+  expect(failed.report.body.failureDetails.message).toMatch(/failed: task \w+: EssentialContainerExited: .*; container zed exit code 1; container log-router exit code 0\.\nlast 1 log lines of \/ecs\/production-zed spryker\/zed\/\w+:\nboom$/);
+  // The hint about tasks that never started belongs to that case only.
+  expect(failed.report.body.failureDetails.message).not.toMatch(/never started/);
+  const passed = await run(PRE, 'job-app-0');
+  expect(passed.report).toMatchObject({ kind: 'success', body: { executionDetails: { summary: expect.stringMatching(/^hook beforeDeploy: task \w+ exited 0 after \d+ s$/) } } });
+  expect(aws.calls('ECS.RunTask').map((r) => r.overrides.containerOverrides[0].name)).toEqual(['zed', 'zed']);
+});
+
+test('secrets in the log tail are masked in the failure message', async () => {
+  setupShop(aws);
+  const secrets = ['s3cr3t-db-pass', 'hunter2', 'AKIAIOSFODNN7EXAMPLE', 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', 'ghp_abcdefghijklmnopqrstuvwxyz0123456789', 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJlMQ'];
+  aws.ecs.nextTasks.push({
+    exitCode: 1,
+    logs: [
+      'SQLSTATE[HY000] [1045] mysql://spryker:s3cr3t-db-pass@db.internal:3306/eu_production',
+      'env SPRYKER_BROKER_PASSWORD=hunter2 SPRYKER_ENV=production',
+      'aws_access_key_id AKIAIOSFODNN7EXAMPLE aws_secret_access_key wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+      'git clone https://x-access-token:ghp_abcdefghijklmnopqrstuvwxyz0123456789@github.com/shop/app',
+      'Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJlMQ',
+      'commit 2222222222222222222222222222222222222222 deployed',
+    ],
+  });
+  const { report } = await run();
+  const message: string = report.body.failureDetails.message;
+  for (const secret of secrets) expect(message).not.toContain(secret);
+  expect(message).toContain('mysql://spryker:***@db.internal:3306/eu_production');
+  expect(message).toContain('SPRYKER_BROKER_PASSWORD=*** SPRYKER_ENV=production');
+  expect(message).toContain('commit 2222222222222222222222222222222222222222 deployed'); // a commit hash is no secret
+});
+
+test('a release naming a foreign family or environment: no task, before anything changes', async () => {
+  setupShop(aws);
+  const release = { v: 1, env: 'production', version: V2, preparedAt: '', services: [{ app: 'zed', service: 'production-zed', previousTaskDefinition: td('production-zed', 1), taskDefinition: td('attacker', 1) }] };
+  putArtifact(aws, RELEASE_INPUT, { 'release.json': JSON.stringify(release) });
+  const install = { model: MODEL, hook: 'install', taskDefinition: 'release', then: 'vendor/bin/console scheduler:setup -vvv --no-ansi', timeoutMinutes: 60 };
+  const { report } = await aws.runJob(defineStep(step, aws.deps()), { id: 'job-forged', params: install, inputs: [RELEASE_INPUT] });
+  expect(report.body.failureDetails.message).toMatch(/^release 2{40} refused, nothing was changed: service production-zed would run ".*task-definition\/attacker:1", not a revision of its own family/);
+  expect(aws.calls('ECS.RunTask')).toHaveLength(0);
+});
+
+describe('fitTail at the 5000-character failure limit', () => {
+  const HEAD = 'H'.repeat(100);
+  const tailOf = (lines: number, width: number) => ['last log lines:', ...Array.from({ length: lines }, (_, i) => `${String(i).padStart(4, '0')}${'x'.repeat(width - 4)}`)].join('\n');
+
+  test('a message of exactly 5000 characters is kept whole; one more drops the oldest line, never the newest', () => {
+    // 48 log lines, then a last line padded so that the whole message is exactly the limit.
+    const base = `${HEAD}\n${tailOf(48, 99)}`;
+    const exact = `${base}\n${'z'.repeat(MAX_FAILURE_MESSAGE - base.length - 1)}`;
+    expect(exact.length).toBe(MAX_FAILURE_MESSAGE);
+    const tail = exact.slice(HEAD.length + 1);
+    expect(fitTail(HEAD, tail, MAX_FAILURE_MESSAGE)).toBe(exact);
+    const over = fitTail(HEAD, `${tail}z`, MAX_FAILURE_MESSAGE);
+    expect(over.length).toBeLessThanOrEqual(MAX_FAILURE_MESSAGE);
+    expect(over.startsWith(`${HEAD}\nlast log lines: …\n0001`)).toBe(true); // line 0000 went
+    expect(over.endsWith(`${'z'.repeat(MAX_FAILURE_MESSAGE - base.length - 1)}z`)).toBe(true);
+  });
+
+  test('one newest line longer than the limit is cut to it', () => {
+    const fitted = fitTail(HEAD, `title:\n${'y'.repeat(6000)}`, MAX_FAILURE_MESSAGE);
+    expect(fitted.length).toBe(MAX_FAILURE_MESSAGE);
+    expect(fitted.startsWith(`${HEAD}\ntitle:`)).toBe(true);
+  });
 });
