@@ -22,9 +22,9 @@ export const STEP_RUNTIME = lambda.Runtime.NODEJS_24_X;
 export const POLLING_TIMEOUT = Duration.minutes(14);
 /**
  * The shortest Lambda timeout a step accepts: the job runtime keeps 10 s to start and the poll loop
- * a 15 s reserve (lambda/runtime/poll.ts MIN_POLLING_TIMEOUT_MS; a test keeps the two equal).
+ * a 15 s reserve and 5-s checks (lambda/runtime/poll.ts MIN_POLLING_TIMEOUT_MS; a test keeps the two equal).
  */
-export const MIN_STEP_TIMEOUT = Duration.minutes(1);
+export const MIN_STEP_TIMEOUT = Duration.seconds(30);
 /** Lambda's own maximum. */
 const MAX_STEP_TIMEOUT = Duration.minutes(15);
 
@@ -83,7 +83,7 @@ export class StepHandler extends Construct {
     if (!timeout.isUnresolved() && (timeout.toSeconds() < MIN_STEP_TIMEOUT.toSeconds() || timeout.toSeconds() > MAX_STEP_TIMEOUT.toSeconds())) {
       throw new Error(
         `StepHandler ${this.node.path}: timeout ${timeout.toHumanString()} is outside ${MIN_STEP_TIMEOUT.toHumanString()}-${MAX_STEP_TIMEOUT.toHumanString()}: ` +
-          'a step needs 10 s to start and 15 s of reserve for its last check and its answer to CodePipeline; Lambda allows at most 15 minutes',
+          'a step needs 10 s to start, 15 s of reserve for its last check and its answer to CodePipeline, and time to wait between checks; Lambda allows at most 15 minutes',
       );
     }
     this.logGroup = new logs.LogGroup(this, 'Logs', {

@@ -7,10 +7,10 @@ export const POLL_RESERVE_MS = 15_000;
 /** Reads that keep failing (throttling, 5xx, timeouts) this long in a row fail the step. */
 export const READ_FAILURE_LIMIT_MS = 5 * 60_000;
 /**
- * The shortest Lambda timeout a polling step accepts: the job runtime's start margin (10 s), the
- * reserve, and room for several checks. Shorter, each invocation would wait only seconds.
+ * The shortest Lambda timeout a step accepts: the reserve plus the job runtime's start margin
+ * (10 s) and one interval, so that every invocation waits at least a few checks' time.
  */
-export const MIN_POLLING_TIMEOUT_MS = 60_000;
+export const MIN_POLLING_TIMEOUT_MS = 30_000;
 
 /** What the poll loop keeps in a step's state: since when reads have failed without a break. */
 export interface PollState {
