@@ -242,3 +242,23 @@ describe('the out-of-band lift: maintenance a Run_install turned on goes off how
     );
   });
 });
+
+test('the deployed handler takes the input the EventBridge rule renders and lifts the owner\'s maintenance', async () => {
+  const { handler } = await import('../../lambda/maintenance-mode');
+  const EXECUTION = '0a1b2c3d-0000-4000-8000-00000000000f';
+  const withJob: typeof step = { ...step, run: (ctx, state) => step.run({ ...ctx, job: { pipelineExecutionId: EXECUTION } } as typeof ctx, state) };
+  await defineStep(withJob, aws.deps())(aws.event({ id: 'job-a', params: INSTALL }), aws.context(20_000));
+  expect(alb.route(visitor)).toBe(`503 ${PAGE}`);
+  // The rule's InputTemplate (test/stages/hooks-and-deploy.test.ts) with an event's fields filled in.
+  const input = JSON.parse(`{"liftAfterExecution":{"config":"${CONFIG}","pipeline":"production-deploy","executionId":"${EXECUTION}","stage":"Run_install","state":"ABANDONED"}}`);
+  const endpoint = process.env.AWS_ENDPOINT_URL;
+  process.env.AWS_ENDPOINT_URL = aws.url; // the handler builds its own clients: SSM goes to the fake, the ELB client is mocked
+  try {
+    await handler(input, aws.context());
+  } finally {
+    if (endpoint === undefined) delete process.env.AWS_ENDPOINT_URL;
+    else process.env.AWS_ENDPOINT_URL = endpoint;
+  }
+  expect(alb.maintenanceRules()).toEqual([]);
+  expect(aws.codepipeline.reports.filter((r) => r.jobId !== 'job-a')).toEqual([]); // not a job: nothing reported to CodePipeline
+});
