@@ -3,14 +3,14 @@ import { ECSClient, UpdateServiceCommand, type Deployment, type Service } from '
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { readArtifactFile } from './runtime/artifacts';
 import { arnId } from './runtime/arn';
-import { describeServices, stoppedTaskReasons } from './runtime/ecs';
-import { call, defineStep, describeError, StepFailure, type StepContext, type StepDefinition, type StepResult } from './runtime/job';
+import { describeServices, stoppedTaskReasons, stoppedTasks } from './runtime/ecs';
+import { call, defineStep, describeError, encodeToken, StepFailure, type StepContext, type StepDefinition, type StepResult } from './runtime/job';
 import { loadModel } from './runtime/load-model';
 import { mapLimit } from './runtime/map-limit';
 import { selectServices, type DeploymentModel, type ModelService, type ServiceSelection } from './runtime/model';
 import { oneOf, parseParams } from './runtime/params';
-import { pollWhileTimeRemains } from './runtime/poll';
-import { parseRelease, RELEASE_FILE, releaseOf, type ReleaseManifest } from './runtime/release';
+import { pollWhileTimeRemains, type PollState } from './runtime/poll';
+import { assertReleaseOf, parseRelease, RELEASE_FILE, releaseOf, type ReleaseManifest } from './runtime/release';
 
 export interface DeployParams {
   /** SSM parameter name of the deployment model. */
@@ -30,15 +30,22 @@ export interface DeployParams {
 export const DEPLOY_TIMEOUT_MS = 60 * 60_000;
 /** UpdateService calls in flight at once. */
 const CONCURRENCY = 10;
-const DEPLOYMENT_PREFIX = 'ecs-svc/';
+/** Without a circuit breaker, this many stopped tasks per desired task fail the rollout early. */
+export const STOPPED_TASKS_PER_DESIRED = 2;
+/** Without a circuit breaker, stopped tasks are counted at every this-many-th check (one ListTasks per service each time). */
+const STOPPED_TASKS_EVERY = 6;
+/** ECS's clock and the Lambda's may differ a little: a fresh deployment may look this much older than our start. */
+const CLOCK_SKEW_MS = 60_000;
 
 /**
- * Small enough for a 50-service shop (~1.5 KB as a token): when the rollouts started, and per
- * service of the selection (model order) its deployment id without `ecs-svc/`, '' once finished.
+ * Constant in size, whatever the number of services: "our deployment" of a service is found again
+ * at each check from the release's target task definition (revision `current`: the deployment
+ * created since the rollouts started), by service name, so a reordered or resized model never
+ * confuses two services, and a 200-service shop fits the 2048-character token.
  */
-interface DeployState {
+interface DeployState extends PollState {
+  /** When the rollouts started (before the first UpdateService). */
   readonly startedAt: number;
-  readonly deployments: string[];
 }
 
 export const step: StepDefinition<DeployParams, DeployState> = {
@@ -53,11 +60,9 @@ export const step: StepDefinition<DeployParams, DeployState> = {
     const model = await loadModel(ctx.client(SSMClient), ctx.params.model, ctx.now());
     const services = selectServices(model, ctx.params.services);
     const release = (ctx.params.revision ?? 'release') === 'release' ? parseRelease(await readArtifactFile(ctx, RELEASE_FILE), RELEASE_FILE) : undefined;
-    if (resumed && resumed.deployments.length !== services.length) {
-      throw new StepFailure(`the model lists ${services.length} services, the deployment started with ${resumed.deployments.length}: the model changed during the deployment; retry the stage`);
-    }
     const state = resumed ?? (await startDeployments(ctx, model, services, release));
-    return pollWhileTimeRemains(ctx, () => checkDeployments(ctx, model, services, release, state));
+    let checks = 0;
+    return pollWhileTimeRemains(ctx, state, (s) => checkDeployments(ctx, model, services, release, s, checks++ % STOPPED_TASKS_EVERY === 0));
   },
 };
 
@@ -66,37 +71,39 @@ export const handler = defineStep(step);
 async function startDeployments(ctx: StepContext<DeployParams>, model: DeploymentModel, services: ModelService[], release?: ReleaseManifest): Promise<DeployState> {
   const ecs = ctx.client(ECSClient);
   const live = await describeServices(ecs, model.cluster, services.map((s) => s.service));
-  // Every target is resolved before the first UpdateService: a bad release changes nothing.
-  const targets = services.map((s) => (release ? releaseOf(release, s.service).taskDefinition : live.get(s.service)!.taskDefinition!));
+  // Every check that can fail runs before the first UpdateService: a bad release changes nothing.
+  if (release) assertReleaseOf(release, model, services.map((s) => ({ service: s.service, liveTaskDefinition: live.get(s.service)!.taskDefinition! })));
+  const targets = new Map(services.map((s) => [s.service, release ? releaseOf(release, s.service).taskDefinition : live.get(s.service)!.taskDefinition!]));
+  const state: DeployState = { startedAt: ctx.now() };
+  encodeToken(state); // the state cannot outgrow the token later: it does not grow with the shop
   const outcomes = await mapLimit(services, CONCURRENCY, async (svc) => {
-    const i = services.indexOf(svc);
-    const primary = primaryOf(live.get(svc.service)!);
+    const target = targets.get(svc.service)!;
     // A duplicate delivery (or a retried stage) finds the release already primary: track it, do not repeat.
-    if (release && primary?.taskDefinition === targets[i]) return { id: primary.id! };
+    if (release && primaryOf(live.get(svc.service)!)?.taskDefinition === target) return { service: svc.service, updated: false };
     try {
-      const out = await call(
-        `ECS UpdateService ${svc.service} to ${arnId(targets[i])} in cluster ${model.cluster}`,
-        ecs.send(new UpdateServiceCommand({ cluster: model.cluster, service: svc.service, taskDefinition: targets[i], forceNewDeployment: !release })),
+      await call(
+        `ECS UpdateService ${svc.service} to ${arnId(target)} in cluster ${model.cluster}`,
+        ecs.send(new UpdateServiceCommand({ cluster: model.cluster, service: svc.service, taskDefinition: target, forceNewDeployment: !release })),
       );
-      return { id: primaryOf(out.service!)!.id!, updated: true };
+      return { service: svc.service, updated: true };
     } catch (err) {
-      return { error: err as Error };
+      return { service: svc.service, error: err as Error };
     }
   });
   const failed = outcomes.flatMap((o) => (o.error ? [o.error] : []));
   if (failed.length) {
-    const updated = services.filter((_, i) => outcomes[i].updated).map((s) => s.service);
+    const updated = outcomes.filter((o) => o.updated).map((o) => o.service);
     const first = describeError(failed[0]);
     throw new StepFailure(
       `${failed.map((e) => describeError(e).message).join('; ')}${updated.length ? `. Already rolling out (they continue): ${updated.join(', ')}` : ''}`,
       first.type,
     );
   }
-  console.log(JSON.stringify({ deployments: services.map((s, i) => `${s.service}=${outcomes[i].id}`) }));
-  return { startedAt: ctx.now(), deployments: outcomes.map((o) => o.id!.replace(DEPLOYMENT_PREFIX, '')) };
+  console.log(JSON.stringify({ rollouts: outcomes.map((o) => `${o.service}=${o.updated ? 'updated' : 'already on target'}`) }));
+  return state;
 }
 
-type Verdict = { readonly done: true } | { readonly done: false; readonly progress: number; readonly waiting: string } | { readonly failed: string; readonly deployment: string };
+type Verdict = { readonly done: true } | { readonly done: false; readonly progress: number; readonly waiting: string; readonly watch?: Deployment } | { readonly failed: string; readonly deployment?: string };
 
 async function checkDeployments(
   ctx: StepContext<DeployParams>,
@@ -104,22 +111,23 @@ async function checkDeployments(
   services: ModelService[],
   release: ReleaseManifest | undefined,
   state: DeployState,
+  countStopped: boolean,
 ): Promise<StepResult<DeployState>> {
   const ecs = ctx.client(ECSClient);
-  const pending = services.map((s, i) => ({ s, i })).filter(({ i }) => state.deployments[i] !== '');
-  const live = await describeServices(ecs, model.cluster, pending.map(({ s }) => s.service));
-  const deployments = [...state.deployments];
+  const live = await describeServices(ecs, model.cluster, services.map((s) => s.service));
+  const since = release ? undefined : state.startedAt - CLOCK_SKEW_MS;
   const waiting: string[] = [];
   const failures: string[] = [];
-  let progress = services.length - pending.length;
-  for (const { s, i } of pending) {
-    const id = DEPLOYMENT_PREFIX + state.deployments[i];
-    const verdict = judge(live.get(s.service)!, id, release && releaseOf(release, s.service).taskDefinition);
+  let progress = 0;
+  for (const s of services) {
+    let verdict = judge(live.get(s.service)!, release && releaseOf(release, s.service).taskDefinition, since);
+    if (!('failed' in verdict) && !verdict.done && verdict.watch && countStopped) verdict = await stoppingTooOften(ecs, model.cluster, verdict.watch, verdict);
     if ('failed' in verdict) {
-      const stopped = await stoppedTaskReasons(ecs, model.cluster, verdict.deployment).catch((err) => [`(stopped tasks unreadable: ${describeError(err).message})`]);
+      const stopped = verdict.deployment
+        ? await stoppedTaskReasons(ecs, model.cluster, verdict.deployment).catch((err) => [`(stopped tasks unreadable: ${describeError(err).message})`])
+        : [];
       failures.push(`service ${s.service}: ${sentence(verdict.failed)}${stopped.length ? ` Stopped tasks: ${stopped.join(' | ')}` : ''}`);
     } else if (verdict.done) {
-      deployments[i] = '';
       progress++;
     } else {
       waiting.push(`${s.service} (${verdict.waiting})`);
@@ -139,9 +147,20 @@ async function checkDeployments(
   }
   return {
     status: 'continue',
-    state: { ...state, deployments },
+    state,
     summary: `${services.length - waiting.length}/${services.length} services rolled out after ${seconds} s; waiting for ${waiting.join(', ')}`,
     percentComplete: (100 * progress) / services.length,
+  };
+}
+
+/** Without a circuit breaker ECS retries failing tasks forever: fail once they have stopped twice the desired count. */
+async function stoppingTooOften(ecs: ECSClient, cluster: string, deployment: Deployment, verdict: Verdict): Promise<Verdict> {
+  const limit = STOPPED_TASKS_PER_DESIRED * Math.max(deployment.desiredCount ?? 1, 1);
+  const stopped = await stoppedTasks(ecs, cluster, deployment.id!, limit);
+  if (stopped.length < limit) return verdict;
+  return {
+    failed: `${stopped.length} tasks of the release deployment ${deployment.id} stopped (${deployment.runningCount ?? 0}/${deployment.desiredCount ?? 0} running, no circuit breaker to stop it): the new revision ${arnId(deployment.taskDefinition)} does not stay up`,
+    deployment: deployment.id,
   };
 }
 
@@ -151,31 +170,41 @@ const sentence = (text: string) => (text.endsWith('.') ? text : `${text}.`);
 const primaryOf = (service: Service): Deployment | undefined => service.deployments?.find((d) => d.status === 'PRIMARY');
 
 /**
- * Where one service's deployment stands. Finished only when our deployment is PRIMARY on the
- * target revision and COMPLETED (circuit breaker on), or runs all its tasks with no other
- * deployment left (circuit breaker off, no rollout state to trust).
+ * Where one service's deployment stands. "Ours" is the newest deployment on the target revision
+ * (created since `since`, when given). Finished only when ours is PRIMARY and COMPLETED (circuit
+ * breaker on), or, without a circuit breaker (no rollout state to trust), PRIMARY with all its
+ * tasks running and no other deployment left.
  */
-export function judge(service: Service, id: string, target: string | undefined): Verdict {
-  const ours = service.deployments?.find((d) => d.id === id);
+export function judge(service: Service, target: string | undefined, since?: number): Verdict {
+  const ours = (service.deployments ?? [])
+    .filter((d) => (!target || d.taskDefinition === target) && (since === undefined || (d.createdAt?.getTime() ?? 0) >= since))
+    .sort((a, b) => (b.createdAt?.getTime() ?? 0) - (a.createdAt?.getTime() ?? 0))[0];
   const primary = primaryOf(service);
   const events = (service.events ?? []).slice(0, 2).map((e) => e.message).filter(Boolean);
   const recent = events.length ? ` Latest events: ${events.join(' / ')}` : '';
   const reason = sentence(ours?.rolloutStateReason ?? 'no reason given');
-  if (ours?.status === 'PRIMARY' && (!target || ours.taskDefinition === target)) {
-    if (ours.rolloutState === 'FAILED') return { failed: `rollout FAILED: ${reason}${recent}`, deployment: id };
+  const wanted = target ? `on ${arnId(target)}` : 'since the rollouts started';
+  if (ours?.status === 'PRIMARY') {
+    if (ours.rolloutState === 'FAILED') return { failed: `rollout FAILED: ${reason}${recent}`, deployment: ours.id };
     const breaker = service.deploymentConfiguration?.deploymentCircuitBreaker?.enable === true;
     const running = ours.runningCount ?? 0;
     const desired = ours.desiredCount ?? 0;
     const finished = breaker ? ours.rolloutState === 'COMPLETED' : running === desired && service.deployments!.length === 1;
     if (finished) return { done: true };
-    return { done: false, progress: desired ? Math.min(running / desired, 1) * 0.99 : 0, waiting: `${running}/${desired} tasks on ${arnId(ours.taskDefinition)}` };
+    const others = service.deployments!.length - 1;
+    return {
+      done: false,
+      progress: desired ? Math.min(running / desired, 1) * 0.99 : 0,
+      waiting: `${running}/${desired} tasks on ${arnId(ours.taskDefinition)}${!breaker && others ? `, ${others} older deployment(s) draining` : ''}`,
+      ...(breaker ? {} : { watch: ours }),
+    };
   }
   const now = primary ? `${arnId(primary.taskDefinition)} (deployment ${primary.id}, ${primary.rolloutState ?? primary.status})` : 'no primary deployment';
   if (ours?.rolloutState === 'FAILED') {
-    return { failed: `the circuit breaker rolled back the release: the service returned to ${now}. Release deployment ${id} FAILED: ${reason}${recent}`, deployment: id };
+    return { failed: `the circuit breaker rolled back the release: the service returned to ${now}. Release deployment ${ours.id} FAILED: ${reason}${recent}`, deployment: ours.id };
   }
   return {
-    failed: `the release deployment ${id} is no longer the service's (${ours ? ours.status : 'gone'}); the service runs ${now}: a circuit-breaker rollback or another deployment replaced it.${recent}`,
-    deployment: id,
+    failed: `the release deployment ${wanted}${ours ? ` (${ours.id})` : ''} is no longer the service's (${ours ? ours.status : 'gone'}); the service runs ${now}: a circuit-breaker rollback or another deployment replaced it.${recent}`,
+    deployment: ours?.id,
   };
 }

@@ -24,7 +24,8 @@ import {
   type RuleCondition,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { call, defineStep, StepFailure, type StepDefinition } from './runtime/job';
+import type { CodePipelineEvent, Context } from 'aws-lambda';
+import { call, defineStep, describeError, StepFailure, type ClientConfig, type StepDefinition } from './runtime/job';
 import { parseParams } from './runtime/params';
 import { parseStackJson } from './runtime/stack-json';
 
@@ -53,6 +54,12 @@ export interface MaintenanceConfig {
 /** Tags that mark the rules as ours: the environment, and the rule's role. */
 export const TAG_ENV = 'spryker:maintenance';
 export const TAG_ROLE = 'spryker:maintenance-role';
+/**
+ * On the 503 rule: who turned maintenance on (the pipeline execution id of a maintenance-wrapped
+ * Run_install). The rule and its tags are created in one CreateRule, and ALB refuses a second rule
+ * at the same priority: the ownership record is taken atomically, with the switch itself.
+ */
+export const TAG_OWNER = 'spryker:maintenance-owner';
 
 /** ALB: at most 5 condition values in one rule (all conditions together). */
 const MAX_CONDITION_VALUES = 5;
@@ -71,13 +78,27 @@ export interface Enabled {
   readonly summary: string;
   /** Maintenance was on before (someone else turned it on): whoever turned it on lifts it. */
   readonly wasOn: boolean;
+  /** The owner tag of the 503 rule (absent: turned on by the maintenance pipeline or by hand). */
+  readonly owner?: string;
 }
 
-/** Turns maintenance on (idempotent). */
-export async function enableMaintenance(elb: ElasticLoadBalancingV2Client, config: MaintenanceConfig): Promise<Enabled> {
-  const { rules, ours } = await readListener(elb, config);
+/** Turns maintenance on (idempotent); `owner` goes on the 503 rule (see TAG_OWNER). */
+export async function enableMaintenance(elb: ElasticLoadBalancingV2Client, config: MaintenanceConfig, owner?: string): Promise<Enabled> {
+  try {
+    return await switchOn(elb, config, owner);
+  } catch (err) {
+    // A concurrent enable took the priorities first: report whose maintenance it is.
+    if ((err as Error).name !== 'PriorityInUseException') throw err;
+    const { block } = await readListener(elb, config);
+    if (!block) throw err;
+    return { summary: `maintenance of ${config.env} was turned on meanwhile (listener ${config.listenerArn})`, wasOn: true, owner: block.owner };
+  }
+}
+
+async function switchOn(elb: ElasticLoadBalancingV2Client, config: MaintenanceConfig, owner: string | undefined): Promise<Enabled> {
+  const { rules, ours, block } = await readListener(elb, config);
   const where = `listener ${config.listenerArn}`;
-  if ([...ours.values()].includes('block')) return { summary: `maintenance of ${config.env} was already on (${where})`, wasOn: true };
+  if (block) return { summary: `maintenance of ${config.env} was already on (${where})`, wasOn: true, owner: block.owner };
   // Clones left by an interrupted enable are rebuilt from the listener's current rules.
   await deleteRules(elb, [...ours.keys()]);
 
@@ -105,10 +126,11 @@ export async function enableMaintenance(elb: ElasticLoadBalancingV2Client, confi
     priority,
     [{ Field: 'path-pattern', PathPatternConfig: { Values: ['/*'] } }],
     [{ Type: 'fixed-response', FixedResponseConfig: { StatusCode: '503', ContentType: config.contentType, MessageBody: config.page } }],
+    owner,
   );
   const allow = config.allowedIps.length ? `; ${config.allowedIps.join(', ')} still reach the shop through ${clones.length} rule(s)` : '';
   const gaps = uncovered.length ? `; not covered for the allow-list: ${uncovered.join('; ')}` : '';
-  return { summary: `maintenance of ${config.env} on: 503 for everyone else (${where})${allow}${gaps}`, wasOn: false };
+  return { summary: `maintenance of ${config.env} on: 503 for everyone else (${where})${allow}${gaps}`, wasOn: false, owner };
 }
 
 /** Turns maintenance off (idempotent): the 503 rule first, then the allow-list clones. */
@@ -121,7 +143,20 @@ export async function disableMaintenance(elb: ElasticLoadBalancingV2Client, conf
   return `maintenance of ${config.env} off: ${ours.size} rule(s) removed (listener ${config.listenerArn})`;
 }
 
-/** The listener's rules and, among them, ours (ARN → role). */
+/**
+ * Lifts maintenance only if `owner` turned it on: the out-of-band lift after a maintenance-wrapped
+ * Run_install ended without our handler (a lost continuation, a stopped or abandoned execution).
+ */
+export async function disableMaintenanceOwnedBy(elb: ElasticLoadBalancingV2Client, config: MaintenanceConfig, owner: string): Promise<{ lifted: boolean; summary: string }> {
+  const { block } = await readListener(elb, config);
+  if (!block) return { lifted: false, summary: `maintenance of ${config.env} is off` };
+  if (block.owner !== owner) {
+    return { lifted: false, summary: `maintenance of ${config.env} is on, turned on by ${block.owner ?? 'the maintenance pipeline or by hand'}, not by ${owner}: left on` };
+  }
+  return { lifted: true, summary: await disableMaintenance(elb, config) };
+}
+
+/** The listener's rules and, among them, ours (ARN → role), and the 503 rule with its owner. */
 async function readListener(elb: ElasticLoadBalancingV2Client, config: MaintenanceConfig) {
   const rules: Rule[] = [];
   let marker: string | undefined;
@@ -131,15 +166,18 @@ async function readListener(elb: ElasticLoadBalancingV2Client, config: Maintenan
     marker = page.NextMarker;
   } while (marker);
   const ours = new Map<string, Role>();
+  let block: { arn: string; owner?: string } | undefined;
   const arns = rules.filter((r) => !r.IsDefault).map((r) => r.RuleArn!);
   for (let i = 0; i < arns.length; i += TAGS_BATCH) {
     const out = await elb.send(new DescribeTagsCommand({ ResourceArns: arns.slice(i, i + TAGS_BATCH) }));
     for (const d of out.TagDescriptions ?? []) {
       const tag = (key: string) => d.Tags?.find((t) => t.Key === key)?.Value;
-      if (tag(TAG_ENV) === config.env) ours.set(d.ResourceArn!, tag(TAG_ROLE) === 'block' ? 'block' : 'allow');
+      if (tag(TAG_ENV) !== config.env) continue;
+      ours.set(d.ResourceArn!, tag(TAG_ROLE) === 'block' ? 'block' : 'allow');
+      if (tag(TAG_ROLE) === 'block') block = { arn: d.ResourceArn!, owner: tag(TAG_OWNER) };
     }
   }
-  return { rules, ours };
+  return { rules, ours, block };
 }
 
 interface Clone {
@@ -200,6 +238,7 @@ async function createRule(
   priority: number,
   conditions: RuleCondition[],
   actions: Action[],
+  owner?: string,
 ): Promise<void> {
   await elb.send(
     new CreateRuleCommand({
@@ -210,6 +249,7 @@ async function createRule(
       Tags: [
         { Key: TAG_ENV, Value: config.env },
         { Key: TAG_ROLE, Value: role },
+        ...(owner ? [{ Key: TAG_OWNER, Value: owner }] : []),
       ],
     }),
   );
@@ -239,4 +279,55 @@ export const step: StepDefinition<MaintenanceParams, never> = {
   },
 };
 
-export const handler = defineStep(step);
+/**
+ * What the EventBridge rule of SprykerMaintenance.liftAfter sends when a maintenance-wrapped stage
+ * of a pipeline execution ends (CodePipeline "Action/Stage Execution State Change"), whether or
+ * not our handler saw the end: maintenance that execution turned on is lifted.
+ */
+export interface LiftAfterExecution {
+  readonly liftAfterExecution: {
+    /** SSM parameter of the MaintenanceConfig. */
+    readonly config: string;
+    readonly pipeline: string;
+    /** `detail.execution-id`: the owner tag the stage put on the 503 rule. */
+    readonly executionId: string;
+    readonly stage: string;
+    readonly state: string;
+  };
+}
+
+/** Lift attempts before the out-of-band lift gives up and says maintenance is still on. */
+const LIFT_ATTEMPTS = 3;
+
+export async function liftAfterExecution(
+  input: LiftAfterExecution['liftAfterExecution'],
+  deps: { clientConfig?: ClientConfig; sleep?: (ms: number) => Promise<void> } = {},
+): Promise<{ lifted: boolean; summary: string }> {
+  const where = `${input.pipeline} execution ${input.executionId}, stage ${input.stage} ${input.state}`;
+  let last: unknown;
+  for (let attempt = 1; attempt <= LIFT_ATTEMPTS; attempt++) {
+    try {
+      const config = await loadMaintenanceConfig(new SSMClient(deps.clientConfig ?? {}), input.config);
+      const out = await disableMaintenanceOwnedBy(new ElasticLoadBalancingV2Client(deps.clientConfig ?? {}), config, input.executionId);
+      console.log(JSON.stringify({ step: 'maintenance-mode', liftAfter: where, ...out }));
+      return out;
+    } catch (err) {
+      last = err;
+      await (deps.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms))))(2000 * attempt);
+    }
+  }
+  const message = `MAINTENANCE IS STILL ON after ${where}: lifting it failed (${describeError(last).message}); run the pipeline ${input.config.split('/')[1]}-maintenance-disable, or delete the listener rules tagged ${TAG_ENV}`;
+  console.error(JSON.stringify({ step: 'maintenance-mode', error: message }));
+  throw new Error(message);
+}
+
+const stepHandler = defineStep(step);
+
+/** Pipeline jobs (enable/disable actions) and the out-of-band lift after an execution ended. */
+export const handler = async (event: CodePipelineEvent | LiftAfterExecution, context: Pick<Context, 'getRemainingTimeInMillis'>): Promise<void> => {
+  if ('liftAfterExecution' in event) {
+    await liftAfterExecution(event.liftAfterExecution);
+    return;
+  }
+  await stepHandler(event, context);
+};

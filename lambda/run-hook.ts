@@ -1,6 +1,6 @@
 /** Run_pre-deploy_hook, Run_install, Run_post-deploy_hook: a one-off ECS task running a hook. */
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
-import { DescribeTaskDefinitionCommand, DescribeTasksCommand, ECSClient, RunTaskCommand, type TaskOverride } from '@aws-sdk/client-ecs';
+import { DescribeTaskDefinitionCommand, DescribeTasksCommand, ECSClient, RunTaskCommand, StopTaskCommand, type RunTaskCommandInput, type TaskOverride } from '@aws-sdk/client-ecs';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { disableMaintenance, enableMaintenance, loadMaintenanceConfig } from './maintenance-mode';
@@ -12,8 +12,8 @@ import { loadModel } from './runtime/load-model';
 import { logTail } from './runtime/log-tail';
 import type { DeploymentModel } from './runtime/model';
 import { parseParams } from './runtime/params';
-import { pollWhileTimeRemains } from './runtime/poll';
-import { parseRelease, RELEASE_FILE, releaseOf } from './runtime/release';
+import { pollWhileTimeRemains, read, type PollState } from './runtime/poll';
+import { assertReleaseOf, parseRelease, RELEASE_FILE, releaseOf } from './runtime/release';
 
 export type HookName = 'beforeDeploy' | 'install' | 'destructiveInstall' | 'afterDeploy';
 
@@ -26,6 +26,8 @@ export interface RunHookParams {
   readonly taskDefinition: 'live' | 'release';
   /** Scheduler command run after the hook in the same task, e.g. `vendor/bin/console scheduler:suspend -vvv --no-ansi`. */
   readonly then?: string;
+  /** The hook's time limit (hookTimeouts): a task running longer is stopped and the stage fails. */
+  readonly timeoutMinutes: number;
   /**
    * SSM parameter of the environment's maintenance configuration: maintenance is turned on before
    * the task starts and lifted when the stage ends, whatever the outcome.
@@ -38,7 +40,7 @@ export interface RunHookParams {
 export const MAX_OVERRIDES_LENGTH = 8192;
 
 /** State between invocations: the task started, its task definition, the container watched, when. */
-interface HookState {
+interface HookState extends PollState {
   readonly task: string;
   readonly taskDefinition: string;
   readonly container: string;
@@ -50,23 +52,36 @@ interface HookState {
 /** A command that runs nothing: absent, empty, or `true`. */
 const isNoop = (command: string | undefined) => command === undefined || ['', 'true'].includes(command.trim());
 
+/** `$0` of the task's shell: names the script in `ps` and in sh's own error messages. */
+const SCRIPT_NAME = 'spryker-hook';
+
 /**
- * The shell script of the task: the hook, then the scheduler command, stopping at the first
- * failing command (`set -e`, as SCCOS's hook scripts). Undefined when nothing is left to run:
- * a disabled hook (`true`) still suspends or sets up the scheduler, which the deployment relies on.
+ * The task's command: the hook, then the scheduler command, each as its own `sh -ec` argument
+ * (`set -e` inside, as SCCOS's hook scripts), the next one only if the previous succeeded. No hook
+ * text (a trailing backslash, `exit 0`, an unbalanced quote) can swallow or skip the scheduler
+ * command: it is never part of the hook's script. Undefined when nothing is left to run: a
+ * disabled hook (`true`) still suspends or sets up the scheduler, which the deployment relies on.
  */
-export function hookScript(hook: string | undefined, then: string | undefined): string | undefined {
+export function hookCommand(hook: string | undefined, then: string | undefined): string[] | undefined {
   const commands = [hook, then].filter((c): c is string => !isNoop(c));
-  return commands.length ? ['set -e', ...commands].join('\n') : undefined;
+  if (!commands.length) return undefined;
+  return ['sh', '-c', commands.map((_, i) => `sh -ec "$${i + 1}"`).join(' && '), SCRIPT_NAME, ...commands];
 }
 
-/** The RunTask overrides that run a script in a container. */
-export function hookOverrides(container: string, script: string): TaskOverride {
-  return { containerOverrides: [{ name: container, command: ['sh', '-c', script] }] };
+/** The RunTask overrides that run a command in a container. */
+export function hookOverrides(container: string, command: string[]): TaskOverride {
+  return { containerOverrides: [{ name: container, command }] };
 }
 
 /** RunTask's clientToken (at most 64 characters): the same job never starts a second task. */
 export const clientToken = (jobId: string) => jobId.replace(/[^A-Za-z0-9-]/g, '').slice(0, 64);
+
+/**
+ * Who turns maintenance on: the pipeline execution (the key of the out-of-band lift, from the job
+ * runtime's corroborated `ctx.job`); the job id until the runtime provides it.
+ */
+const maintenanceOwner = (ctx: StepContext<RunHookParams>) =>
+  (ctx as { readonly job?: { readonly pipelineExecutionId?: string } }).job?.pipelineExecutionId ?? `job:${ctx.jobId}`;
 
 export const step: StepDefinition<RunHookParams, HookState> = {
   name: 'run-hook',
@@ -76,6 +91,7 @@ export const step: StepDefinition<RunHookParams, HookState> = {
       hook: ['beforeDeploy', 'install', 'destructiveInstall', 'afterDeploy'],
       taskDefinition: ['live', 'release'],
       then: 'string?',
+      timeoutMinutes: 'number',
       maintenance: 'string?',
     }),
   run: async (ctx, resumed) => {
@@ -105,20 +121,22 @@ async function runHook(
 ): Promise<StepResult<HookState>> {
   let state = resumed;
   if (!state) {
-    const script = hookScript(model.hooks[ctx.params.hook], ctx.params.then);
-    if (!script) return { status: 'done', summary: `hook ${ctx.params.hook}: nothing to run (none or 'true'), no task started` };
+    const command = hookCommand(model.hooks[ctx.params.hook], ctx.params.then);
+    if (!command) return { status: 'done', summary: `hook ${ctx.params.hook}: nothing to run (none or 'true'), no task started` };
+    // Everything that can fail without a side effect, before maintenance goes on.
+    const plan = await planTask(ctx, model, command);
     if (ctx.params.maintenance) {
       const config = await loadMaintenanceConfig(ctx.client(SSMClient), ctx.params.maintenance);
+      const owner = maintenanceOwner(ctx);
       // An enable that fails creates no 503 rule (it comes last): nothing to lift, no task started.
-      const on = await enableMaintenance(ctx.client(ElasticLoadBalancingV2Client), config);
-      // Turned on by someone else (the maintenance pipeline): theirs to lift.
-      maintenance.owned = !on.wasOn;
-      console.log(JSON.stringify({ hook: ctx.params.hook, maintenance: on.summary }));
+      const on = await enableMaintenance(ctx.client(ElasticLoadBalancingV2Client), config, owner);
+      // Turned on by someone else (the maintenance pipeline): theirs to lift. A concurrent twin of this execution: ours.
+      maintenance.owned = !on.wasOn || on.owner === owner;
+      console.log(JSON.stringify({ hook: ctx.params.hook, maintenance: on.summary, owner: on.owner }));
     }
-    state = { ...(await startTask(ctx, model, script)), ...(maintenance.owned && { maintenance: true }) };
+    state = { ...(await startTask(ctx, model, plan)), ...(maintenance.owned && { maintenance: true }) };
   }
-  const started = state;
-  return pollWhileTimeRemains(ctx, () => checkTask(ctx, model, started));
+  return pollWhileTimeRemains(ctx, state, (s) => checkTask(ctx, model, s));
 }
 
 /** Lifts maintenance; never throws: a failure to lift is what the person must act on. */
@@ -131,7 +149,7 @@ async function liftMaintenance(ctx: StepContext<RunHookParams>, model: Deploymen
   } catch (err) {
     return {
       ok: false,
-      note: `MAINTENANCE MODE IS STILL ON: lifting it failed (${describeError(err).message}); run the pipeline ${model.env}-maintenance-disable`,
+      note: `MAINTENANCE IS STILL ON: lifting it failed (${describeError(err).message}); run the pipeline ${model.env}-maintenance-disable`,
     };
   }
 }
@@ -146,7 +164,14 @@ export function withNote(message: string, note: string): string {
 
 export const handler = defineStep(step);
 
-async function startTask(ctx: StepContext<RunHookParams>, model: DeploymentModel, script: string): Promise<HookState> {
+interface TaskPlan {
+  readonly taskDefinition: string;
+  readonly container: string;
+  readonly input: RunTaskCommandInput;
+}
+
+/** The RunTask request, and every check on it that needs no side effect (nothing is changed here). */
+async function planTask(ctx: StepContext<RunHookParams>, model: DeploymentModel, command: string[]): Promise<TaskPlan> {
   const { hook } = ctx.params;
   const ecs = ctx.client(ECSClient);
   const hookService = model.services.find((s) => s.app === model.hookService);
@@ -154,18 +179,23 @@ async function startTask(ctx: StepContext<RunHookParams>, model: DeploymentModel
     throw new StepFailure(`hook service '${model.hookService}' is not among the model's services: redeploy the pipeline stack`, 'ConfigurationError');
   }
   const service = (await describeServices(ecs, model.cluster, [hookService.service])).get(hookService.service)!;
-  const taskDefinition =
-    ctx.params.taskDefinition === 'live'
-      ? service.taskDefinition!
-      : releaseOf(parseRelease(await readArtifactFile(ctx, RELEASE_FILE), RELEASE_FILE), hookService.service).taskDefinition;
+  let taskDefinition = service.taskDefinition!;
+  if (ctx.params.taskDefinition === 'release') {
+    const release = parseRelease(await readArtifactFile(ctx, RELEASE_FILE), RELEASE_FILE);
+    assertReleaseOf(release, model, [{ service: hookService.service, liveTaskDefinition: taskDefinition }]);
+    taskDefinition = releaseOf(release, hookService.service).taskDefinition;
+  }
   const definition = await describeTaskDefinition(ecs, taskDefinition);
-  const containers = definition.containerDefinitions ?? [];
-  // The application container (the one whose image the release replaces), else the first essential one.
-  const container =
-    containers.find((c) => c.name !== undefined && c.name in hookService.containers) ?? containers.find((c) => c.essential !== false);
-  if (!container?.name) throw new StepFailure(`task definition ${taskDefinition} has no container to run the ${hook} hook in`, 'ConfigurationError');
-
-  const overrides = hookOverrides(container.name, script);
+  const names = (definition.containerDefinitions ?? []).map((c) => c.name);
+  // The application container (the one whose image the release replaces) decides: never a sidecar.
+  const container = Object.keys(hookService.containers).find((name) => names.includes(name));
+  if (!container) {
+    throw new StepFailure(
+      `hook ${hook}: task definition ${taskDefinition} has no application container ${Object.keys(hookService.containers).join(' or ')} (it has ${names.join(', ') || 'none'}): fix the hook service's containerImages`,
+      'ConfigurationError',
+    );
+  }
+  const overrides = hookOverrides(container, command);
   const length = JSON.stringify(overrides).length;
   if (length > MAX_OVERRIDES_LENGTH) {
     throw new StepFailure(
@@ -173,32 +203,43 @@ async function startTask(ctx: StepContext<RunHookParams>, model: DeploymentModel
       'ConfigurationError',
     );
   }
+  const network = service.networkConfiguration;
+  if (definition.networkMode === 'awsvpc' && !network?.awsvpcConfiguration?.subnets?.length) {
+    throw new StepFailure(
+      `hook ${hook}: task definition ${arnId(taskDefinition)} uses awsvpc networking, but service ${hookService.service} has no subnets to run the task in: give the service a network configuration`,
+      'ConfigurationError',
+    );
+  }
   const capacity = service.capacityProviderStrategy?.length ? service.capacityProviderStrategy : undefined;
-  const where = `ECS RunTask of ${taskDefinition} (hook ${hook}) in cluster ${model.cluster}`;
-  const out = await call(
-    where,
-    ecs.send(
-      new RunTaskCommand({
-        cluster: model.cluster,
-        taskDefinition,
-        count: 1,
-        clientToken: clientToken(ctx.jobId),
-        startedBy: `pipeline-${hook}`,
-        networkConfiguration: service.networkConfiguration,
-        launchType: capacity ? undefined : service.launchType,
-        capacityProviderStrategy: capacity,
-        platformVersion: service.platformVersion,
-        overrides,
-      }),
-    ),
-  );
+  return {
+    taskDefinition,
+    container,
+    input: {
+      cluster: model.cluster,
+      taskDefinition,
+      count: 1,
+      clientToken: clientToken(ctx.jobId),
+      startedBy: `pipeline-${hook}`,
+      networkConfiguration: network,
+      launchType: capacity ? undefined : service.launchType,
+      capacityProviderStrategy: capacity,
+      platformVersion: service.platformVersion,
+      overrides,
+    },
+  };
+}
+
+async function startTask(ctx: StepContext<RunHookParams>, model: DeploymentModel, plan: TaskPlan): Promise<HookState> {
+  const { hook } = ctx.params;
+  const where = `ECS RunTask of ${plan.taskDefinition} (hook ${hook}) in cluster ${model.cluster}`;
+  const out = await call(where, ctx.client(ECSClient).send(new RunTaskCommand(plan.input)));
   const task = out.tasks?.[0];
   if (!task?.taskArn) {
     const reasons = (out.failures ?? []).map((f) => `${f.reason}${f.detail ? ` (${f.detail})` : ''}${f.arn ? ` for ${f.arn}` : ''}`);
     throw new StepFailure(`${where}: ECS started no task: ${reasons.join('; ') || 'no reason given'}`, 'JobFailed');
   }
-  console.log(JSON.stringify({ hook, task: task.taskArn, taskDefinition, container: container.name }));
-  return { task: task.taskArn, taskDefinition, container: container.name, startedAt: ctx.now() };
+  console.log(JSON.stringify({ hook, task: task.taskArn, taskDefinition: plan.taskDefinition, container: plan.container }));
+  return { task: task.taskArn, taskDefinition: plan.taskDefinition, container: plan.container, startedAt: ctx.now() };
 }
 
 async function describeTaskDefinition(ecs: ECSClient, taskDefinition: string) {
@@ -207,27 +248,46 @@ async function describeTaskDefinition(ecs: ECSClient, taskDefinition: string) {
 }
 
 async function checkTask(ctx: StepContext<RunHookParams>, model: DeploymentModel, state: HookState): Promise<StepResult<HookState>> {
-  const { hook } = ctx.params;
+  const { hook, timeoutMinutes } = ctx.params;
   const ecs = ctx.client(ECSClient);
   const id = arnId(state.task);
   const where = `hook ${hook}: task ${id} of ${arnId(state.taskDefinition)} in cluster ${model.cluster}`;
-  const out = await call(`ECS DescribeTasks ${id} in cluster ${model.cluster}`, ecs.send(new DescribeTasksCommand({ cluster: model.cluster, tasks: [state.task] })));
+  const out = await read(`ECS DescribeTasks ${id} in cluster ${model.cluster}`, ecs.send(new DescribeTasksCommand({ cluster: model.cluster, tasks: [state.task] })));
   const task = out.tasks?.[0];
   if (!task) {
     throw new StepFailure(`${where}: ECS no longer knows the task (it forgets stopped tasks after about an hour): check the cluster's stopped tasks, then retry the stage`);
   }
   const seconds = Math.round((ctx.now() - state.startedAt) / 1000);
   if (task.lastStatus !== 'STOPPED') {
-    return { status: 'continue', state, summary: `hook ${hook}: task ${id} ${task.lastStatus ?? 'PENDING'} for ${seconds} s` };
+    if (seconds * 1000 > timeoutMinutes * 60_000) await timeOut(ctx, model, state, where, task.lastStatus);
+    return { status: 'continue', state, summary: `hook ${hook}: task ${id} ${task.lastStatus ?? 'PENDING'} for ${seconds} s (limit ${timeoutMinutes} min)` };
   }
   const container = task.containers?.find((c) => c.name === state.container);
   if (container?.exitCode === 0) return { status: 'done', summary: `hook ${hook}: task ${id} exited 0 after ${seconds} s` };
+  const head = `${where} failed: ${describeStoppedTask(task)}.${hint(task.stopCode, container?.reason)}`;
+  throw new StepFailure(fitTail(head, await tailOf(ctx, state), MAX_FAILURE_MESSAGE));
+}
 
-  const head = [`${where} failed: ${describeStoppedTask(task)}.${hint(task.stopCode, container?.reason)}`];
-  const definition = await describeTaskDefinition(ecs, state.taskDefinition).catch(() => undefined);
+/** The hook ran past its limit: stop the task, then fail naming the hook, the task, the limit and the last log lines. */
+async function timeOut(ctx: StepContext<RunHookParams>, model: DeploymentModel, state: HookState, where: string, status: string | undefined): Promise<never> {
+  const { hook, timeoutMinutes } = ctx.params;
+  const limit = `its time limit of ${timeoutMinutes} min (hookTimeouts.${hook})`;
+  let stopped: string;
+  try {
+    await ctx.client(ECSClient).send(new StopTaskCommand({ cluster: model.cluster, task: state.task, reason: `pipeline: hook ${hook} exceeded ${limit}`.slice(0, 255) }));
+    stopped = 'the task was stopped';
+  } catch (err) {
+    stopped = `stopping it failed (${describeError(err).message}): the task may still run: aws ecs stop-task --cluster ${model.cluster} --task ${arnId(state.task)}`;
+  }
+  const head = `${where} ran past ${limit} (${status ?? 'PENDING'} after ${Math.round((ctx.now() - state.startedAt) / 60_000)} min): ${stopped}. Make the hook faster, or raise hookTimeouts.${hook}.`;
+  throw new StepFailure(fitTail(head, await tailOf(ctx, state), MAX_FAILURE_MESSAGE));
+}
+
+/** The watched container's last log lines, redacted; never throws. */
+async function tailOf(ctx: StepContext<RunHookParams>, state: HookState): Promise<string> {
+  const definition = await describeTaskDefinition(ctx.client(ECSClient), state.taskDefinition).catch(() => undefined);
   const logged = definition?.containerDefinitions?.find((c) => c.name === state.container);
-  const tail = logged ? await logTail(ctx.client(CloudWatchLogsClient), logged, state.task) : '(no log lines: the task definition is gone)';
-  throw new StepFailure(fitTail(head.join('\n'), tail, MAX_FAILURE_MESSAGE));
+  return logged ? logTail(ctx.client(CloudWatchLogsClient), logged, state.task) : '(no log lines: the task definition is gone)';
 }
 
 /** What to do about the usual ways a one-off task dies. */

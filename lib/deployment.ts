@@ -223,6 +223,8 @@ export class SprykerDeployment extends Construct {
       new iam.PolicyStatement({
         actions: ['ecs:StopTask'],
         resources: [this.arn('ecs', `task/${this.clusterName}/*`)],
+        // Service Authorization Reference: StopTask on resource type task, condition key ecs:cluster.
+        conditions: { ArnEquals: { 'ecs:cluster': this.clusterArn } },
       }),
       'stops a hook task it started, whose id is not known before; tasks of this cluster only',
     );

@@ -1,9 +1,11 @@
 import { Fn, Stack, Token } from 'aws-cdk-lib';
 import type * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
-import type { MaintenanceConfig, MaintenanceParams } from '../lambda/maintenance-mode';
+import type { LiftAfterExecution, MaintenanceConfig, MaintenanceParams } from '../lambda/maintenance-mode';
 import type { SprykerMaintenanceProps } from './config/types';
 import type { SprykerDeployment } from './deployment';
 import type { StepHandler } from './step-handler';
@@ -68,6 +70,37 @@ export class SprykerMaintenance extends Construct {
       actionName: options.actionName ?? (mode === 'enable' ? 'Enable_maintenance' : 'Disable_maintenance'),
       userParameters: { config: maintenanceConfigPath(this.environment), mode },
       runOrder: options.runOrder,
+    });
+  }
+
+  /**
+   * Lifts the maintenance that a stage (Run_install with `duringInstall`) turned on, when that
+   * stage ends in any way, also where no invocation of its handler runs: a lost or refused
+   * continuation, a stopped or abandoned execution, the action's own time limit. An EventBridge
+   * rule on CodePipeline's action and stage state changes invokes the maintenance handler, which
+   * lifts only maintenance whose 503 rule carries that execution's id (the stage tags it).
+   */
+  public liftAfter(stageName: string): void {
+    const id = `LiftAfter${stageName.replace(/[^A-Za-z0-9]/g, '')}`;
+    if (this.node.tryFindChild(id)) return;
+    const input: LiftAfterExecution = {
+      liftAfterExecution: {
+        config: maintenanceConfigPath(this.environment),
+        pipeline: events.EventField.fromPath('$.detail.pipeline'),
+        executionId: events.EventField.fromPath('$.detail.execution-id'),
+        stage: events.EventField.fromPath('$.detail.stage'),
+        state: events.EventField.fromPath('$.detail.state'),
+      },
+    };
+    new events.Rule(this, id, {
+      description: `${this.environment}: lifts the maintenance mode a ${stageName} stage turned on, however the stage ends`,
+      eventPattern: {
+        source: ['aws.codepipeline'],
+        detailType: ['CodePipeline Action Execution State Change', 'CodePipeline Stage Execution State Change'],
+        // Terminal states of an action (SUCCEEDED, FAILED, CANCELED, ABANDONED) and of a stage (also STOPPED).
+        detail: { stage: [stageName], state: ['SUCCEEDED', 'FAILED', 'CANCELED', 'ABANDONED', 'STOPPED'] },
+      },
+      targets: [new targets.LambdaFunction(this.handler.function, { event: events.RuleTargetInput.fromObject(input), retryAttempts: 2 })],
     });
   }
 

@@ -216,7 +216,7 @@ export class SprykerPipeline extends Construct {
       case 'Configure_RabbitMQ_Vhosts_and_Permissions':
         return new ConfigureRabbitMqStage(this, 'ConfigureRabbitMq', { ...props, broker: p.broker });
       case 'Run_pre-deploy_hook':
-        return new HookStage(this, 'RunPreDeployHook', { ...props, hook: 'beforeDeploy' });
+        return new HookStage(this, 'RunPreDeployHook', { ...props, hook: 'beforeDeploy', timeouts: p.hookTimeouts });
       case 'Pre_Deployment_Configuration':
         return new PreDeploymentConfigurationStage(this, 'PreDeploymentConfiguration', props);
       case 'Deploy_Scheduler':
@@ -225,6 +225,7 @@ export class SprykerPipeline extends Construct {
         return new HookStage(this, 'RunInstall', {
           ...props,
           hook: (p.pipelineType ?? 'normal') === 'destructive' ? 'destructiveInstall' : 'install',
+          timeouts: p.hookTimeouts,
           maintenance: p.maintenance?.duringInstall ? this.maintenance : undefined,
         });
       case 'Deploy_Spryker_services':
@@ -234,7 +235,7 @@ export class SprykerPipeline extends Construct {
       case 'Post_Deployment_Configuration':
         return new PostDeploymentConfigurationStage(this, 'PostDeploymentConfiguration', props);
       case 'Run_post-deploy_hook':
-        return new HookStage(this, 'RunPostDeployHook', { ...props, hook: 'afterDeploy' });
+        return new HookStage(this, 'RunPostDeployHook', { ...props, hook: 'afterDeploy', timeouts: p.hookTimeouts });
     }
   }
 }

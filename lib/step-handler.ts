@@ -14,6 +14,20 @@ import { acknowledge, acknowledgeWildcards, hasWildcard, nagFlatten } from './na
 /** The newest Node.js runtime of aws-cdk-lib; cdk-nag's AwsSolutions-L1 accepts nothing older. */
 export const STEP_RUNTIME = lambda.Runtime.NODEJS_24_X;
 
+/**
+ * Lambda timeout of the steps that wait (hooks, deploys): each invocation polls this long before
+ * handing back a continuation, so a wait of N minutes costs about N / 14 invocations and a finished
+ * task is noticed within seconds, not after a re-invocation. Below CodePipeline's 20 minutes without an answer.
+ */
+export const POLLING_TIMEOUT = Duration.minutes(14);
+/**
+ * The shortest Lambda timeout a step accepts: the job runtime keeps 10 s to start and the poll loop
+ * a 15 s reserve and 5-s checks (lambda/runtime/poll.ts MIN_POLLING_TIMEOUT_MS; a test keeps the two equal).
+ */
+export const MIN_STEP_TIMEOUT = Duration.seconds(30);
+/** Lambda's own maximum. */
+const MAX_STEP_TIMEOUT = Duration.minutes(15);
+
 export interface StepHandlerProps {
   /** Handler file in lambda/, without extension, e.g. `run-hook`. */
   readonly handler: string;
@@ -65,6 +79,13 @@ export class StepHandler extends Construct {
 
   constructor(scope: Construct, id: string, props: StepHandlerProps) {
     super(scope, id);
+    const timeout = props.timeout ?? Duration.minutes(5);
+    if (!timeout.isUnresolved() && (timeout.toSeconds() < MIN_STEP_TIMEOUT.toSeconds() || timeout.toSeconds() > MAX_STEP_TIMEOUT.toSeconds())) {
+      throw new Error(
+        `StepHandler ${this.node.path}: timeout ${timeout.toHumanString()} is outside ${MIN_STEP_TIMEOUT.toHumanString()}-${MAX_STEP_TIMEOUT.toHumanString()}: ` +
+          'a step needs 10 s to start, 15 s of reserve for its last check and its answer to CodePipeline, and time to wait between checks; Lambda allows at most 15 minutes',
+      );
+    }
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
       removalPolicy: RemovalPolicy.RETAIN,
@@ -103,7 +124,7 @@ export class StepHandler extends Construct {
       architecture: lambda.Architecture.ARM_64,
       description: props.description,
       role: this.role,
-      timeout: props.timeout ?? Duration.minutes(5),
+      timeout,
       memorySize: props.memorySize ?? 256,
       retryAttempts: 0,
       logGroup: this.logGroup,

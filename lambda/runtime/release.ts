@@ -84,6 +84,38 @@ export function releaseOf(release: ReleaseManifest, service: string): ReleaseSer
   return entry;
 }
 
+/** `arn:…:task-definition/<family>` of a task-definition ARN: account, region and family, without the revision. */
+const familyArn = (taskDefinition: string) => taskDefinition.replace(/:\d+$/, '');
+
+/**
+ * Refuses, before any UpdateService or RunTask, a release that is not this environment's: another
+ * environment, a service it lacks, or a task definition of another family (or account, or
+ * region) than the one the service runs: release.json sits in a bucket others may write
+ * (issue 12), and a foreign task definition would run with this environment's roles.
+ * All problems at once.
+ */
+export function assertReleaseOf(
+  release: ReleaseManifest,
+  model: { readonly env: string },
+  services: readonly { readonly service: string; readonly liveTaskDefinition: string }[],
+): void {
+  const problems: string[] = [];
+  if (release.env !== model.env) problems.push(`it is for environment '${release.env}', this pipeline deploys '${model.env}'`);
+  for (const { service, liveTaskDefinition } of services) {
+    const entry = release.services.find((s) => s.service === service);
+    if (!entry) problems.push(`it has no task definition for service ${service}`);
+    else if (typeof entry.taskDefinition !== 'string' || familyArn(entry.taskDefinition) !== familyArn(liveTaskDefinition)) {
+      problems.push(`service ${service} would run ${JSON.stringify(entry.taskDefinition)}, not a revision of its own family ${familyArn(liveTaskDefinition)}`);
+    }
+  }
+  if (problems.length) {
+    throw new StepFailure(
+      `release ${release.version} refused, nothing was changed: ${problems.join('; ')}. Rerun the pipeline from Pre_Deployment_Configuration; if release.json was not written by it, check who can write the artifact bucket`,
+      'JobFailed',
+    );
+  }
+}
+
 function parseJson(text: string, where: string): unknown {
   try {
     return JSON.parse(text);

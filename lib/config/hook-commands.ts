@@ -16,11 +16,12 @@ export const SCHEDULER_AFTER: Record<HookName, string | undefined> = {
 export const MAX_OVERRIDES_LENGTH = 8192;
 
 /**
- * Length of the RunTask overrides the run-hook handler sends for a hook: `sh -c` of `set -e`, the
- * hook, then the scheduler command, in the named container. Mirrors lambda/run-hook.ts's
- * hookScript/hookOverrides (test/config/hook-commands.test.ts keeps the two equal).
+ * Length of the RunTask overrides the run-hook handler sends for a hook: `sh -c` running the hook
+ * and then the scheduler command, each as its own argument, in the named container. Mirrors
+ * lambda/run-hook.ts's hookCommand/hookOverrides (test/lambda/hook-overrides.test.ts keeps the two equal).
  */
 export function hookOverridesLength(container: string, hook: string, then: string | undefined): number {
-  const script = ['set -e', hook, ...(then ? [then] : [])].join('\n');
-  return JSON.stringify({ containerOverrides: [{ name: container, command: ['sh', '-c', script] }] }).length;
+  const commands = [hook, ...(then ? [then] : [])];
+  const command = ['sh', '-c', commands.map((_, i) => `sh -ec "$${i + 1}"`).join(' && '), 'spryker-hook', ...commands];
+  return JSON.stringify({ containerOverrides: [{ name: container, command }] }).length;
 }

@@ -40,6 +40,27 @@ export const HOOK_VARIABLES = {
 
 export type HookKey = keyof typeof HOOK_VARIABLES;
 
+/** SCCOS-like time limits of the hook stages, in minutes (see SprykerHookTimeouts). */
+export const DEFAULT_HOOK_TIMEOUT_MINUTES: Record<HookKey, number> = { beforeDeploy: 30, install: 60, destructiveInstall: 60, afterDeploy: 30 };
+/** The longest hook time limit: CodePipeline gives a Lambda invoke action 24 hours in all; leave room for the rest of the stage. */
+export const MAX_HOOK_TIMEOUT_MINUTES = 23 * 60;
+
+/**
+ * Time limit of each hook stage. A hook task still running at its limit is stopped (ECS
+ * StopTask), maintenance mode (if the stage turned it on) is lifted, and the stage fails naming
+ * the hook, the task, the limit and the last log lines. Whole minutes, 1 minute to 23 hours.
+ */
+export interface SprykerHookTimeouts {
+  /** Run_pre-deploy_hook. @default Duration.minutes(30) */
+  readonly beforeDeploy?: Duration;
+  /** Run_install. @default Duration.minutes(60) */
+  readonly install?: Duration;
+  /** Run_install of the destructive pipeline. @default Duration.minutes(60) */
+  readonly destructiveInstall?: Duration;
+  /** Run_post-deploy_hook. @default Duration.minutes(30) */
+  readonly afterDeploy?: Duration;
+}
+
 /** Application types whose task definition runs Zed's console, in the order a deploy file's hook service is picked. */
 export const ZED_APPLICATIONS = ['zed', 'backoffice', 'backend-gateway'] as const;
 
@@ -299,6 +320,8 @@ export interface SprykerPipelineProps {
   readonly hookService?: string;
   /** @default - SCCOS's defaults, see SprykerHooks */
   readonly hooks?: SprykerHooks;
+  /** @default - 30 minutes for the pre- and post-deploy hooks, 60 for the install (see SprykerHookTimeouts) */
+  readonly hookTimeouts?: SprykerHookTimeouts;
   /** @default - no broker: Configure_RabbitMQ_Vhosts_and_Permissions succeeds at once */
   readonly broker?: SprykerBrokerProps;
   /** @default - S3 source in a new bucket */

@@ -1,7 +1,7 @@
 import { Token } from 'aws-cdk-lib';
 import { MAX_WARM_UP, WARM_UP_DEFAULTS, warmUpWorstCase } from '../stages/warm-up';
 import { hookOverridesLength, MAX_OVERRIDES_LENGTH, SCHEDULER_AFTER } from './hook-commands';
-import type { SprykerPipelineProps, SprykerServiceProps } from './types';
+import { MAX_HOOK_TIMEOUT_MINUTES, type SprykerPipelineProps, type SprykerServiceProps } from './types';
 
 /** One problem with the props: the prop's path and what to do about it. */
 export interface PropsProblem {
@@ -145,6 +145,13 @@ export function validatePipelineProps(props: SprykerPipelineProps): PropsProblem
   const repo = props.source?.connection?.repository;
   if (isConcrete(repo) && !/^[^/\s]+\/[^/\s]+$/.test(repo)) {
     add('source.connection.repository', `'${repo}' is not 'owner/repo'`);
+  }
+  for (const [key, limit] of Object.entries(props.hookTimeouts ?? {})) {
+    if (!limit || limit.isUnresolved()) continue;
+    const seconds = limit.toSeconds();
+    if (seconds % 60 !== 0 || seconds < 60 || seconds > MAX_HOOK_TIMEOUT_MINUTES * 60) {
+      add(`hookTimeouts.${key}`, `is ${limit.toHumanString()}: use whole minutes from 1 minute to ${MAX_HOOK_TIMEOUT_MINUTES / 60} hours (CodePipeline gives a Lambda action 24 hours in all)`);
+    }
   }
   const timeout = props.approval?.timeout;
   if (timeout && !timeout.isUnresolved() && (timeout.toMinutes() < 1 || timeout.toMinutes() > 7 * 24 * 60)) {

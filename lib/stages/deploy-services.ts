@@ -2,6 +2,7 @@ import type * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import type { Construct } from 'constructs';
 import type { DeployParams } from '../../lambda/deploy';
 import { ssmPaths, type SprykerDeployment } from '../deployment';
+import { POLLING_TIMEOUT } from '../step-handler';
 import { SprykerStage, type SprykerStageProps } from './stage';
 
 export interface DeployServicesStageProps extends SprykerStageProps {
@@ -37,6 +38,7 @@ export function deployHandler(deployment: SprykerDeployment) {
     {
       handler: 'deploy',
       description: `${deployment.environment}: rolls ECS services out to the release and tracks them to completion`,
+      timeout: POLLING_TIMEOUT,
     },
     (h) => {
       deployment.grantReadModel(h);

@@ -2,8 +2,10 @@ import type * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import type { Construct } from 'constructs';
 import type { HookName, RunHookParams } from '../../lambda/run-hook';
 import { SCHEDULER_AFTER, SCHEDULER_SETUP, SCHEDULER_SUSPEND } from '../config/hook-commands';
+import { DEFAULT_HOOK_TIMEOUT_MINUTES, type SprykerHookTimeouts } from '../config/types';
 import { ssmPaths, type SprykerDeployment } from '../deployment';
 import { maintenanceConfigPath, type SprykerMaintenance } from '../maintenance';
+import { POLLING_TIMEOUT } from '../step-handler';
 import { SprykerStage, type SprykerStageProps } from './stage';
 
 export { SCHEDULER_SETUP, SCHEDULER_SUSPEND };
@@ -24,6 +26,8 @@ export const HOOK_STAGES: Record<HookName, HookSpec> = {
 
 export interface HookStageProps extends SprykerStageProps {
   readonly hook: HookName;
+  /** @default - DEFAULT_HOOK_TIMEOUT_MINUTES of the hook */
+  readonly timeouts?: SprykerHookTimeouts;
   /** Maintenance mode on while the hook runs, lifted when it ends (Run_install's `duringInstall`). @default - none */
   readonly maintenance?: SprykerMaintenance;
 }
@@ -42,6 +46,9 @@ export class HookStage extends SprykerStage {
     this.stageName = spec.stageName;
     const handler = hookHandler(props.deployment);
     props.maintenance?.grantToggle(handler);
+    // Lifts the maintenance this stage turned on also when no invocation of ours sees the end.
+    props.maintenance?.liftAfter(this.stageName);
+    const limit = props.timeouts?.[props.hook];
     this.actions = [
       handler.action<RunHookParams>({
         actionName: this.stageName,
@@ -50,6 +57,7 @@ export class HookStage extends SprykerStage {
           hook: props.hook,
           taskDefinition: spec.taskDefinition,
           then: spec.then,
+          timeoutMinutes: limit && !limit.isUnresolved() ? Math.ceil(limit.toSeconds() / 60) : DEFAULT_HOOK_TIMEOUT_MINUTES[props.hook],
           maintenance: props.maintenance ? maintenanceConfigPath(props.deployment.environment) : undefined,
         },
         inputs: spec.taskDefinition === 'release' ? [props.artifacts.release] : [],
@@ -61,7 +69,7 @@ export class HookStage extends SprykerStage {
 function hookHandler(deployment: SprykerDeployment) {
   return deployment.sharedHandler(
     'RunHook',
-    { handler: 'run-hook', description: `${deployment.environment}: runs Spryker deploy hooks as one-off ECS tasks` },
+    { handler: 'run-hook', description: `${deployment.environment}: runs Spryker deploy hooks as one-off ECS tasks`, timeout: POLLING_TIMEOUT },
     (h) => {
       deployment.grantReadModel(h);
       deployment.grantRunHookTask(h);

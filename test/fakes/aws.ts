@@ -31,11 +31,14 @@ export class FakeClock {
 
 /** How the next task RunTask starts behaves. */
 export type TaskScript =
-  | { readonly exitCode: number; readonly runMs?: number; readonly reason?: string; readonly logs?: string[] }
+  | { readonly exitCode: number; readonly runMs?: number; readonly reason?: string; readonly logs?: string[]; readonly sidecarExitCode?: number }
   | { readonly failToStart: string };
 
-/** How a service's next deployment behaves. */
-export type RolloutScript = 'succeed' | 'fail' | 'stall';
+/**
+ * How a service's next deployment behaves. `crash`: its tasks start and stop again and again (one
+ * every CRASH_EVERY_MS); a circuit breaker fails it as `fail` does, without one ECS retries forever.
+ */
+export type RolloutScript = 'succeed' | 'fail' | 'stall' | 'crash';
 
 interface Deployment {
   id: string;
@@ -67,6 +70,8 @@ interface Service {
   circuitBreaker: 'rollback' | 'enabled' | 'off';
   deployments: Deployment[];
   events: { message: string; createdAt: number }[];
+  /** The service's awsvpc configuration; tests delete it to model a service without one. */
+  network?: Record<string, unknown>;
 }
 
 interface Task {
@@ -77,10 +82,13 @@ interface Task {
   script: TaskScript;
   container: string;
   overrides?: unknown;
+  /** StopTask: when, and why. */
+  stopped?: { at: number; reason: string };
 }
 
 const ROLLOUT_MS = 120_000;
 const TASK_START_MS = 20_000;
+const CRASH_EVERY_MS = 20_000;
 
 export class FakeEcs {
   readonly services = new Map<string, Service>();
@@ -122,6 +130,7 @@ export class FakeEcs {
       circuitBreaker: spec.circuitBreaker ?? 'rollback',
       deployments: [this.deployment(td, desired, 'succeed', 'COMPLETED')],
       events: [],
+      network: { awsvpcConfiguration: { subnets: ['subnet-a', 'subnet-b'], securityGroups: ['sg-app'], assignPublicIp: 'DISABLED' } },
     });
     return td;
   }
@@ -166,7 +175,9 @@ export class FakeEcs {
       for (const d of [...s.deployments]) {
         if (d.rolloutState !== 'IN_PROGRESS') continue;
         const age = now - d.createdAt;
-        if (d.script === 'fail' && age >= ROLLOUT_MS / 2) {
+        if (d.script === 'crash' && s.circuitBreaker === 'off') {
+          for (let i = this.tasksOf(d); i < Math.floor(age / CRASH_EVERY_MS); i++) this.stoppedServiceTask(s, d, i);
+        } else if ((d.script === 'fail' || d.script === 'crash') && age >= ROLLOUT_MS / 2) {
           d.rolloutState = 'FAILED';
           d.rolloutStateReason = 'ECS deployment circuit breaker: tasks failed to start.';
           for (let i = 0; i < 2; i++) this.stoppedServiceTask(s, d, i);
@@ -178,7 +189,7 @@ export class FakeEcs {
             s.taskDefinition = previous;
             s.events.unshift({ message: `(service ${s.name}) rolling back to deployment ${back.id}.`, createdAt: now });
           }
-        } else if (d.script !== 'fail' && d.script !== 'stall') {
+        } else if (d.script === 'succeed') {
           d.runningCount = Math.min(d.desiredCount, Math.floor((age / ROLLOUT_MS) * d.desiredCount));
           if (age >= ROLLOUT_MS && d.status === 'PRIMARY') {
             d.rolloutState = 'COMPLETED';
@@ -196,6 +207,10 @@ export class FakeEcs {
   private previousOf(td: string): string {
     const def = this.definition(td);
     return arn('ecs', `task-definition/${def.family}:${(def.revision as number) - 1}`);
+  }
+
+  private tasksOf(d: Deployment): number {
+    return [...this.tasks.values()].filter((t) => t.startedBy === d.id).length;
   }
 
   private stoppedServiceTask(s: Service, d: Deployment, i: number) {
@@ -227,7 +242,7 @@ export class FakeEcs {
       runningCount: s.deployments.reduce((n, d) => n + d.runningCount, 0),
       launchType: 'FARGATE',
       platformVersion: 'LATEST',
-      networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-a', 'subnet-b'], securityGroups: ['sg-app'], assignPublicIp: 'DISABLED' } },
+      networkConfiguration: s.network,
       deploymentConfiguration: { deploymentCircuitBreaker: { enable: s.circuitBreaker !== 'off', rollback: s.circuitBreaker === 'rollback' }, maximumPercent: 200, minimumHealthyPercent: 100 },
       deployments: s.deployments.map((d) => ({
         id: d.id,
@@ -249,7 +264,11 @@ export class FakeEcs {
     const script = t.script;
     const container = { name: t.container, lastStatus: 'PENDING' } as Record<string, unknown>;
     let task: Record<string, unknown> = { lastStatus: 'PROVISIONING', desiredStatus: 'RUNNING' };
-    if ('failToStart' in script) {
+    const ends = 'failToStart' in script ? t.createdAt + TASK_START_MS : t.createdAt + TASK_START_MS + (script.runMs ?? 60_000);
+    if (t.stopped && t.stopped.at < ends) {
+      task = { lastStatus: 'STOPPED', desiredStatus: 'STOPPED', stopCode: 'UserInitiated', stoppedReason: t.stopped.reason, stoppedAt: t.stopped.at / 1000 };
+      Object.assign(container, { lastStatus: 'STOPPED', exitCode: 143 });
+    } else if ('failToStart' in script) {
       if (age >= TASK_START_MS) {
         task = { lastStatus: 'STOPPED', desiredStatus: 'STOPPED', stopCode: 'TaskFailedToStart', stoppedReason: script.failToStart, stoppedAt: (t.createdAt + TASK_START_MS) / 1000 };
         Object.assign(container, { lastStatus: 'STOPPED', reason: script.failToStart });
@@ -261,7 +280,11 @@ export class FakeEcs {
       task = { lastStatus: 'RUNNING', desiredStatus: 'RUNNING' };
       Object.assign(container, { lastStatus: 'RUNNING' });
     }
-    return { taskArn: t.arn, taskDefinitionArn: t.taskDefinition, startedBy: t.startedBy, createdAt: t.createdAt / 1000, containers: [container], overrides: t.overrides, ...task };
+    // The other containers (sidecars) come first: the handler must pick the application container by name.
+    const sidecars = ((this.definitions.get(t.taskDefinition)?.containerDefinitions as { name: string }[] | undefined) ?? [])
+      .filter((c) => c.name !== t.container)
+      .map((c) => ({ name: c.name, lastStatus: container.lastStatus, ...(task.lastStatus === 'STOPPED' && 'exitCode' in container ? { exitCode: 'sidecarExitCode' in script ? script.sidecarExitCode : 0 } : {}) }));
+    return { taskArn: t.arn, taskDefinitionArn: t.taskDefinition, startedBy: t.startedBy, createdAt: t.createdAt / 1000, containers: [...sidecars, container], overrides: t.overrides, ...task };
   }
 
   readonly api: Record<string, (b: any) => unknown> = {
@@ -313,6 +336,12 @@ export class FakeEcs {
       const logging = (def.containerDefinitions as any[]).find((c) => c.name === container)?.logConfiguration?.options;
       if (logging && 'logs' in script && script.logs) this.logs.put(logging['awslogs-group'], `${logging['awslogs-stream-prefix']}/${container}/${taskArn.split('/').pop()}`, script.logs);
       return { tasks: [this.describeTask(this.tasks.get(taskArn)!)], failures: [] };
+    },
+    StopTask: (b) => {
+      const t = this.tasks.get(b.task);
+      if (!t || b.cluster !== 'production') throw new AwsError('InvalidParameterException', 'The referenced task was not found.');
+      t.stopped ??= { at: this.clock.now, reason: b.reason ?? 'Task stopped by user' };
+      return { task: this.describeTask(t) };
     },
     DescribeTasks: (b) => {
       this.tick();

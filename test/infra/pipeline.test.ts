@@ -53,14 +53,16 @@ describe('SprykerPipeline', () => {
       hook: 'beforeDeploy',
       taskDefinition: 'live',
       then: 'vendor/bin/console scheduler:suspend -vvv --no-ansi',
+      timeoutMinutes: 30,
     });
     expect(userParametersOf(template, 'Run_install')).toEqual({
       model: '/staging/pipeline/model',
       hook: 'install',
       taskDefinition: 'release',
       then: 'vendor/bin/console scheduler:setup -vvv --no-ansi',
+      timeoutMinutes: 60,
     });
-    expect(userParametersOf(template, 'Run_post-deploy_hook')).toEqual({ model: '/staging/pipeline/model', hook: 'afterDeploy', taskDefinition: 'release' });
+    expect(userParametersOf(template, 'Run_post-deploy_hook')).toEqual({ model: '/staging/pipeline/model', hook: 'afterDeploy', taskDefinition: 'release', timeoutMinutes: 30 });
     expect(userParametersOf(template, 'Deploy_Scheduler')).toEqual({ model: '/staging/pipeline/model', services: 'scheduler' });
     expect(userParametersOf(template, 'Deploy_Spryker_services')).toEqual({ model: '/staging/pipeline/model', services: 'application' });
     expect(userParametersOf(template, 'UpdateDeployedVersion')).toMatchObject({ parameter: '/staging/lastdeployedversion' });

@@ -1,5 +1,6 @@
-import { step } from '../../lambda/deploy';
-import { defineStep, encodeToken } from '../../lambda/runtime/job';
+import { judge, step } from '../../lambda/deploy';
+import { readZip } from '../../lambda/runtime/artifacts';
+import { defineStep } from '../../lambda/runtime/job';
 import { clearModelCache } from '../../lambda/runtime/load-model';
 import type { ReleaseManifest } from '../../lambda/runtime/release';
 import { FakeAws } from '../fakes/aws';
@@ -63,7 +64,7 @@ test('a rollback noticed only after it finished (our deployment gone) still fail
   aws.clock.advance(600_000); // the rollback completes meanwhile
   await handler(aws.event({ id: 'job-b', params: APP, inputs: [RELEASE], continuationToken: token }), aws.context());
   expect(aws.codepipeline.reports[1].body.failureDetails.message).toMatch(
-    /service production-glue: the release deployment ecs-svc\/\d+ is no longer the service's \(gone\); the service runs production-glue:1 \(deployment ecs-svc\/\d+, COMPLETED\)/,
+    /service production-glue: the release deployment on production-glue:2 is no longer the service's \(gone\); the service runs production-glue:1 \(deployment ecs-svc\/\d+, COMPLETED\)/,
   );
 });
 
@@ -123,12 +124,8 @@ test('duplicate delivery: the second delivery finds the release primary and star
 
 test('a corrupted continuation token fails without touching ECS', async () => {
   prepared();
-  await defineStep(step, aws.deps())(aws.event({ id: 'job-x', params: APP, inputs: [RELEASE], continuationToken: encodeToken({ startedAt: 1, deployments: ['1'] }) }), aws.context());
-  expect(aws.codepipeline.reports[0].body.failureDetails.message).toBe(
-    'the model lists 3 services, the deployment started with 1: the model changed during the deployment; retry the stage',
-  );
   await defineStep(step, aws.deps())(aws.event({ id: 'job-y', params: APP, inputs: [RELEASE], continuationToken: '!!' }), aws.context());
-  expect(aws.codepipeline.reports[1].body.failureDetails.message).toMatch(/^continuation token is corrupted/);
+  expect(aws.codepipeline.reports[0].body.failureDetails.message).toMatch(/^continuation token is corrupted/);
   expect(updates()).toHaveLength(0);
 });
 
@@ -146,7 +143,7 @@ test('without the circuit breaker a service is done when all tasks run the relea
   aws.ecs.nextRollouts.set('production-zed', 'stall');
   clearModelCache();
   const stalled = await deploy({ ...APP, revision: 'current' }, 'job-stall');
-  expect(stalled.report.body.failureDetails.message).toMatch(/^deployment timed out after 6\d min in cluster production: still rolling out production-zed \(1\/2 tasks on production-zed:2\)/);
+  expect(stalled.report.body.failureDetails.message).toMatch(/^deployment timed out after 6\d min in cluster production: still rolling out production-zed \(1\/2 tasks on production-zed:2, 1 older deployment\(s\) draining\)/);
 });
 
 test("revision 'current' redeploys each service on its current task definition, tracked to completion", async () => {
@@ -157,21 +154,126 @@ test("revision 'current' redeploys each service on its current task definition, 
   expect(aws.requests.some((r) => r.op.startsWith('S3.'))).toBe(false);
 });
 
-test('a 50-service shop: the continuation token stays under 2048 characters', async () => {
-  prepared({ apps: Array.from({ length: 50 }, (_, i) => `app-with-a-long-name-${i}`) });
-  const handler = defineStep(step, aws.deps());
-  await handler(aws.event({ id: 'job-50', params: APP, inputs: [RELEASE] }), aws.context(20_000));
-  const token: string = aws.codepipeline.reports[0].body.continuationToken;
-  expect(updates()).toHaveLength(50);
-  // The state outgrew an inline token: the runtime stored it, the token points to it.
-  expect(token.length).toBeLessThan(200);
-  expect((aws.tokenState(token, 'job-50') as { deployments: string[] }).deployments).toHaveLength(50);
-});
 
 test('a release.json without the service fails before any UpdateService', async () => {
   prepared();
   putArtifact(aws, RELEASE, { 'release.json': JSON.stringify({ v: 1, env: 'production', version: V2, preparedAt: '', services: [] }) });
   const { report } = await deploy();
-  expect(report.body.failureDetails.message).toMatch(/^release 2{40} has no task definition for service production-zed \(it has: \): the model changed/);
+  expect(report.body.failureDetails.message).toMatch(/^release 2{40} refused, nothing was changed: it has no task definition for service production-zed; it has no task definition for service production-yves; .*Rerun the pipeline from Pre_Deployment_Configuration/);
   expect(updates()).toHaveLength(0);
+});
+
+test('a 200-service shop with a short Lambda time: every service tracked by name to the end, every token within 2048 characters', async () => {
+  const model = prepared({ apps: Array.from({ length: 200 }, (_, i) => `app-with-a-rather-long-name-${i}`) });
+  const { report, invocations, tokens } = await deploy(APP, 'job-200', { lambdaMs: 30_000 });
+  expect(report.kind).toBe('success');
+  expect(report.body.executionDetails.summary).toMatch(/^200 service\(s\) on release 2{40} after \d+ s/);
+  expect(updates()).toHaveLength(200);
+  expect(invocations).toBeGreaterThan(2);
+  expect(tokens.length).toBe(invocations - 1);
+  expect(Math.max(...tokens.map((t) => t.length))).toBeLessThanOrEqual(2048);
+  for (const s of model.services) expect(aws.ecs.services.get(s.service)!.deployments).toMatchObject([{ taskDefinition: td(s.service, 2), rolloutState: 'COMPLETED' }]);
+});
+
+test('a model reordered (and a service moved) mid-deployment does not fail healthy rollouts', async () => {
+  const model = prepared({ apps: ['zed', 'yves', 'glue', 'backoffice'] });
+  const handler = defineStep(step, aws.deps());
+  await handler(aws.event({ id: 'job-a', params: APP, inputs: [RELEASE] }), aws.context(20_000));
+  const token = aws.codepipeline.reports[0].body.continuationToken;
+  expect(token).toBeDefined();
+  aws.ssm.set(MODEL, JSON.stringify({ ...model, services: [...model.services].reverse() }));
+  clearModelCache();
+  const { report } = await aws.runJob(handler, { id: 'job-b', params: APP, inputs: [RELEASE], continuationToken: token });
+  expect(report.kind).toBe('success');
+  expect(report.body.executionDetails.summary).toMatch(/: production-backoffice, production-glue, production-yves, production-zed$/);
+  expect(updates()).toHaveLength(4);
+});
+
+test('one throttled poll (beyond the SDK retries) is retried at the next check: success, one UpdateService per service', async () => {
+  prepared();
+  const handler = defineStep(step, aws.deps());
+  await handler(aws.event({ id: 'job-a', params: APP, inputs: [RELEASE] }), aws.context(20_000));
+  aws.fail('ECS.DescribeServices', 'ThrottlingException', 'Rate exceeded', 3);
+  const { report } = await aws.runJob(handler, { id: 'job-b', params: APP, inputs: [RELEASE], continuationToken: aws.codepipeline.reports[0].body.continuationToken });
+  expect(report.kind).toBe('success');
+  expect(updates()).toHaveLength(3);
+  expect(aws.calls('ECS.DescribeServices').length).toBeGreaterThan(4);
+});
+
+test('reads that keep failing fail the stage after the bounded time, saying so', async () => {
+  prepared();
+  const handler = defineStep(step, aws.deps());
+  await handler(aws.event({ id: 'job-a', params: APP, inputs: [RELEASE] }), aws.context(20_000));
+  const started = aws.clock.now;
+  aws.fail('ECS.DescribeServices', 'ServiceUnavailableException', 'Service unavailable', 10_000, 503);
+  const { report } = await aws.runJob(handler, { id: 'job-b', params: APP, inputs: [RELEASE], continuationToken: aws.codepipeline.reports[0].body.continuationToken });
+  expect(report.body.failureDetails.message).toMatch(/^reads kept failing for 3\d\d s \(the limit is 300 s\); the last: ECS DescribeServices \(production-zed, production-yves, production-glue\) in cluster production failed: ServiceUnavailableException/);
+  expect(aws.clock.now - started).toBeLessThan(7 * 60_000);
+  expect(updates()).toHaveLength(3);
+});
+
+test('without a circuit breaker, a rollout whose new tasks keep stopping fails early with their reasons', async () => {
+  prepared({ circuitBreaker: 'off' });
+  aws.ecs.nextRollouts.set('production-yves', 'crash');
+  const started = aws.clock.now;
+  const { report } = await deploy();
+  expect(report.body.failureDetails.message).toMatch(
+    /^deployment failed in cluster production: service production-yves: [4-9] tasks of the release deployment ecs-svc\/\d+ stopped \(0\/2 running, no circuit breaker to stop it\): the new revision production-yves:2 does not stay up\. Stopped tasks: task production-yves-failed-\w+-\d: EssentialContainerExited: Essential container in task exited; container yves exit code 1/,
+  );
+  expect(aws.clock.now - started).toBeLessThan(5 * 60_000); // not the 60-minute timeout
+  expect(updates()).toHaveLength(3);
+});
+
+test('a release of another environment, or naming a foreign task-definition family, is refused before any UpdateService', async () => {
+  prepared();
+  const original = readRelease();
+  const release = (edit: (r: ReleaseManifest) => ReleaseManifest) => putArtifact(aws, RELEASE, { 'release.json': JSON.stringify(edit(JSON.parse(original))) });
+  release((r) => ({ ...r, env: 'staging' }));
+  const other = await deploy(APP, 'job-env');
+  expect(other.report.body.failureDetails.message).toMatch(/^release 2{40} refused, nothing was changed: it is for environment 'staging', this pipeline deploys 'production'\./);
+  release((r) => ({ ...r, services: r.services.map((s) => (s.service === 'production-yves' ? { ...s, taskDefinition: td('attacker-tools', 1) } : s)) }));
+  const foreign = await deploy(APP, 'job-family');
+  expect(foreign.report.body.failureDetails.message).toMatch(
+    /refused, nothing was changed: service production-yves would run "arn:aws:ecs:eu-central-1:123456789012:task-definition\/attacker-tools:1", not a revision of its own family arn:aws:ecs:eu-central-1:123456789012:task-definition\/production-yves\./,
+  );
+  expect(updates()).toHaveLength(0);
+});
+
+/** release.json as the fake's S3 holds it. */
+function readRelease(): string {
+  const zip = aws.objects.get(`/${RELEASE.bucket}/${RELEASE.key}`)!;
+  return readZip(zip).get('release.json')!.toString();
+}
+
+describe('judge: when one service counts as finished', () => {
+  const TARGET = td('production-zed', 2);
+  const at = (s: number) => new Date(Date.parse('2025-03-01T10:00:00Z') + s * 1000);
+  const deployment = (over: object) => ({ id: 'ecs-svc/2', status: 'PRIMARY', taskDefinition: TARGET, desiredCount: 2, runningCount: 2, rolloutState: 'IN_PROGRESS', createdAt: at(10), ...over });
+  const old = { id: 'ecs-svc/1', status: 'ACTIVE', taskDefinition: td('production-zed', 1), desiredCount: 2, runningCount: 2, rolloutState: 'COMPLETED', createdAt: at(0) };
+  const service = (breaker: boolean, deployments: object[]) => ({ deploymentConfiguration: { deploymentCircuitBreaker: { enable: breaker, rollback: breaker } }, deployments }) as never;
+
+  test('without a breaker: all tasks running and no other deployment left; with one: COMPLETED', () => {
+    expect(judge(service(false, [deployment({}), old]), TARGET)).toMatchObject({ done: false, waiting: '2/2 tasks on production-zed:2, 1 older deployment(s) draining' });
+    expect(judge(service(false, [deployment({ runningCount: 1 })]), TARGET)).toMatchObject({ done: false, waiting: '1/2 tasks on production-zed:2' });
+    expect(judge(service(false, [deployment({ runningCount: 0, desiredCount: 0 }), old]), TARGET)).toMatchObject({ done: false });
+    expect(judge(service(false, [deployment({})]), TARGET)).toEqual({ done: true });
+    // The breaker's rollout state decides, not the task count.
+    expect(judge(service(true, [deployment({})]), TARGET)).toMatchObject({ done: false });
+    expect(judge(service(true, [deployment({ rolloutState: 'COMPLETED', runningCount: 1 }), old]), TARGET)).toEqual({ done: true });
+  });
+
+  test('a PRIMARY deployment on another task definition than the release target is rejected', () => {
+    const other = deployment({ id: 'ecs-svc/3', taskDefinition: td('production-zed', 7), rolloutState: 'COMPLETED', createdAt: at(20) });
+    const verdict = judge(service(true, [other, deployment({ status: 'ACTIVE' })]), TARGET);
+    expect(verdict).toEqual({
+      failed: "the release deployment on production-zed:2 (ecs-svc/2) is no longer the service's (ACTIVE); the service runs production-zed:7 (deployment ecs-svc/3, COMPLETED): a circuit-breaker rollback or another deployment replaced it.",
+      deployment: 'ecs-svc/2',
+    });
+    expect(judge(service(false, [other]), TARGET)).toMatchObject({ failed: expect.stringMatching(/^the release deployment on production-zed:2 is no longer the service's \(gone\)/) });
+  });
+
+  test("revision 'current': ours is the newest deployment created since the rollouts started", () => {
+    expect(judge(service(true, [old]), undefined, at(5).getTime())).toMatchObject({ failed: expect.stringMatching(/since the rollouts started is no longer/) });
+    expect(judge(service(true, [deployment({ rolloutState: 'COMPLETED', taskDefinition: td('production-zed', 1) }), old]), undefined, at(5).getTime())).toEqual({ done: true });
+  });
 });

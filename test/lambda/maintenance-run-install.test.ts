@@ -6,14 +6,14 @@
 import { step, withNote } from '../../lambda/run-hook';
 import { defineStep, MAX_FAILURE_MESSAGE } from '../../lambda/runtime/job';
 import { clearModelCache } from '../../lambda/runtime/load-model';
-import type { MaintenanceConfig } from '../../lambda/maintenance-mode';
+import { liftAfterExecution, type MaintenanceConfig } from '../../lambda/maintenance-mode';
 import { FakeAws } from '../fakes/aws';
 import { MODEL, setupShop } from '../fakes/shop';
 import { FakeListener, LISTENER } from './maintenance-fake-elb';
 
 const CONFIG = '/production/pipeline/maintenance';
 const PAGE = '<h1>Back soon</h1>';
-const INSTALL = { model: MODEL, hook: 'install', taskDefinition: 'live', then: 'vendor/bin/console scheduler:setup -vvv --no-ansi', maintenance: CONFIG };
+const INSTALL = { model: MODEL, hook: 'install', taskDefinition: 'live', then: 'vendor/bin/console scheduler:setup -vvv --no-ansi', timeoutMinutes: 60, maintenance: CONFIG };
 
 let aws: FakeAws;
 let alb: FakeListener;
@@ -103,7 +103,7 @@ test('an install that succeeds but cannot lift maintenance fails the stage, sayi
   alb.failDelete = true;
   const { report } = await run();
   expect(report.body.failureDetails.message).toMatch(
-    /^hook install succeeded, but MAINTENANCE MODE IS STILL ON: lifting it failed \(AccessDenied: .*\); run the pipeline production-maintenance-disable$/,
+    /^hook install succeeded, but MAINTENANCE IS STILL ON: lifting it failed \(AccessDenied: .*\); run the pipeline production-maintenance-disable$/,
   );
 });
 
@@ -129,4 +129,136 @@ test('withNote: first line, note, then the newest lines within the failure limit
   expect(noted.startsWith('HEAD\nmaintenance mode lifted\n…')).toBe(true);
   expect(noted.endsWith('line 999')).toBe(true);
   expect(withNote('short', 'note')).toBe('short\nnote');
+});
+
+describe('checks that can fail without a side effect run before maintenance goes on', () => {
+  const noMaintenance = () => {
+    expect(aws.calls('ECS.RunTask')).toHaveLength(0);
+    expect(timeline()).toEqual([]);
+    expect(alb.route(visitor)).toBe('tg-yves');
+  };
+
+  test('a command override over 8192 characters', async () => {
+    const model = JSON.parse(aws.ssm.parameters.get(MODEL)![0].value);
+    aws.ssm.set(MODEL, JSON.stringify({ ...model, hooks: { ...model.hooks, install: `echo ${'x'.repeat(8200)}` } }));
+    const { report } = await run();
+    expect(report.body.failureDetails).toMatchObject({ type: 'ConfigurationError', message: expect.stringMatching(/command override is \d+ characters, ECS accepts 8192/) });
+    noMaintenance();
+  });
+
+  test('a task definition that does not exist', async () => {
+    aws.ecs.services.get('production-zed')!.taskDefinition = 'arn:aws:ecs:eu-central-1:123456789012:task-definition/production-zed:99';
+    const { report } = await run();
+    expect(report.body.failureDetails.message).toMatch(/^ECS DescribeTaskDefinition .*production-zed:99 failed: ClientException: Unable to describe task definition/);
+    noMaintenance();
+  });
+
+  test('no application container in the task definition', async () => {
+    const model = JSON.parse(aws.ssm.parameters.get(MODEL)![0].value);
+    aws.ssm.set(MODEL, JSON.stringify({ ...model, services: model.services.map((s: { app: string }) => (s.app === 'zed' ? { ...s, containers: { php: 'zed' } } : s)) }));
+    const { report } = await run();
+    expect(report.body.failureDetails).toEqual({
+      type: 'ConfigurationError',
+      message: expect.stringMatching(/^hook install: task definition .*production-zed:1 has no application container php \(it has zed, log-router\): fix the hook service's containerImages$/),
+    });
+    noMaintenance();
+  });
+
+  test('no network configuration for an awsvpc task', async () => {
+    delete aws.ecs.services.get('production-zed')!.network;
+    const { report } = await run();
+    expect(report.body.failureDetails).toEqual({
+      type: 'ConfigurationError',
+      message: 'hook install: task definition production-zed:1 uses awsvpc networking, but service production-zed has no subnets to run the task in: give the service a network configuration',
+    });
+    noMaintenance();
+  });
+});
+
+test('an install that never ends: stopped at its limit, maintenance lifted, the failure names hook, task, limit and log lines', async () => {
+  aws.ecs.nextTasks.push({ exitCode: 0, runMs: Infinity, logs: ['[install] queue:setup', 'waiting for the broker'] });
+  const { report } = await aws.runJob(defineStep(step, aws.deps()), { id: 'job-1', params: { ...INSTALL, timeoutMinutes: 60 } }, { lambdaMs: 14 * 60_000 });
+  expect(aws.calls('ECS.StopTask')).toHaveLength(1);
+  const [first, second, ...tail] = report.body.failureDetails.message.split('\n');
+  expect(first).toMatch(/^hook install: task \w+ of production-zed:1 in cluster production ran past its time limit of 60 min \(hookTimeouts\.install\) \(RUNNING after 60 min\): the task was stopped\./);
+  expect(second).toBe('maintenance mode lifted');
+  expect(tail).toEqual([expect.stringMatching(/^last 2 log lines of \/ecs\/production-zed /), '[install] queue:setup', 'waiting for the broker']);
+  expect(alb.maintenanceRules()).toEqual([]);
+  expect(alb.route(visitor)).toBe('tg-yves');
+});
+
+describe('the out-of-band lift: maintenance a Run_install turned on goes off however the stage ends', () => {
+  const EXECUTION = '0a1b2c3d-0000-4000-8000-000000000001';
+  /** The job runtime's corroborated ctx.job, until it lands: the pipeline execution of the job. */
+  const ofExecution = (pipelineExecutionId: string) => {
+    const withJob: typeof step = { ...step, run: (ctx, state) => step.run({ ...ctx, job: { pipelineExecutionId } } as typeof ctx, state) };
+    return defineStep(withJob, aws.deps());
+  };
+  const lift = (executionId: string, state = 'FAILED') =>
+    liftAfterExecution({ config: CONFIG, pipeline: 'production-deploy', executionId, stage: 'Run_install', state }, { clientConfig: aws.deps().clientConfig, sleep: async () => undefined });
+
+  test('a duplicate delivery plus a lost continuation: one task, and the lift after the action failed ends with maintenance off', async () => {
+    aws.ecs.nextTasks.push({ exitCode: 0, runMs: 600_000 });
+    const handler = ofExecution(EXECUTION);
+    const event = aws.event({ id: 'job-dup', params: INSTALL });
+    // Two deliveries of one job really in flight at once; the continuation they hand back is never delivered.
+    await Promise.all([handler(event, aws.context(20_000)), handler(event, aws.context(20_000))]);
+    expect(aws.ecs.tasks.size).toBe(1);
+    // One switch: the second delivery finds the 503 rule of its own execution; neither reports a failure.
+    expect(alb.changes).toEqual(['create 1', 'create 2', 'create 3']);
+    expect(aws.calls('CodePipeline.PutJobFailureResult')).toEqual([]);
+    expect(aws.calls('CodePipeline.PutJobSuccessResult').map((r) => Boolean(r.continuationToken))).toEqual([true, true]);
+    expect(alb.route(visitor)).toBe(`503 ${PAGE}`);
+    const [block] = alb.maintenanceRules().filter((r) => r.tags.some((t) => t.Key === 'spryker:maintenance-role' && t.Value === 'block'));
+    expect(block.tags).toContainEqual({ Key: 'spryker:maintenance-owner', Value: EXECUTION });
+
+    // CodePipeline fails the action (no answer in 20 minutes): EventBridge invokes the maintenance handler.
+    aws.clock.advance(20 * 60_000);
+    expect(await lift(EXECUTION)).toEqual({ lifted: true, summary: expect.stringMatching(/^maintenance of production off: 3 rule\(s\) removed/) });
+    expect(alb.maintenanceRules()).toEqual([]);
+    expect(alb.route(visitor)).toBe('tg-yves');
+  });
+
+  test("another execution's end, or maintenance the maintenance pipeline turned on, is left on", async () => {
+    aws.ecs.nextTasks.push({ exitCode: 0, runMs: 600_000 });
+    await ofExecution(EXECUTION)(aws.event({ id: 'job-a', params: INSTALL }), aws.context(20_000));
+    expect(await lift('99999999-0000-4000-8000-000000000009', 'ABANDONED')).toEqual({
+      lifted: false,
+      summary: `maintenance of production is on, turned on by ${EXECUTION}, not by 99999999-0000-4000-8000-000000000009: left on`,
+    });
+    expect(alb.route(visitor)).toBe(`503 ${PAGE}`);
+    await lift(EXECUTION, 'ABANDONED');
+    const { enableMaintenance } = await import('../../lambda/maintenance-mode');
+    await enableMaintenance(alb.client, JSON.parse(aws.ssm.parameters.get(CONFIG)![0].value));
+    expect(await lift(EXECUTION)).toMatchObject({ lifted: false, summary: expect.stringMatching(/turned on by the maintenance pipeline or by hand/) });
+    expect(alb.route(visitor)).toBe(`503 ${PAGE}`);
+  });
+
+  test('a lift that keeps failing says MAINTENANCE IS STILL ON and how to lift it', async () => {
+    await ofExecution(EXECUTION)(aws.event({ id: 'job-a', params: INSTALL }), aws.context(20_000));
+    alb.failDelete = true;
+    await expect(lift(EXECUTION)).rejects.toThrow(
+      /^MAINTENANCE IS STILL ON after production-deploy execution 0a1b2c3d-0000-4000-8000-000000000001, stage Run_install FAILED: lifting it failed \(AccessDenied: .*\); run the pipeline production-maintenance-disable, or delete the listener rules tagged spryker:maintenance$/,
+    );
+  });
+});
+
+test('the deployed handler takes the input the EventBridge rule renders and lifts the owner\'s maintenance', async () => {
+  const { handler } = await import('../../lambda/maintenance-mode');
+  const EXECUTION = '0a1b2c3d-0000-4000-8000-00000000000f';
+  const withJob: typeof step = { ...step, run: (ctx, state) => step.run({ ...ctx, job: { pipelineExecutionId: EXECUTION } } as typeof ctx, state) };
+  await defineStep(withJob, aws.deps())(aws.event({ id: 'job-a', params: INSTALL }), aws.context(20_000));
+  expect(alb.route(visitor)).toBe(`503 ${PAGE}`);
+  // The rule's InputTemplate (test/stages/hooks-and-deploy.test.ts) with an event's fields filled in.
+  const input = JSON.parse(`{"liftAfterExecution":{"config":"${CONFIG}","pipeline":"production-deploy","executionId":"${EXECUTION}","stage":"Run_install","state":"ABANDONED"}}`);
+  const endpoint = process.env.AWS_ENDPOINT_URL;
+  process.env.AWS_ENDPOINT_URL = aws.url; // the handler builds its own clients: SSM goes to the fake, the ELB client is mocked
+  try {
+    await handler(input, aws.context());
+  } finally {
+    if (endpoint === undefined) delete process.env.AWS_ENDPOINT_URL;
+    else process.env.AWS_ENDPOINT_URL = endpoint;
+  }
+  expect(alb.maintenanceRules()).toEqual([]);
+  expect(aws.codepipeline.reports.filter((r) => r.jobId !== 'job-a')).toEqual([]); // not a job: nothing reported to CodePipeline
 });

@@ -23,7 +23,7 @@ test('V1 → V2: hooks, new revisions, scheduler then services rolled out, versi
   aws.ecs.nextTasks.push({ exitCode: 0, runMs: 400_000 }, { exitCode: 0, runMs: 30_000 });
 
   // Run_pre-deploy_hook: on the live (V1) revision; the task outlives one invocation of 120 s.
-  const pre = await aws.runJob(defineStep(runHook, deps), { id: 'job-pre', params: { model: MODEL, hook: 'beforeDeploy', taskDefinition: 'live', then: SUSPEND } }, { lambdaMs: 120_000 });
+  const pre = await aws.runJob(defineStep(runHook, deps), { id: 'job-pre', params: { model: MODEL, hook: 'beforeDeploy', taskDefinition: 'live', then: SUSPEND, timeoutMinutes: 30 } }, { lambdaMs: 120_000 });
   expect(pre.report.kind).toBe('success');
   expect(pre.report.body.executionDetails.summary).toMatch(/^hook beforeDeploy: task \w+ exited 0 after \d+ s$/);
   expect(pre.invocations).toBeGreaterThanOrEqual(4);
@@ -36,7 +36,7 @@ test('V1 → V2: hooks, new revisions, scheduler then services rolled out, versi
     clientToken: 'job-pre',
     launchType: 'FARGATE',
     networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-a', 'subnet-b'], securityGroups: ['sg-app'], assignPublicIp: 'DISABLED' } },
-    overrides: { containerOverrides: [{ name: 'zed', command: ['sh', '-c', `set -e\nvendor/bin/install -r pre-deploy -vvv\n${SUSPEND}`] }] },
+    overrides: { containerOverrides: [{ name: 'zed', command: ['sh', '-c', 'sh -ec "$1" && sh -ec "$2"', 'spryker-hook', 'vendor/bin/install -r pre-deploy -vvv', SUSPEND] }] },
   });
   // The tokens stay small and carry the task, not a second start.
   for (const t of pre.tokens) expect(t.length).toBeLessThan(600);
@@ -60,9 +60,9 @@ test('V1 → V2: hooks, new revisions, scheduler then services rolled out, versi
   expect(sched.report.body.executionDetails.summary).toMatch(/^1 service\(s\) on release 2{40} after \d+ s: production-scheduler$/);
 
   // Run_install: the release's revision, scheduler:setup after the install.
-  const install = await aws.runJob(defineStep(runHook, deps), { id: 'job-install', params: { model: MODEL, hook: 'install', taskDefinition: 'release', then: SETUP }, inputs: input });
+  const install = await aws.runJob(defineStep(runHook, deps), { id: 'job-install', params: { model: MODEL, hook: 'install', taskDefinition: 'release', then: SETUP, timeoutMinutes: 60 }, inputs: input });
   expect(install.report.kind).toBe('success');
-  expect(aws.calls('ECS.RunTask')[1]).toMatchObject({ taskDefinition: td('production-zed', 2), overrides: { containerOverrides: [{ command: ['sh', '-c', `set -e\nvendor/bin/install -r EU/production --no-ansi -vvv\n${SETUP}`] }] } });
+  expect(aws.calls('ECS.RunTask')[1]).toMatchObject({ taskDefinition: td('production-zed', 2), overrides: { containerOverrides: [{ command: ['sh', '-c', 'sh -ec "$1" && sh -ec "$2"', 'spryker-hook', 'vendor/bin/install -r EU/production --no-ansi -vvv', SETUP] }] } });
 
   // Deploy_Spryker_services: all three UpdateService calls before the first poll (parallel rollout).
   const services = await aws.runJob(defineStep(deploy, deps), { id: 'job-deploy', params: { model: MODEL, services: 'application' }, inputs: input }, { lambdaMs: 60_000 });
@@ -94,7 +94,7 @@ test('V1 → V2: hooks, new revisions, scheduler then services rolled out, versi
   expect(post.report.body.executionDetails.summary).toBe(`release ${V2}: all 4 services run it (8 tasks)`);
 
   // Run_post-deploy_hook: none by default, no task.
-  const after = await aws.runJob(defineStep(runHook, deps), { id: 'job-after', params: { model: MODEL, hook: 'afterDeploy', taskDefinition: 'release' }, inputs: input });
+  const after = await aws.runJob(defineStep(runHook, deps), { id: 'job-after', params: { model: MODEL, hook: 'afterDeploy', taskDefinition: 'release', timeoutMinutes: 30 }, inputs: input });
   expect(after.report.body.executionDetails.summary).toBe("hook afterDeploy: nothing to run (none or 'true'), no task started");
   expect(aws.calls('ECS.RunTask')).toHaveLength(2);
 });
