@@ -76,12 +76,8 @@ export function hookOverrides(container: string, command: string[]): TaskOverrid
 /** RunTask's clientToken (at most 64 characters): the same job never starts a second task. */
 export const clientToken = (jobId: string) => jobId.replace(/[^A-Za-z0-9-]/g, '').slice(0, 64);
 
-/**
- * Who turns maintenance on: the pipeline execution (the key of the out-of-band lift, from the job
- * runtime's corroborated `ctx.job`); the job id until the runtime provides it.
- */
-const maintenanceOwner = (ctx: StepContext<RunHookParams>) =>
-  (ctx as { readonly job?: { readonly pipelineExecutionId?: string } }).job?.pipelineExecutionId ?? `job:${ctx.jobId}`;
+/** Who turns maintenance on: the corroborated pipeline execution, the key of the out-of-band lift. */
+const maintenanceOwner = (ctx: StepContext<RunHookParams>) => ctx.job.pipelineExecutionId;
 
 export const step: StepDefinition<RunHookParams, HookState> = {
   name: 'run-hook',

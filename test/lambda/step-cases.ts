@@ -81,7 +81,7 @@ export const STEP_CASES: StepCase[] = [
       aws.ecs.nextTasks.push({ exitCode: 0, runMs: 10_000 });
       return defineStep(runHook, aws.deps());
     },
-    job: { params: { model: MODEL, hook: 'beforeDeploy', taskDefinition: 'live', then: 'vendor/bin/console scheduler:suspend -vvv --no-ansi' } },
+    job: { params: { model: MODEL, hook: 'beforeDeploy', taskDefinition: 'live', then: 'vendor/bin/console scheduler:suspend -vvv --no-ansi', timeoutMinutes: 30 } },
     sideEffects: (aws) => writes(aws, ...ALL_WRITES),
     once: { 'ECS.RunTask': 1 },
   },
