@@ -7,4 +7,4 @@ export { diffDeployFile } from './deploy-file';
 export { factsScript, gitFacts, readFacts, parseLog, parseNameStatus, LOG_FORMAT, type ReleaseFacts } from './git';
 export { computeRelease, archiveFacts, toJson, type ReleaseInput } from './release';
 export { rollbackGuard, confirmRollbackParameter, describeChange, type RollbackVerdict } from './rollback';
-export { summarize, renderHtml, SUMMARY_LIMIT } from './render';
+export { summarize, renderHtml, renderUnavailable, SUMMARY_LIMIT } from './render';

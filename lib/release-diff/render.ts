@@ -95,8 +95,17 @@ export function renderHtml(diff: ReleaseDiff, context: ReportContext): string {
     diff.images ? list('Images', [...diff.images.build.map((i) => `${escape(i)}: built`), ...diff.images.reuse.map((i) => `${escape(i)}: reused`)]) : '',
     list('Other files', diff.other.map(file)),
   ].join('\n');
+  return page(context.title, body);
+}
+
+/** The report page when no diff could be made: the reason. */
+export function renderUnavailable(title: string, reason: string): string {
+  return page(title, `<h1>${escape(title)}</h1>\n<p class="notice">${escape(reason)}</p>`);
+}
+
+function page(title: string, body: string): string {
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>${escape(context.title)}</title>
+<html lang="en"><head><meta charset="utf-8"><title>${escape(title)}</title>
 <style>body{font-family:system-ui,sans-serif;max-width:70em;margin:2em auto;padding:0 1em}code{font-size:.9em}.notice{background:#fde7e7;padding:.5em;border-left:4px solid #c00}</style>
 </head><body>
 ${body}
