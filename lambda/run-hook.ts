@@ -32,6 +32,12 @@ export interface RunHookParams {
    * @default - no maintenance mode
    */
   readonly maintenance?: string;
+  /**
+   * `maintenance.duringInstall: 'auto'`: Release_diff's SCHEMA_RISK (`#{ReleaseDiff.SCHEMA_RISK}`);
+   * maintenance is turned on only when it is neither `none` nor `additive`.
+   * @default - maintenance whenever `maintenance` is set
+   */
+  readonly schemaRisk?: string;
 }
 
 /** ECS refuses RunTask overrides longer than this (JSON included). */
@@ -77,6 +83,7 @@ export const step: StepDefinition<RunHookParams, HookState> = {
       taskDefinition: ['live', 'release'],
       then: 'string?',
       maintenance: 'string?',
+      schemaRisk: 'string?',
     }),
   run: async (ctx, resumed) => {
     const model = await loadModel(ctx.client(SSMClient), ctx.params.model, ctx.now());
@@ -107,7 +114,7 @@ async function runHook(
   if (!state) {
     const script = hookScript(model.hooks[ctx.params.hook], ctx.params.then);
     if (!script) return { status: 'done', summary: `hook ${ctx.params.hook}: nothing to run (none or 'true'), no task started` };
-    if (ctx.params.maintenance) {
+    if (ctx.params.maintenance && !['none', 'additive'].includes(ctx.params.schemaRisk ?? '')) {
       const config = await loadMaintenanceConfig(ctx.client(SSMClient), ctx.params.maintenance);
       // An enable that fails creates no 503 rule (it comes last): nothing to lift, no task started.
       const on = await enableMaintenance(ctx.client(ElasticLoadBalancingV2Client), config);

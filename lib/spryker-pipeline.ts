@@ -224,6 +224,7 @@ export class SprykerPipeline extends Construct {
           ...props,
           hook: (p.pipelineType ?? 'normal') === 'destructive' ? 'destructiveInstall' : 'install',
           maintenance: p.maintenance?.duringInstall ? this.maintenance : undefined,
+          schemaRisk: p.maintenance?.duringInstall === 'auto' ? `#{${PleaseApproveStage.RELEASE_DIFF_NAMESPACE}.SCHEMA_RISK}` : undefined,
         });
       case 'Deploy_Spryker_services':
         return new DeployServicesStage(this, 'DeploySprykerServices', { ...props, services: 'application' });

@@ -26,6 +26,8 @@ export interface HookStageProps extends SprykerStageProps {
   readonly hook: HookName;
   /** Maintenance mode on while the hook runs, lifted when it ends (Run_install's `duringInstall`). @default - none */
   readonly maintenance?: SprykerMaintenance;
+  /** `duringInstall: 'auto'`: the schema risk variable deciding whether maintenance goes on (RunHookParams.schemaRisk). @default - always */
+  readonly schemaRisk?: string;
 }
 
 /**
@@ -51,6 +53,7 @@ export class HookStage extends SprykerStage {
           taskDefinition: spec.taskDefinition,
           then: spec.then,
           maintenance: props.maintenance ? maintenanceConfigPath(props.deployment.environment) : undefined,
+          schemaRisk: props.maintenance ? props.schemaRisk : undefined,
         },
         inputs: spec.taskDefinition === 'release' ? [props.artifacts.release] : [],
       }),
