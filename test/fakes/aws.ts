@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import type { CodePipelineEvent } from 'aws-lambda';
 import { decodeToken, type RuntimeDeps } from '../../lambda/runtime/job';
 import { jobEvent, type JobOptions } from './job';
+import { FakeVersionedS3 } from './s3-versions';
 
 export const REGION = 'eu-central-1';
 const ACCOUNT = '123456789012';
@@ -402,6 +403,8 @@ export class FakeAws {
   readonly ssm = new FakeSsm(this.clock);
   readonly codepipeline = new FakeCodePipeline();
   readonly objects = new Map<string, Buffer>();
+  /** Versioned buckets (the S3 source); other buckets are plain `objects`. */
+  readonly versionedS3 = new FakeVersionedS3(this.clock);
   /** Every API call: `ECS.RunTask`, `SSM.PutParameter`, `S3.GET`, … with its body. */
   readonly requests: { op: string; body: any }[] = [];
   private readonly faults: { op: string; error: AwsError; times: number }[] = [];
@@ -493,6 +496,7 @@ export class FakeAws {
         fault.times--;
         throw fault.error;
       }
+      if (service === 'S3' && this.versionedS3.handles(req.url!)) return this.versionedS3.serve(req.method!, req.url!, res);
       if (service === 'S3') return this.s3(req.method!, body.path, raw, res);
       const api = { ECS: this.ecs.api, SSM: this.ssm.api, Logs: this.logs.api, CodePipeline: this.codepipeline.api }[service];
       const fn = api?.[action];
