@@ -130,3 +130,18 @@ test('withNote: first line, note, then the newest lines within the failure limit
   expect(noted.endsWith('line 999')).toBe(true);
   expect(withNote('short', 'note')).toBe('short\nnote');
 });
+
+test.each(['none', 'additive'])("duringInstall 'auto' with a %s schema change: the install runs without maintenance", async (schemaRisk) => {
+  aws.ecs.nextTasks.push({ exitCode: 0 });
+  const { report } = await run({ ...INSTALL, schemaRisk });
+  expect(report.kind).toBe('success');
+  expect(timeline()).toEqual(['ECS.RunTask']);
+});
+
+test.each(['breaking', 'unknown'])("duringInstall 'auto' with a %s schema change: maintenance on around the install, and lifted", async (schemaRisk) => {
+  aws.ecs.nextTasks.push({ exitCode: 0 });
+  const { report } = await run({ ...INSTALL, schemaRisk });
+  expect(report.kind).toBe('success');
+  expect(timeline()).toEqual(['ELB.CreateRule', 'ELB.CreateRule', 'ELB.CreateRule', 'ECS.RunTask', 'ELB.DeleteRule', 'ELB.DeleteRule', 'ELB.DeleteRule']);
+  expect(alb.route(visitor)).toBe('tg-yves');
+});
