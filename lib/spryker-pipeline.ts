@@ -6,7 +6,7 @@ import { Construct } from 'constructs';
 import type { SprykerPipelineProps } from './config/types';
 import { acknowledge, nagFlatten } from './nag';
 import { formatFinding } from './config/preflight/finding';
-import { isProduction, SprykerConfigError, validatePipelineProps } from './config/validate';
+import { isProduction, releaseDiffEnabled, SprykerConfigError, validatePipelineProps } from './config/validate';
 import { SprykerDeployment } from './deployment';
 import { BuildAndPrepareStage } from './stages/build-and-prepare';
 import { ConfigureRabbitMqStage } from './stages/configure-rabbitmq';
@@ -200,6 +200,7 @@ export class SprykerPipeline extends Construct {
           versions: this.versions,
           approvalEnabled: p.approval?.enabled ?? isProduction(p),
           approval: p.approval,
+          releaseDiff: releaseDiffEnabled(p),
         });
       }
       case 'Build_and_Prepare':

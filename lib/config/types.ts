@@ -196,7 +196,8 @@ export interface SprykerApprovalProps {
   readonly timeout?: Duration;
   /**
    * Release_diff before the approval: commits, changed files by meaning, Propel schema risk, and
-   * the rollback guard (docs/release-diff.md). A git source needs its full clone (`fullClone`).
+   * the rollback guard (docs/release-diff.md). A git source needs its full clone: with
+   * `fullClone: false` there is no release diff.
    * @default true
    */
   readonly releaseDiff?: boolean;

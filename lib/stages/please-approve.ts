@@ -29,6 +29,8 @@ export interface PleaseApproveStageProps extends SprykerStageProps {
   readonly approvalEnabled: boolean;
   /** @default - defaults of SprykerApprovalProps */
   readonly approval?: SprykerApprovalProps;
+  /** Release_diff before the approval (docs/release-diff.md). @default true */
+  readonly releaseDiff?: boolean;
 }
 
 /** Days a release report is kept in the report bucket. */
@@ -64,7 +66,7 @@ export class PleaseApproveStage extends SprykerStage {
     }
     const ns = PleaseApproveStage.VARIABLES_NAMESPACE;
     const diff = PleaseApproveStage.RELEASE_DIFF_NAMESPACE;
-    const releaseDiff = props.approval?.releaseDiff ?? true;
+    const releaseDiff = props.releaseDiff ?? true;
     this.actions = [
       handler.action<PrepareVersionParams>({
         actionName: 'Prepare_versions',
