@@ -6,14 +6,17 @@
 import { parseArgs } from 'util';
 import { formatFinding, PREFLIGHT_RULES } from '../lib/config/preflight';
 import { preflight, readDeployFile } from '../lib/config/deploy-file';
+import { RELEASE_DIFF_USAGE, releaseDiffMain } from './release-diff';
 
 const USAGE = `usage: cdk-spryker-pipeline validate <deploy file> [--environment <env>] [--template-dir <dir>]... [--json]
        cdk-spryker-pipeline rules
 
   validate   check a docker-sdk deploy file before it deploys; exit 1 on critical findings
-  rules      list the preflight rules and their codes`;
+  rules      list the preflight rules and their codes
+${RELEASE_DIFF_USAGE}`;
 
 function main(argv: string[]): number {
+  if (argv[0] === 'release-diff') return releaseDiffMain(argv.slice(1));
   let parsed;
   try {
     parsed = parseArgs({

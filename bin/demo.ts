@@ -70,8 +70,8 @@ export class SprykerDemoStack extends Stack {
       approval: { emails: ['release-managers@example.com'] },
       // docker-sdk boots the images from the same deploy file (at the root of the shop's repository).
       build: { deployFile: path.basename(DEMO_DEPLOY_FILE) },
-      // The safety net: a 503 page with the office still let in, also around Run_install; warm-up; notifications.
-      maintenance: { listener, allowedIps: ['203.0.113.0/24'], priority: 1, duringInstall: true },
+      // The safety net: a 503 page with the office still let in, also around Run_install of a breaking release ('auto', decided by Release_diff); warm-up; notifications.
+      maintenance: { listener, allowedIps: ['203.0.113.0/24'], priority: 1, duringInstall: 'auto' },
       warmUp: { urls: ['https://www.demo-shop.de/', 'https://www.demo-shop.de/en/computer', 'https://glue.demo-shop.de/catalog-search?q=camera'] },
       notifications: {},
     });

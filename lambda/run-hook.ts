@@ -34,6 +34,12 @@ export interface RunHookParams {
    * @default - no maintenance mode
    */
   readonly maintenance?: string;
+  /**
+   * `maintenance.duringInstall: 'auto'`: Release_diff's SCHEMA_RISK (`#{ReleaseDiff.SCHEMA_RISK}`);
+   * maintenance is turned on only when it is neither `none` nor `additive`.
+   * @default - maintenance whenever `maintenance` is set
+   */
+  readonly schemaRisk?: string;
 }
 
 /** ECS refuses RunTask overrides longer than this (JSON included). */
@@ -89,6 +95,7 @@ export const step: StepDefinition<RunHookParams, HookState> = {
       then: 'string?',
       timeoutMinutes: 'number',
       maintenance: 'string?',
+      schemaRisk: 'string?',
     }),
   run: async (ctx, resumed) => {
     const model = await loadModel(ctx.client(SSMClient), ctx.params.model, ctx.now());
@@ -121,7 +128,7 @@ async function runHook(
     if (!command) return { status: 'done', summary: `hook ${ctx.params.hook}: nothing to run (none or 'true'), no task started` };
     // Everything that can fail without a side effect, before maintenance goes on.
     const plan = await planTask(ctx, model, command);
-    if (ctx.params.maintenance) {
+    if (ctx.params.maintenance && !['none', 'additive'].includes(ctx.params.schemaRisk ?? '')) {
       const config = await loadMaintenanceConfig(ctx.client(SSMClient), ctx.params.maintenance);
       const owner = maintenanceOwner(ctx);
       // An enable that fails creates no 503 rule (it comes last): nothing to lift, no task started.

@@ -6,7 +6,7 @@ import { Construct } from 'constructs';
 import type { SprykerPipelineProps } from './config/types';
 import { acknowledge, nagFlatten } from './nag';
 import { formatFinding } from './config/preflight/finding';
-import { isProduction, SprykerConfigError, validatePipelineProps } from './config/validate';
+import { isProduction, releaseDiffEnabled, SprykerConfigError, validatePipelineProps } from './config/validate';
 import { SprykerDeployment } from './deployment';
 import { BuildAndPrepareStage } from './stages/build-and-prepare';
 import { ConfigureRabbitMqStage } from './stages/configure-rabbitmq';
@@ -202,6 +202,7 @@ export class SprykerPipeline extends Construct {
           versions: this.versions,
           approvalEnabled: p.approval?.enabled ?? isProduction(p),
           approval: p.approval,
+          releaseDiff: releaseDiffEnabled(p),
         });
       }
       case 'Build_and_Prepare':
@@ -227,6 +228,7 @@ export class SprykerPipeline extends Construct {
           hook: (p.pipelineType ?? 'normal') === 'destructive' ? 'destructiveInstall' : 'install',
           timeouts: p.hookTimeouts,
           maintenance: p.maintenance?.duringInstall ? this.maintenance : undefined,
+          schemaRisk: p.maintenance?.duringInstall === 'auto' ? `#{${PleaseApproveStage.RELEASE_DIFF_NAMESPACE}.SCHEMA_RISK}` : undefined,
         });
       case 'Deploy_Spryker_services':
         return new DeployServicesStage(this, 'DeploySprykerServices', { ...props, services: 'application' });

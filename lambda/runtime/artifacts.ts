@@ -129,19 +129,23 @@ function pick(artifacts: Artifact[] | undefined, name: string | undefined, kind:
   return found;
 }
 
-/** Reads one file of an input artifact (the only input, unless `artifact` names one). */
-export async function readArtifactFile(ctx: StepContext<unknown>, file: string, artifact?: string): Promise<string> {
+/** Every file of an input artifact (the only input, unless `artifact` names one), and where it was read. */
+export async function readArtifactFiles(ctx: StepContext<unknown>, artifact?: string): Promise<{ files: Map<string, Buffer>; where: string }> {
   const a = pick(ctx.data.inputArtifacts, artifact, 'input');
   const { bucketName, objectKey } = a.location.s3Location;
   const where = `input artifact ${a.name} (s3://${bucketName}/${objectKey})`;
   const out = await call(`reading ${where}`, artifactClient(ctx).send(new GetObjectCommand({ Bucket: bucketName, Key: objectKey })));
   const bytes = await out.Body!.transformToByteArray();
-  let files: Map<string, Buffer>;
   try {
-    files = readZip(bytes);
+    return { files: readZip(bytes), where };
   } catch (err) {
     throw new StepFailure(`${where} is not a readable zip: ${(err as Error).message}`, 'JobFailed');
   }
+}
+
+/** Reads one file of an input artifact (the only input, unless `artifact` names one). */
+export async function readArtifactFile(ctx: StepContext<unknown>, file: string, artifact?: string): Promise<string> {
+  const { files, where } = await readArtifactFiles(ctx, artifact);
   // Build tools may put the file below a folder: accept a unique match by base name.
   const content = files.get(file) ?? [...files].find(([n]) => n.split('/').pop() === file)?.[1];
   if (!content) {

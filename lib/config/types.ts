@@ -215,6 +215,13 @@ export interface SprykerApprovalProps {
   readonly emails?: string[];
   /** How long an approval may wait. @default Duration.days(7) (CodePipeline's maximum) */
   readonly timeout?: Duration;
+  /**
+   * Release_diff before the approval: commits, changed files by meaning, Propel schema risk, and
+   * the rollback guard (docs/release-diff.md). A git source needs its full clone: with
+   * `fullClone: false` there is no release diff.
+   * @default true
+   */
+  readonly releaseDiff?: boolean;
 }
 
 export interface SprykerBuildProps {
@@ -260,10 +267,11 @@ export interface SprykerMaintenanceProps {
   readonly contentType?: 'text/html' | 'text/plain' | 'application/json';
   /**
    * Wrap Run_install in maintenance mode (Magento's behaviour: no request meets a half-migrated
-   * database). It is lifted again when the install ends, also when it fails.
+   * database). It is lifted again when the install ends, also when it fails. `'auto'`: only when
+   * Release_diff classes the release's schema change as breaking (or could not class it).
    * @default false (SCCOS: the shop keeps serving while the install runs)
    */
-  readonly duringInstall?: boolean;
+  readonly duringInstall?: boolean | 'auto';
 }
 
 /** Post-deploy warm-up and smoke check: a stage after Run_post-deploy_hook. */

@@ -42,6 +42,12 @@ export function serviceName(env: string, svc: SprykerServiceProps): string {
   return typeof svc.service === 'string' ? svc.service : svc.service.serviceName;
 }
 
+/** Release_diff runs unless turned off, or when a git source hands over no history (fullClone: false). */
+export function releaseDiffEnabled(props: SprykerPipelineProps): boolean {
+  const git = props.source?.connection ?? props.source?.codeCommit;
+  return (props.approval?.releaseDiff ?? true) && git?.fullClone !== false;
+}
+
 export function validatePipelineProps(props: SprykerPipelineProps): PropsProblem[] {
   const problems: PropsProblem[] = [];
   const add = (prop: string, message: string) => problems.push({ prop, message });
@@ -179,6 +185,12 @@ function validateSafetyNet(props: SprykerPipelineProps): PropsProblem[] {
     }
     const bad = (m.allowedIps ?? []).filter((ip) => isConcrete(ip) && !CIDR.test(ip));
     if (bad.length) add('maintenance.allowedIps', `${bad.join(', ')} not in CIDR notation: write 203.0.113.7/32 for one address, 203.0.113.0/24 for a range`);
+    if (m.duringInstall === 'auto' && !releaseDiffEnabled(props)) {
+      add(
+        'maintenance.duringInstall',
+        "'auto' decides by Release_diff's schema risk, which is off (approval.releaseDiff false, or a git source with fullClone false): turn it on, or use true or false",
+      );
+    }
     if (isConcrete(m.page) && m.page.length > MAX_FIXED_RESPONSE) {
       add('maintenance.page', `is ${m.page.length} characters; an ALB fixed response holds at most ${MAX_FIXED_RESPONSE}: shorten it, or link styles and images from elsewhere`);
     }

@@ -130,15 +130,20 @@ export class BuildAndPrepareStage extends SprykerStage {
       "the build's only artifact is images.json (image digests, no secrets) in the pipeline's encrypted artifact bucket; a customer key would add key policies for every later action without protecting anything",
     );
     acknowledge(project, 'AwsSolutions-IAM5[Resource::*]', 'ecr:GetAuthorizationToken (docker login to ECR) supports no resource-level permissions');
-    const stack = Stack.of(this);
-    const own = {
-      [stack.formatArn({ service: 'logs', resource: 'log-group', arnFormat: ArnFormat.COLON_RESOURCE_NAME, resourceName: `/aws/codebuild/${project.projectName}:*` })]:
-        "CDK's grant for the project's default log streams, in its own log group",
-      [stack.formatArn({ service: 'codebuild', resource: 'report-group', resourceName: `${project.projectName}-*` })]:
-        "CDK's grant for the project's own test report groups, which are named after it",
-    };
-    for (const [arn, reason] of Object.entries(own)) acknowledge(project, `AwsSolutions-IAM5[Resource::${nagFlatten(project, arn)}]`, reason);
+    acknowledgeProjectGrants(project);
   }
+}
+
+/** cdk-nag acknowledgements of the wildcards CDK grants every CodeBuild project: its own log streams and report groups. */
+export function acknowledgeProjectGrants(project: codebuild.PipelineProject): void {
+  const stack = Stack.of(project);
+  const own = {
+    [stack.formatArn({ service: 'logs', resource: 'log-group', arnFormat: ArnFormat.COLON_RESOURCE_NAME, resourceName: `/aws/codebuild/${project.projectName}:*` })]:
+      "CDK's grant for the project's default log streams, in its own log group",
+    [stack.formatArn({ service: 'codebuild', resource: 'report-group', resourceName: `${project.projectName}-*` })]:
+      "CDK's grant for the project's own test report groups, which are named after it",
+  };
+  for (const [arn, reason] of Object.entries(own)) acknowledge(project, `AwsSolutions-IAM5[Resource::${nagFlatten(project, arn)}]`, reason);
 }
 
 /** Every image key of the services, in order, once. */

@@ -30,6 +30,8 @@ export interface HookStageProps extends SprykerStageProps {
   readonly timeouts?: SprykerHookTimeouts;
   /** Maintenance mode on while the hook runs, lifted when it ends (Run_install's `duringInstall`). @default - none */
   readonly maintenance?: SprykerMaintenance;
+  /** `duringInstall: 'auto'`: the schema risk variable deciding whether maintenance goes on (RunHookParams.schemaRisk). @default - always */
+  readonly schemaRisk?: string;
 }
 
 /**
@@ -59,6 +61,7 @@ export class HookStage extends SprykerStage {
           then: spec.then,
           timeoutMinutes: limit && !limit.isUnresolved() ? Math.ceil(limit.toSeconds() / 60) : DEFAULT_HOOK_TIMEOUT_MINUTES[props.hook],
           maintenance: props.maintenance ? maintenanceConfigPath(props.deployment.environment) : undefined,
+          schemaRisk: props.maintenance ? props.schemaRisk : undefined,
         },
         inputs: spec.taskDefinition === 'release' ? [props.artifacts.release] : [],
       }),

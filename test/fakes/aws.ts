@@ -11,6 +11,7 @@ import type { CodePipelineEvent } from 'aws-lambda';
 import { decodeToken, stateKey, tokenPointer, type RuntimeDeps, type VerifiedJob } from '../../lambda/runtime/job';
 import { DynamoDbError, FakeDynamoDb } from './dynamodb';
 import { jobDetails, jobEvent, type JobOptions } from './job';
+import { FakeVersionedS3 } from './s3-versions';
 
 export const REGION = 'eu-central-1';
 const ACCOUNT = '123456789012';
@@ -457,6 +458,8 @@ export class FakeAws {
   readonly codepipeline = new FakeCodePipeline();
   readonly dynamodb = new FakeDynamoDb().createTable(STEP_TABLE);
   readonly objects = new Map<string, Buffer>();
+  /** Versioned buckets (the S3 source); other buckets are plain `objects`. */
+  readonly versionedS3 = new FakeVersionedS3(this.clock);
   /** Every API call: `ECS.RunTask`, `SSM.PutParameter`, `S3.GET`, … with its body. */
   readonly requests: { op: string; body: any }[] = [];
   private readonly faults: { op: string; error: AwsError; times: number }[] = [];
@@ -564,6 +567,7 @@ export class FakeAws {
         fault.times--;
         throw fault.error;
       }
+      if (service === 'S3' && this.versionedS3.handles(req.url!)) return this.versionedS3.serve(req.method!, req.url!, res);
       if (service === 'S3') return this.s3(req.method!, body.path, raw, res);
       const api = { ECS: this.ecs.api, SSM: this.ssm.api, Logs: this.logs.api, CodePipeline: this.codepipeline.api, DynamoDB: this.dynamodb.api }[service];
       const fn = api?.[action];

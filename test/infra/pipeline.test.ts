@@ -100,7 +100,7 @@ describe('SprykerPipeline', () => {
 
   test('every step handler: newest Node.js runtime, own log group with retention, no Lambda retries, room for continuations', () => {
     const functions = template.findResources('AWS::Lambda::Function');
-    expect(stepFunctions).toHaveLength(7);
+    expect(stepFunctions).toHaveLength(8);
     for (const id of stepFunctions) {
       const fn = functions[id];
       expect(fn.Properties.Runtime).toBe(STEP_RUNTIME.name);

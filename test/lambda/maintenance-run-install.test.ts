@@ -258,3 +258,18 @@ test('the deployed handler takes the input the EventBridge rule renders and lift
   expect(alb.maintenanceRules()).toEqual([]);
   expect(aws.codepipeline.reports.filter((r) => r.jobId !== 'job-a')).toEqual([]); // not a job: nothing reported to CodePipeline
 });
+
+test.each(['none', 'additive'])("duringInstall 'auto' with a %s schema change: the install runs without maintenance", async (schemaRisk) => {
+  aws.ecs.nextTasks.push({ exitCode: 0 });
+  const { report } = await run({ ...INSTALL, schemaRisk });
+  expect(report.kind).toBe('success');
+  expect(timeline()).toEqual(['ECS.RunTask']);
+});
+
+test.each(['breaking', 'unknown'])("duringInstall 'auto' with a %s schema change: maintenance on around the install, and lifted", async (schemaRisk) => {
+  aws.ecs.nextTasks.push({ exitCode: 0 });
+  const { report } = await run({ ...INSTALL, schemaRisk });
+  expect(report.kind).toBe('success');
+  expect(timeline()).toEqual(['ELB.CreateRule', 'ELB.CreateRule', 'ELB.CreateRule', 'ECS.RunTask', 'ELB.DeleteRule', 'ELB.DeleteRule', 'ELB.DeleteRule']);
+  expect(alb.route(visitor)).toBe('tg-yves');
+});

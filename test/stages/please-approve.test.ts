@@ -24,8 +24,8 @@ describe('production: version action, then a manual approval', () => {
   test('the approval shows the version to deploy and the last deployed one, notifies by SNS and e-mail, waits 7 days', () => {
     const approval = actionOf(template, 'Please_approve', 'Please_approve');
     expect(approval.ActionTypeId).toMatchObject({ Category: 'Approval', Provider: 'Manual' });
-    expect(approval.RunOrder).toBe(2);
-    expect(approval.Configuration.CustomData).toBe('Deploy #{Versions.VERSION} to production (last deployed: #{Versions.LAST_DEPLOYED_VERSION})');
+    expect(approval.RunOrder).toBe(4);
+    expect(approval.Configuration.CustomData).toBe('Deploy #{Versions.VERSION} to production (last deployed: #{Versions.LAST_DEPLOYED_VERSION}). #{ReleaseDiff.SUMMARY}');
     expect(approval.TimeoutInMinutes).toBe(7 * 24 * 60);
     expect(approval.Configuration.NotificationArn.Ref).toMatch(/^PipelinePleaseApproveTopic/);
     for (const email of ['release@example.com', 'ops@example.com']) {
@@ -64,16 +64,16 @@ test('S3 source: the handler may read the source object version (its commit meta
 
 test('approval is off by default outside production, and the stage keeps its version action', () => {
   const { template } = synthPipeline({ environment: 'staging' });
-  expect(actionNames(template)).toEqual(['Prepare_versions']);
+  expect(actionNames(template)).toEqual(['Prepare_versions', 'Release_diff']);
   expect(template.findResources('AWS::SNS::Topic')).toEqual({});
 });
 
 test('approval can be forced on (staging, shorter timeout) and off (production)', () => {
   const on = synthPipeline({ environment: 'staging', approval: { enabled: true, timeout: Duration.hours(4) } }).template;
-  expect(actionNames(on)).toEqual(['Prepare_versions', 'Please_approve']);
+  expect(actionNames(on)).toEqual(['Prepare_versions', 'Release_diff', 'Please_approve']);
   expect(actionOf(on, 'Please_approve', 'Please_approve').TimeoutInMinutes).toBe(240);
   const off = synthPipeline({ environment: 'production', approval: { enabled: false } }).template;
-  expect(actionNames(off)).toEqual(['Prepare_versions']);
+  expect(actionNames(off)).toEqual(['Prepare_versions', 'Release_diff']);
 });
 
 test('approval props are validated: every problem at once', () => {
