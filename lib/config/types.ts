@@ -10,7 +10,7 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { PreflightFinding } from './preflight/finding';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 
-/** Application types of a Spryker shop, as docker-sdk names them. */
+/** Application types of a Spryker shop that run as a service, as docker-sdk has templates for them (`static` has none: the frontend serves it). */
 export const SPRYKER_APPLICATIONS = [
   'zed',
   'yves',
@@ -19,7 +19,6 @@ export const SPRYKER_APPLICATIONS = [
   'glue-backend',
   'backoffice',
   'backend-gateway',
-  'backapi',
   'merchant-portal',
 ] as const;
 
