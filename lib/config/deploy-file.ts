@@ -12,11 +12,8 @@ import * as path from 'path';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { isMap as isYamlMap, isScalar, LineCounter, parseDocument, visit, type Document, type YAMLError } from 'yaml';
 import { runPreflight } from './preflight';
-import { hookApplication, PreflightError, type DerivedService, type FileLocation, type PreflightContext, type PreflightFinding } from './preflight/finding';
+import { hookApplication, PreflightError, STATIC_APPLICATION, type DerivedService, type FileLocation, type PreflightContext, type PreflightFinding } from './preflight/finding';
 import { HOOK_VARIABLES, type BrokerUser, type HookKey, type SprykerBrokerProps, type SprykerHooks, type SprykerPipelineProps, type SprykerServiceProps } from './types';
-
-/** docker-sdk's application type that is only served by the frontend: no image, no ECS service. */
-export const STATIC_APPLICATION = 'static';
 
 /** SCCOS names deploy files `deploy.(project)-(environment).yml`; the project name has no hyphen. */
 export const DEPLOY_FILE_NAME = /^deploy\.([a-z0-9]+)-([a-z0-9][a-z0-9-]*)\.yml$/;
@@ -43,8 +40,7 @@ export type LoadProblemKind =
   | 'alias-bomb'
   | 'placeholder-filter';
 
-/** Kinds after which the file has no content to check. */
-export const UNREAD_KINDS: readonly LoadProblemKind[] = ['syntax', 'duplicate-key', 'unreadable', 'not-utf8', 'alias-bomb'];
+
 
 export interface LoadProblem {
   readonly kind: LoadProblemKind;

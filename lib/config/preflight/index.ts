@@ -2,8 +2,8 @@
  * The preflight pass: one rule per file under rules/, each with a stable code and severity, run
  * in code order over one context. Critical findings stop synth; warnings become annotations.
  */
-import { UNREAD_KINDS } from '../deploy-file';
 import type { PreflightContext, PreflightFinding, PreflightRule } from './finding';
+import { UNREAD_KINDS } from './rules/load-problems';
 import { YamlSyntax } from './rules/yaml-syntax';
 import { DuplicateKey } from './rules/duplicate-key';
 import { ImportMissing } from './rules/import-missing';

@@ -1,6 +1,5 @@
-import { STATIC_APPLICATION } from '../../deploy-file';
 import { SPRYKER_APPLICATIONS } from '../../types';
-import type { PreflightRule } from '../finding';
+import { STATIC_APPLICATION, type PreflightRule } from '../finding';
 
 const KNOWN: readonly string[] = [...SPRYKER_APPLICATIONS, STATIC_APPLICATION];
 
