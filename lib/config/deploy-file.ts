@@ -15,6 +15,9 @@ import { runPreflight } from './preflight';
 import { hookApplication, PreflightError, STATIC_APPLICATION, type DerivedService, type FileLocation, type PreflightContext, type PreflightFinding } from './preflight/finding';
 import { HOOK_VARIABLES, type BrokerUser, type HookKey, type SprykerBrokerProps, type SprykerHooks, type SprykerPipelineProps, type SprykerServiceProps } from './types';
 
+/** The frontend service's application name and image key, as docker-sdk's export prints it. */
+export const FRONTEND_APPLICATION = 'frontend';
+
 /** SCCOS names deploy files `deploy.(project)-(environment).yml`; the project name has no hyphen. */
 export const DEPLOY_FILE_NAME = /^deploy\.([a-z0-9]+)-([a-z0-9][a-z0-9-]*)\.yml$/;
 
@@ -629,9 +632,12 @@ function buildProps(config: DeployFileConfig, overrides: DeployFileOverrides & {
     containerImages: { jenkins: 'jenkins' },
   };
   const applicationServices = services.map((s) => s.props);
+  // docker-sdk builds the frontend image for every shop (export images prints it); SCCOS runs it as {env}-frontend.
+  const frontend: SprykerServiceProps | false = applicationServices.length ? { application: FRONTEND_APPLICATION } : false;
   return {
     services: applicationServices,
     scheduler,
+    frontend,
     hookService: hookApplication(services),
     ...rest,
     hooks,

@@ -294,6 +294,13 @@ export interface SprykerPipelineProps {
   readonly services: SprykerServiceProps[];
   /** The scheduler (Jenkins) service. */
   readonly scheduler: SprykerServiceProps;
+  /**
+   * The frontend service (SCCOS's `{env}-frontend`: nginx with the release's assets in front of the
+   * applications), rolled out in Deploy_Spryker_services with the applications, image key `frontend`;
+   * `false` for none. Without it a release serves the previous release's assets with the new code.
+   * @default - none; sprykerPipelinePropsFromDeployFile sets `{ application: 'frontend' }` for a shop with applications
+   */
+  readonly frontend?: SprykerServiceProps | false;
   /** Application name of the service whose task definition runs the hooks and install. @default 'zed' */
   readonly hookService?: string;
   /** @default - SCCOS's defaults, see SprykerHooks */
