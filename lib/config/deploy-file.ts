@@ -174,7 +174,11 @@ export function readDeployFile(file: string, options: DeployFileReadOptions = {}
       });
       return {};
     }
-    const { imports, ...content } = mapOf(substitute(js, params, (filter) => problems.push({ kind: 'placeholder-filter', message: `${displayPath(current)}: placeholder filter '${filter}' is not one of docker-sdk's (${Object.keys(PLACEHOLDER_FILTERS).join(', ')})` })));
+    const unknownFilters = new Set<string>();
+    const { imports, ...content } = mapOf(substitute(js, params, (filter) => unknownFilters.add(filter.slice(0, 40))));
+    for (const filter of unknownFilters) {
+      problems.push({ kind: 'placeholder-filter', message: `${displayPath(current)}: placeholder filter '${filter}' is not one of docker-sdk's (${Object.keys(PLACEHOLDER_FILTERS).join(', ')})` });
+    }
     const resolved: { target: string; layer: string; params: YamlMap }[] = [];
     for (const entry of importEntries(imports)) {
       const candidates = layer ? [layer] : layers;
@@ -310,7 +314,8 @@ function parseFile(file: string, problems: LoadProblem[]): ParsedFile | undefine
 const SAFE_YAML_MESSAGES = [
   /^Missing closing ["']quote$/,
   /^(Missing , between|Missing , or : between|Missing space after : in|Unexpected , in|Unexpected empty item in) flow (map|sequence|collection)( items)?$/,
-  /^(Unexpected|Unsupported token) [a-z-]+( token| at node end)?$/,
+  /^Unexpected [a-z-]+ (token|at node end)$/,
+  /^Unsupported token [a-z-]+$/,
   /^Expected a flow scalar value, but found: [a-z-]+$/,
 ];
 /** Every word of yaml's fixed messages (`Implicit keys need to be on a single line`, ...): a message of these words only quotes nothing. */
