@@ -121,6 +121,12 @@ test('the frontend can be named or turned off', () => {
   expect(sprykerPipelinePropsFromDeployFile(FILE, { cluster: 'c', frontend: { application: 'frontend', service: 'shop-nginx' } }).frontend).toEqual({ application: 'frontend', service: 'shop-nginx' });
 });
 
+test('the frontend is validated with the other services', () => {
+  const props = sprykerPipelinePropsFromDeployFile(FILE, { cluster: 'c', frontend: { application: 'yves' } });
+  const stack = new Stack(testApp(), 'Dup', { env: { account: '123456789012', region: 'eu-central-1' } });
+  expect(() => new SprykerPipeline(stack, 'Pipeline', props)).toThrow(/frontend\.application: 'yves' is listed twice \(also services\[0\]\)/);
+});
+
 test("docker-sdk's real export format: every image key is built, pushed and deployed, the frontend and Jenkins too", async () => {
   const { env, model } = synth();
   const built = build(env);
