@@ -61,7 +61,9 @@ export class SprykerDeployment extends Construct {
       containers: svc.containerImages ?? { [svc.application]: svc.application },
       family: svc.taskDefinitionFamily ?? familyOf(svc) ?? serviceName(props.environment, svc),
     });
-    this.resolved = { application: props.services.map(resolve), scheduler: resolve(props.scheduler) };
+    // The frontend rolls out with the applications (Deploy_Spryker_services), as SCCOS's {env}-frontend does.
+    const applications = [...props.services, ...(props.frontend ? [props.frontend] : [])];
+    this.resolved = { application: applications.map(resolve), scheduler: resolve(props.scheduler) };
     const strip = ({ family: _family, ...service }: ResolvedService): ModelService => service;
     const hooks = props.hooks ?? {};
     this.model = {

@@ -103,7 +103,12 @@ if ((${#missing[@]})); then
     fail "the build commands failed (exit ${PIPESTATUS[0]}): see the log above"
 
   for key in "${missing[@]}"; do
-    local_image="$(awk -v key="$key" 'NF == 2 && tolower($1) == key { image = $2 } END { print image }' "$listing")"
+    # docker-sdk prints one line per application key (yves_eu, Backoffice, ...), all tags of one
+    # application image (<prefix>_app:<tag>-<key>): a key without a line of its own takes that image.
+    local_image="$(awk -v key="$key" '
+      NF == 2 && tolower($1) == key { image = $2 }
+      NF == 2 && key != "frontend" && key != "jenkins" && $2 ~ /_app:/ && app == "" { app = $2 }
+      END { print (image != "" ? image : app) }' "$listing")"
     [[ -n "$local_image" ]] ||
       fail "the build printed no image for '$key' (it printed: $(awk 'NF == 2 { printf "%s ", tolower($1) }' "$listing")): build it in build.buildCommands, or leave it out of build.images"
     target="$ECR_REGISTRY/$(repository "$key"):$VERSION"

@@ -10,10 +10,13 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import { LineCounter, parseDocument, type Document } from 'yaml';
+import { isMap as isYamlMap, isScalar, LineCounter, parseDocument, visit, type Document, type YAMLError } from 'yaml';
 import { runPreflight } from './preflight';
-import { hookApplication, PreflightError, type DerivedService, type FileLocation, type PreflightContext, type PreflightFinding } from './preflight/finding';
+import { hookApplication, PreflightError, STATIC_APPLICATION, type DerivedService, type FileLocation, type PreflightContext, type PreflightFinding } from './preflight/finding';
 import { HOOK_VARIABLES, type BrokerUser, type HookKey, type SprykerBrokerProps, type SprykerHooks, type SprykerPipelineProps, type SprykerServiceProps } from './types';
+
+/** The frontend service's application name and image key, as docker-sdk's export prints it. */
+export const FRONTEND_APPLICATION = 'frontend';
 
 /** SCCOS names deploy files `deploy.(project)-(environment).yml`; the project name has no hyphen. */
 export const DEPLOY_FILE_NAME = /^deploy\.([a-z0-9]+)-([a-z0-9][a-z0-9-]*)\.yml$/;
@@ -28,7 +31,19 @@ export interface DeployFileReadOptions {
 }
 
 /** Why the file (or an import) could not be read as a deploy file. Preflight rules report them. */
-export type LoadProblemKind = 'syntax' | 'duplicate-key' | 'import-missing' | 'import-cycle' | 'unreadable';
+export type LoadProblemKind =
+  | 'syntax'
+  | 'duplicate-key'
+  | 'import-missing'
+  | 'import-skipped'
+  | 'import-cycle'
+  | 'import-outside'
+  | 'unreadable'
+  | 'not-utf8'
+  | 'alias-bomb'
+  | 'placeholder-filter';
+
+
 
 export interface LoadProblem {
   readonly kind: LoadProblemKind;
@@ -70,6 +85,8 @@ export interface DeployFileApplication {
   /** The group's region. */
   readonly region?: string;
   readonly endpoints: DeployFileEndpoint[];
+  /** `endpoints` is a map (or list), as docker-sdk's schema requires. */
+  readonly hasEndpoints: boolean;
   readonly path: string[];
 }
 
@@ -89,6 +106,11 @@ export interface DeployFileConfig {
   readonly environment?: string;
   /** Every file read, the main file first. */
   readonly files: string[];
+  /**
+   * The Spryker project the file sits in: the nearest directory at or above it with a
+   * composer.json or a config/install/. @default - not in a Spryker project: recipes are not checked
+   */
+  readonly projectRoot?: string;
   /** The merged document. */
   readonly data: Record<string, unknown>;
   /** `image.environment.SPRYKER_DYNAMIC_STORE_MODE` is on: vhosts are per region. */
@@ -137,47 +159,58 @@ export function readDeployFile(file: string, options: DeployFileReadOptions = {}
   const problems: LoadProblem[] = [];
 
   const load = (current: string, params: YamlMap, chain: string[], layer: string | undefined): YamlMap => {
-    let text: string;
+    const file = parseFile(current, problems);
+    if (!file) return {};
+    parsed.push(file);
+    let js: unknown;
     try {
-      text = fs.readFileSync(current, 'utf8');
+      js = file.doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
     } catch (e) {
-      problems.push({ kind: 'unreadable', message: `cannot read ${displayPath(current)}: ${(e as Error).message}` });
+      // yaml throws a ReferenceError when aliases expand past the limit (a "billion laughs" file).
+      problems.push({
+        kind: 'alias-bomb',
+        message: `${displayPath(current)}: aliases expand to more than ${MAX_ALIAS_COUNT} copies (${(e as Error).name}); the file is not read further`,
+        location: { file: displayPath(current), line: 1, col: 1 },
+      });
       return {};
     }
-    const lines = new LineCounter();
-    const doc = parseDocument(text, { merge: true, lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-    if (doc.errors.length) {
-      for (const err of doc.errors) {
-        const { line, col } = lines.linePos(err.pos[0]);
-        // The message only: yaml's pretty context would quote the line, and it may hold a password.
-        problems.push({
-          kind: err.code === 'DUPLICATE_KEY' ? 'duplicate-key' : 'syntax',
-          message: err.code === 'DUPLICATE_KEY' ? `key '${/^[^\s:]*/.exec(text.slice(err.pos[0]))?.[0]}' appears twice in one map` : err.message.split('\n')[0],
-          location: { file: displayPath(current), line, col },
-        });
-      }
-      return {};
+    const unknownFilters = new Set<string>();
+    const { imports, ...content } = mapOf(substitute(js, params, (filter) => unknownFilters.add(filter.slice(0, 40))));
+    for (const filter of unknownFilters) {
+      problems.push({ kind: 'placeholder-filter', message: `${displayPath(current)}: placeholder filter '${filter}' is not one of docker-sdk's (${Object.keys(PLACEHOLDER_FILTERS).join(', ')})` });
     }
-    parsed.push({ file: current, doc, lines });
-    const { imports, ...content } = mapOf(substitute(doc.toJS(), params));
     const resolved: { target: string; layer: string; params: YamlMap }[] = [];
     for (const entry of importEntries(imports)) {
       const candidates = layer ? [layer] : layers;
-      const found = candidates.find((l) => fs.existsSync(path.join(l, entry.template)));
-      if (!found) {
+      const where = locateIn(file, ['imports', entry.name]);
+      const targets = candidates.map((l) => ({ layer: l, target: path.resolve(l, entry.template) }));
+      const outside = targets.filter((t) => !insideAny(t.target, [t.layer, dir]));
+      if (path.isAbsolute(entry.template) || outside.length) {
         problems.push({
-          kind: 'import-missing',
-          message: `import '${entry.name}' of ${displayPath(current)}: '${entry.template}' is on no template layer (${candidates.map(displayPath).join(', ')})`,
-          location: locateIn({ file: current, doc, lines }, ['imports', entry.name]),
+          kind: 'import-outside',
+          message: `import '${entry.name}' of ${displayPath(current)}: template '${entry.template}' leaves the project and the template layers; it is not read`,
+          location: where,
         });
         continue;
       }
-      const target = path.join(found, entry.template);
-      if (chain.includes(target)) {
-        problems.push({ kind: 'import-cycle', message: `${[...chain, target].map(displayPath).join(' imports ')}: a deploy file imports itself` });
+      // docker-sdk imports a top-level template from every layer that has it, the project layer first.
+      const found = targets.filter((t) => fs.existsSync(t.target));
+      if (!found.length) {
+        // docker-sdk skips a top-level import that no layer has, and fails on a missing nested one.
+        problems.push({
+          kind: layer ? 'import-missing' : 'import-skipped',
+          message: `import '${entry.name}' of ${displayPath(current)}: '${entry.template}' is on no template layer (${candidates.map(displayPath).join(', ')})${layer ? '' : '; skipped, as docker-sdk skips it'}`,
+          location: where,
+        });
         continue;
       }
-      resolved.push({ target, layer: found, params: { ...params, ...entry.parameters } });
+      for (const { target, layer: l } of found) {
+        if (chain.includes(target)) {
+          problems.push({ kind: 'import-cycle', message: `${[...chain, target].map(displayPath).join(' imports ')}: a deploy file imports itself` });
+          continue;
+        }
+        resolved.push({ target, layer: l, params: { ...params, ...entry.parameters } });
+      }
     }
     // docker-sdk merges the project layer's imports before the base layer's; what is merged first wins.
     resolved.sort((a, b) => layers.indexOf(a.layer) - layers.indexOf(b.layer));
@@ -199,6 +232,7 @@ export function readDeployFile(file: string, options: DeployFileReadOptions = {}
     project: nameMatch?.[1],
     environment: nameMatch?.[2],
     files: [...new Set(parsed.map((p) => p.file))],
+    projectRoot: sprykerProjectRoot(dir),
     data,
     ...extract(data),
     loadProblems: problems,
@@ -212,6 +246,159 @@ export function readDeployFile(file: string, options: DeployFileReadOptions = {}
       return undefined;
     },
   };
+}
+
+/** Alias expansions a file may make: real deploy files use a few dozen, a "billion laughs" file billions. */
+export const MAX_ALIAS_COUNT = 1000;
+
+/** docker-sdk's placeholder filters (`%name|upper%`), from deploy-file-generator's ParameterFilter. */
+const PLACEHOLDER_FILTERS: Record<string, (v: string) => string> = { upper: (v) => v.toUpperCase(), lower: (v) => v.toLowerCase() };
+
+const inside = (file: string, dir: string) => {
+  const rel = path.relative(dir, file);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+};
+const real = (p: string) => {
+  try {
+    return fs.realpathSync(p);
+  } catch {
+    return p;
+  }
+};
+/** Whether `file` stays inside one of `dirs`, also after symbolic links are followed. */
+function insideAny(file: string, dirs: string[]): boolean {
+  return dirs.some((d) => inside(file, d) && inside(real(file), real(d)));
+}
+
+/**
+ * Reads and parses one YAML file; its problems land in `problems`. Only UTF-8 is read, as
+ * docker-sdk's Symfony parser reads it (a UTF-8 byte order mark is dropped).
+ */
+function parseFile(file: string, problems: LoadProblem[]): ParsedFile | undefined {
+  const where = { file: displayPath(file), line: 1, col: 1 };
+  let bytes: Buffer;
+  try {
+    bytes = fs.readFileSync(file);
+  } catch (e) {
+    problems.push({ kind: 'unreadable', message: `cannot read ${displayPath(file)}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` });
+    return undefined;
+  }
+  let text: string;
+  try {
+    // A NUL byte is valid UTF-8 but no YAML text has one: it is UTF-16 (or binary).
+    if (bytes.includes(0)) throw new Error('NUL');
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    const utf16 = (bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff) || bytes.includes(0);
+    problems.push({ kind: 'not-utf8', message: `${displayPath(file)} is not UTF-8${utf16 ? ' (it looks like UTF-16)' : ''}: docker-sdk reads UTF-8 only`, location: where });
+    return undefined;
+  }
+  let lines = new LineCounter();
+  const options = { merge: true, prettyErrors: false, uniqueKeys: false } as const;
+  let doc = parseDocument(text, { ...options, lineCounter: lines });
+  if (doc.errors.length) {
+    // symfony/yaml and PyYAML accept a quoted value whose last line sits at its key's indentation; yaml does not.
+    const lenient = indentQuotedContinuations(text);
+    const lenientLines = new LineCounter();
+    const lenientDoc = lenient === text ? undefined : parseDocument(lenient, { ...options, lineCounter: lenientLines });
+    // Only when that was the whole problem: otherwise the file's own errors are the ones to show.
+    if (lenientDoc && !lenientDoc.errors.length) [doc, lines] = [lenientDoc, lenientLines];
+  }
+  const errors = doc.errors.map((err) => ({ kind: 'syntax' as const, message: yamlErrorMessage(err), location: { file: displayPath(file), ...lines.linePos(err.pos[0]) } }));
+  const duplicates = errors.length ? [] : duplicateKeys(doc).map(({ key, pos }) => ({ kind: 'duplicate-key' as const, message: `key '${key}' appears twice in one map`, location: { file: displayPath(file), ...lines.linePos(pos) } }));
+  problems.push(...errors, ...duplicates);
+  return errors.length || duplicates.length ? undefined : { file, doc, lines };
+}
+
+/** yaml's messages whose interpolations are token types or fixed words, never the file's text. */
+const SAFE_YAML_MESSAGES = [
+  /^Missing closing ["']quote$/,
+  /^(Missing , between|Missing , or : between|Missing space after : in|Unexpected , in|Unexpected empty item in) flow (map|sequence|collection)( items)?$/,
+  /^Unexpected [a-z-]+ (token|at node end)$/,
+  /^Unsupported token [a-z-]+$/,
+  /^Expected a flow scalar value, but found: [a-z-]+$/,
+];
+/** Every word of yaml's fixed messages (`Implicit keys need to be on a single line`, ...): a message of these words only quotes nothing. */
+const YAML_WORDS = new Set(
+  'a after alias all allowed an anchor anchors and any at be between block by cannot characters collection column comments compact directives directives-end directives-end/doc-start empty ending followed from header implicit in indicator is item key keys line map mappings marker may missing most must need nested next node not of on one other properties same separated sequence single space specify start starts tabs the to token used value values white with without'.split(' '),
+);
+
+/** yaml's message when it quotes nothing of the file, else its code: file, line and column say where. */
+function yamlErrorMessage(err: YAMLError): string {
+  const first = err.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
+  const words = first.toLowerCase().split(/[\s,:]+/).filter(Boolean);
+  if (SAFE_YAML_MESSAGES.some((re) => re.test(first)) || words.every((w) => YAML_WORDS.has(w))) return first;
+  return `YAML error ${err.code} (the text there is not repeated: it may hold a secret)`;
+}
+
+/** Keys that an earlier key of the same map already had: one pass over the document. */
+function duplicateKeys(doc: Document): { key: string; pos: number }[] {
+  const found: { key: string; pos: number }[] = [];
+  visit(doc, {
+    Map(_, map) {
+      if (!isYamlMap(map)) return;
+      const seen = new Set<string>();
+      for (const pair of map.items) {
+        if (!isScalar(pair.key) || pair.key.value === '<<') continue;
+        const id = `${typeof pair.key.value}:${String(pair.key.value)}`;
+        if (seen.has(id)) found.push({ key: String(pair.key.value).slice(0, 100), pos: pair.key.range?.[0] ?? 0 });
+        seen.add(id);
+      }
+    },
+  });
+  return found;
+}
+
+/**
+ * Indents the continuation lines of a multi-line quoted value that stand at (or left of) the
+ * indentation of its key by one more space than the key: symfony/yaml and PyYAML read such
+ * values, yaml refuses them. Other text is left as it is (so line numbers stay true).
+ */
+function indentQuotedContinuations(text: string): string {
+  const lines = text.split('\n');
+  let open: { quote: string; indent: number } | undefined;
+  let block: number | undefined;
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i];
+    const indent = /^ */.exec(line)![0].length;
+    if (block !== undefined) {
+      if (line.trim() === '' || indent > block) continue;
+      block = undefined;
+    }
+    if (open) {
+      if (line.trim() !== '' && indent <= open.indent && !/^(---|\.\.\.)/.test(line)) lines[i] = ' '.repeat(open.indent + 1 - indent) + line;
+      if (closingQuote(line, 0, open.quote) >= 0) open = undefined;
+      continue;
+    }
+    const start = /^( *)(?:- +)*(?:(?:[^\s#'"{[-][^#:]*|"(?:[^"\\]|\\.)*"|'(?:[^']|'')*')\s*:\s+)?(['"])/.exec(line);
+    if (start && (start[0].length > start[1].length + 1 || /^ *- /.test(line))) {
+      const q = start[2];
+      if (closingQuote(line, start[0].length, q) < 0) open = { quote: q, indent };
+      continue;
+    }
+    if (/:\s*[|>][-+0-9]*\s*(#.*)?$/.test(line)) block = indent;
+  }
+  return lines.join('\n');
+}
+
+/** Index of the quote that closes a `quote` scalar, searching `line` from `from`; -1 when it stays open. */
+function closingQuote(line: string, from: number, quote: string): number {
+  for (let i = from; i < line.length; i++) {
+    if (quote === '"' && line[i] === '\\') i++;
+    else if (line[i] === quote) {
+      if (quote === "'" && line[i + 1] === "'") i++;
+      else return i;
+    }
+  }
+  return -1;
+}
+
+/** The nearest directory at or above `dir` that holds a Spryker project (composer.json or config/install/). */
+function sprykerProjectRoot(dir: string): string | undefined {
+  for (let d = dir; ; d = path.dirname(d)) {
+    if (fs.existsSync(path.join(d, 'composer.json')) || fs.existsSync(path.join(d, 'config', 'install'))) return d;
+    if (path.dirname(d) === d) return undefined;
+  }
 }
 
 function locateIn(p: ParsedFile, keyPath: readonly string[]): FileLocation | undefined {
@@ -233,14 +420,31 @@ function importEntries(imports: unknown): { name: string; template: string; para
   }));
 }
 
-/** docker-sdk's dynamic parameters: `%name%` in keys and string values takes the import's parameter. */
-function substitute(value: unknown, params: YamlMap): unknown {
+/**
+ * docker-sdk's dynamic parameters: `%name%` (or `%name|upper%`, `%name|lower%`) in keys and
+ * string values takes the import's parameter; an unknown name stays as it is.
+ */
+function substitute(value: unknown, params: YamlMap, unknownFilter: (filter: string) => void): unknown {
   if (Object.keys(params).length === 0) return value;
-  const text = (s: string) => s.replace(/%([A-Za-z0-9_.-]+)%/g, (m, name: string) => (name in params ? String(params[name]) : m));
-  if (typeof value === 'string') return text(value);
-  if (Array.isArray(value)) return value.map((v) => substitute(v, params));
-  if (isMap(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [text(k), substitute(v, params)]));
-  return value;
+  const text = (s: string) =>
+    s.replace(/%([^%\s]+)%/g, (m, spec: string) => {
+      const [name, filter] = spec.split('|').map((p) => p.trim());
+      if (!(name in params)) return m;
+      if (filter === undefined) return String(params[name]);
+      const apply = PLACEHOLDER_FILTERS[filter];
+      if (!apply) {
+        unknownFilter(filter);
+        return m;
+      }
+      return apply(String(params[name]));
+    });
+  const walk = (v: unknown): unknown => {
+    if (typeof v === 'string') return text(v);
+    if (Array.isArray(v)) return v.map(walk);
+    if (isMap(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [text(k), walk(x)]));
+    return v;
+  };
+  return walk(value);
 }
 
 /** PHP's array_replace_recursive(base, over): `over` wins, maps and lists merge key by key. */
@@ -282,7 +486,8 @@ function extract(data: YamlMap) {
     const region = str(mapOf(g).region);
     groups.push({ name: group, region, path: ['groups', group] });
     for (const [key, a] of Object.entries(mapOf(mapOf(g).applications))) {
-      const endpoints = Object.entries(mapOf(mapOf(a).endpoints)).map(([host, e]) => ({ host, store: str(mapOf(e).store), region: str(mapOf(e).region) }));
+      const rawEndpoints = mapOf(a).endpoints;
+      const endpoints = Object.entries(mapOf(rawEndpoints)).map(([host, e]) => ({ host, store: str(mapOf(e).store), region: str(mapOf(e).region) }));
       const application = mapOf(a).application;
       applications.push({
         key,
@@ -290,6 +495,7 @@ function extract(data: YamlMap) {
         group,
         region,
         endpoints,
+        hasEndpoints: isMap(rawEndpoints) || Array.isArray(rawEndpoints),
         path: ['groups', group, 'applications', key],
       });
     }
@@ -397,7 +603,8 @@ function evaluate(config: DeployFileConfig, overrides: DeployFileOverrides | und
 function deriveServices(config: DeployFileConfig, environment: string, naming: ServiceNaming): DerivedService[] {
   const byName = new Map<string, { key: string; type: string }[]>();
   for (const app of config.applications) {
-    if (app.application === undefined) continue;
+    // docker-sdk builds nothing for a static application (nginx of the frontend serves it).
+    if (app.application === undefined || app.application === STATIC_APPLICATION) continue;
     const name = naming({ key: app.key, application: app.application, group: app.group, region: app.region }, environment);
     byName.set(name, [...(byName.get(name) ?? []), { key: app.key, type: app.application }]);
   }
@@ -430,9 +637,12 @@ function buildProps(config: DeployFileConfig, overrides: DeployFileOverrides & {
     containerImages: { jenkins: 'jenkins' },
   };
   const applicationServices = services.map((s) => s.props);
+  // docker-sdk builds the frontend image for every shop (export images prints it); SCCOS runs it as {env}-frontend.
+  const frontend: SprykerServiceProps | false = applicationServices.length ? { application: FRONTEND_APPLICATION } : false;
   return {
     services: applicationServices,
     scheduler,
+    frontend,
     hookService: hookApplication(services),
     ...rest,
     hooks,

@@ -10,7 +10,7 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { PreflightFinding } from './preflight/finding';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 
-/** Application types of a Spryker shop, as docker-sdk names them. */
+/** Application types of a Spryker shop that run as a service, as docker-sdk has templates for them (`static` has none: the frontend serves it). */
 export const SPRYKER_APPLICATIONS = [
   'zed',
   'yves',
@@ -19,7 +19,6 @@ export const SPRYKER_APPLICATIONS = [
   'glue-backend',
   'backoffice',
   'backend-gateway',
-  'backapi',
   'merchant-portal',
 ] as const;
 
@@ -324,6 +323,13 @@ export interface SprykerPipelineProps {
   readonly services: SprykerServiceProps[];
   /** The scheduler (Jenkins) service. */
   readonly scheduler: SprykerServiceProps;
+  /**
+   * The frontend service (SCCOS's `{env}-frontend`: nginx with the release's assets in front of the
+   * applications), rolled out in Deploy_Spryker_services with the applications, image key `frontend`;
+   * `false` for none. Without it a release serves the previous release's assets with the new code.
+   * @default - none; sprykerPipelinePropsFromDeployFile sets `{ application: 'frontend' }` for a shop with applications
+   */
+  readonly frontend?: SprykerServiceProps | false;
   /** Application name of the service whose task definition runs the hooks and install. @default 'zed' */
   readonly hookService?: string;
   /** @default - SCCOS's defaults, see SprykerHooks */

@@ -48,6 +48,15 @@ export function releaseDiffEnabled(props: SprykerPipelineProps): boolean {
   return (props.approval?.releaseDiff ?? true) && git?.fullClone !== false;
 }
 
+/** Every service the props deploy, with its prop: the applications, the frontend (when on), the scheduler. */
+function propServices(props: SprykerPipelineProps): (readonly [string, SprykerServiceProps])[] {
+  return [
+    ...props.services.map((s, i) => [`services[${i}]`, s] as const),
+    ...(props.frontend ? [['frontend', props.frontend] as const] : []),
+    ['scheduler', props.scheduler] as const,
+  ];
+}
+
 export function validatePipelineProps(props: SprykerPipelineProps): PropsProblem[] {
   const problems: PropsProblem[] = [];
   const add = (prop: string, message: string) => problems.push({ prop, message });
@@ -61,7 +70,7 @@ export function validatePipelineProps(props: SprykerPipelineProps): PropsProblem
   }
   const apps = new Map<string, string>();
   const names = new Map<string, string>();
-  const all = [...props.services.map((s, i) => [`services[${i}]`, s] as const), ['scheduler', props.scheduler] as const];
+  const all = propServices(props);
   for (const [path, svc] of all) {
     if (isConcrete(svc.application) && !APP_NAME.test(svc.application)) {
       add(`${path}.application`, `'${svc.application}' is not allowed: use lowercase letters, digits and hyphens (e.g. 'zed', 'backend-gateway')`);
@@ -249,7 +258,7 @@ function validateSourceAndBuild(props: SprykerPipelineProps): PropsProblem[] {
       if (!IMAGE_KEY.test(image)) add(`build.images[${i}]`, `'${image}' is not allowed: use lowercase letters, digits, '.', '_' and '-' (it names the ECR repository ${props.environment}-${image})`);
       if (built.indexOf(image) !== i) add(`build.images[${i}]`, `'${image}' is listed twice`);
     });
-    const all = [...props.services.map((s, i) => [`services[${i}]`, s] as const), ['scheduler', props.scheduler] as const];
+    const all = propServices(props);
     for (const [path, svc] of all) {
       for (const image of Object.values(svc.containerImages ?? { [svc.application]: svc.application })) {
         if (!built.includes(image)) add(`${path}.containerImages`, `image '${image}' is not in build.images: Build_and_Prepare would not produce it; add it to build.images`);

@@ -26,14 +26,21 @@ export interface BuildAndPrepareStageProps extends SprykerStageProps {
 }
 
 /**
- * docker-sdk's production image build (`docker/sdk export images`): it prints
- * `<Application> <image>` per application image. Spryker projects keep docker-sdk in `./docker`;
- * it is cloned when the repository does not carry it.
+ * docker-sdk's production image build (`docker/sdk export images -t <tag>`): it prints
+ * `<application key> <prefix>_app:<tag>-<key>` per application and `frontend <prefix>_frontend:<tag>-frontend`
+ * (bin/sdk/images/common.sh, Images::printAll). It builds the Jenkins image only when it pushes to
+ * its own repositories (`-d ecr`): the last command builds it as docker-sdk does there, from
+ * docker-sdk's Jenkins Dockerfile on the application image, as `<prefix>_jenkins:<tag>`. Spryker
+ * projects keep docker-sdk in `./docker`; it is cloned when the repository does not carry it.
  */
 export const DOCKER_SDK_BUILD_COMMANDS = [
   'test -x docker/sdk || git clone --quiet --depth 1 https://github.com/spryker/docker-sdk.git docker >&2',
   'docker/sdk boot "$SPRYKER_DEPLOY_FILE" >&2',
-  'docker/sdk export images -t "$VERSION"',
+  'listing="$(mktemp)"',
+  'docker/sdk export images -t "$VERSION" | tee "$listing"',
+  'app="$(awk \'$2 ~ /_app:/ { print $2; exit }\' "$listing")"; [ -n "$app" ] || { echo "docker/sdk export images printed no application image" >&2; exit 1; }',
+  'docker build -t "${app%%_app:*}_jenkins:$VERSION" -f docker/images/common/services/jenkins/export/Dockerfile --build-arg "SPRYKER_PARENT_IMAGE=$app" docker/ >&2',
+  'echo "jenkins ${app%%_app:*}_jenkins:$VERSION"',
 ];
 
 /** The build logic; the buildspec carries it, so CodeBuild needs nothing from the project's repository but its code. */

@@ -189,6 +189,18 @@ test('an image the build does not produce fails naming it and what the build pri
   expect(second.stderr).toContain("the build printed no image for 'frontend' (it printed: zed yves glue jenkins )");
 });
 
+test("docker-sdk's application keys: a key's own line wins, other application keys take the one application image", () => {
+  fs.mkdirSync(path.join(registry, 'production-backoffice'));
+  const { status, calls: recorded } = run({ SPRYKER_IMAGES: 'zed backoffice jenkins' });
+  expect(status).toBe(0);
+  expect(recorded.filter((c) => c.startsWith('docker tag'))).toEqual([
+    `docker tag spryker_app:${V1}-zed ${REGISTRY}/production-zed:${V1}`,
+    // docker-sdk prints boffice_eu-style keys: backoffice has no line of its own, and all _app lines are one image.
+    `docker tag spryker_app:${V1}-zed ${REGISTRY}/production-backoffice:${V1}`,
+    `docker tag spryker_jenkins:${V1} ${REGISTRY}/production-jenkins:${V1}`,
+  ]);
+});
+
 test('failing build commands fail the script with their exit code', () => {
   const { status, stderr, manifest } = run({ SPRYKER_BUILD_COMMANDS: 'echo building >&2; exit 3', SPRYKER_IMAGES: 'zed' });
   expect(status).not.toBe(0);

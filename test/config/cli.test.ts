@@ -50,6 +50,6 @@ describe('cdk-spryker-pipeline CLI', () => {
     const rules = cli('rules');
     expect(rules.status).toBe(0);
     expect(rules.stdout).toMatch(/^SDF101 {2}critical {2}YAML syntax error/);
-    expect(rules.stdout.trim().split('\n')).toHaveLength(31);
+    expect(rules.stdout.trim().split('\n')).toHaveLength(41);
   });
 });

@@ -56,7 +56,7 @@ describe('readDeployFile: the reference shops', () => {
 
   test('templateDirs replaces the layers', () => {
     const config = readDeployFile(fixture('deploy.marketplace-production.yml'), { templateDirs: ['nowhere'] });
-    expect(config.loadProblems.map((p) => p.kind)).toEqual(['import-missing']);
+    expect(config.loadProblems.map((p) => p.kind)).toEqual(['import-skipped']);
   });
 });
 

@@ -52,7 +52,7 @@ describe.each([4, 50])('deploy-time limits for a shop of %i application services
     const size = Buffer.byteLength(worstCase(model.Properties.Value));
     const limit = model.Properties.Tier === 'Advanced' ? 8192 : 4096;
     expect(size).toBeLessThanOrEqual(limit);
-    expect(JSON.parse(model.Properties.Value).services).toHaveLength(services);
+    expect(JSON.parse(model.Properties.Value).services).toHaveLength(services + 1); // and the frontend, on by default from the deploy file
   });
 
   test('Lambda environments stay within 4 KB', () => {

@@ -26,6 +26,9 @@ export interface PreflightFinding {
   readonly location?: FileLocation;
 }
 
+/** docker-sdk's application type that only the frontend serves: no image, no ECS service. */
+export const STATIC_APPLICATION = 'static';
+
 /** One application service the deploy file describes, with the application keys it serves. */
 export interface DerivedService {
   readonly props: SprykerServiceProps;

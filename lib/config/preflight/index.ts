@@ -3,10 +3,16 @@
  * in code order over one context. Critical findings stop synth; warnings become annotations.
  */
 import type { PreflightContext, PreflightFinding, PreflightRule } from './finding';
+import { UNREAD_KINDS } from './rules/load-problems';
 import { YamlSyntax } from './rules/yaml-syntax';
 import { DuplicateKey } from './rules/duplicate-key';
 import { ImportMissing } from './rules/import-missing';
 import { ImportCycle } from './rules/import-cycle';
+import { ImportOutside } from './rules/import-outside';
+import { AliasBomb } from './rules/alias-bomb';
+import { NotUtf8 } from './rules/not-utf8';
+import { ImportSkipped } from './rules/import-skipped';
+import { PlaceholderFilter } from './rules/placeholder-filter';
 import { FileName } from './rules/file-name';
 import { EnvironmentUnknown } from './rules/environment-unknown';
 import { HookEmpty } from './rules/hook-empty';
@@ -14,6 +20,10 @@ import { HookNotString } from './rules/hook-not-string';
 import { DestructiveHookOnProduction } from './rules/destructive-hook-on-production';
 import { DestructivePipelineOnProduction } from './rules/destructive-pipeline-on-production';
 import { HookTooLong } from './rules/hook-too-long';
+import { HookShellSyntax } from './rules/hook-shell-syntax';
+import { HookSkipsScheduler } from './rules/hook-skips-scheduler';
+import { InstallRecipeMissing } from './rules/install-recipe-missing';
+import { HookRecipeMissing } from './rules/hook-recipe-missing';
 import { StoreWithoutVhost } from './rules/store-without-vhost';
 import { DuplicateVhost } from './rules/duplicate-vhost';
 import { RegionWithoutVhost } from './rules/region-without-vhost';
@@ -32,6 +42,7 @@ import { SharedEcsService } from './rules/shared-ecs-service';
 import { ServiceTypeConflict } from './rules/service-type-conflict';
 import { NoHookApplication } from './rules/no-hook-application';
 import { NoApplications } from './rules/no-applications';
+import { ApplicationWithoutEndpoints } from './rules/application-without-endpoints';
 import { NoScheduler } from './rules/no-scheduler';
 import { SchedulerNotJenkins } from './rules/scheduler-not-jenkins';
 
@@ -43,6 +54,11 @@ export const PREFLIGHT_RULES: readonly PreflightRule[] = [
   DuplicateKey,
   ImportMissing,
   ImportCycle,
+  ImportOutside,
+  AliasBomb,
+  NotUtf8,
+  ImportSkipped,
+  PlaceholderFilter,
   FileName,
   EnvironmentUnknown,
   HookEmpty,
@@ -50,6 +66,10 @@ export const PREFLIGHT_RULES: readonly PreflightRule[] = [
   DestructiveHookOnProduction,
   DestructivePipelineOnProduction,
   HookTooLong,
+  HookShellSyntax,
+  HookSkipsScheduler,
+  InstallRecipeMissing,
+  HookRecipeMissing,
   StoreWithoutVhost,
   DuplicateVhost,
   RegionWithoutVhost,
@@ -68,13 +88,14 @@ export const PREFLIGHT_RULES: readonly PreflightRule[] = [
   ServiceTypeConflict,
   NoHookApplication,
   NoApplications,
+  ApplicationWithoutEndpoints,
   NoScheduler,
   SchedulerNotJenkins,
 ];
 
 export function runPreflight(ctx: PreflightContext, rules: readonly PreflightRule[] = PREFLIGHT_RULES): PreflightFinding[] {
   // A file that did not parse has no content to check: its other findings would only be noise.
-  const unparsed = ctx.config.loadProblems.some((p) => p.kind === 'syntax' || p.kind === 'duplicate-key' || p.kind === 'unreadable');
+  const unparsed = ctx.config.loadProblems.some((p) => UNREAD_KINDS.includes(p.kind));
   return rules.filter((rule) => rule.readsLoadProblems || !unparsed).flatMap((rule) =>
     rule.check(ctx).map((issue) => {
       const location = issue.location ?? (issue.path ? ctx.config.locate(issue.path) : undefined);

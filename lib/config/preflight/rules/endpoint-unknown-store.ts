@@ -12,7 +12,9 @@ export const EndpointUnknownStore: PreflightRule = {
       const stores = regions.get(a.region ?? '') ?? [];
       return a.endpoints.flatMap((e) => {
         const path = [...a.path, 'endpoints', e.host];
-        if (e.store !== undefined && !stores.includes(e.store)) {
+        // docker-sdk identifies an endpoint by `store ?: region`: in Dynamic Multistore mode that may name a region.
+        const regionAsStore = ctx.config.dynamicStoreMode && regions.has(e.store ?? '');
+        if (e.store !== undefined && !stores.includes(e.store) && !regionAsStore) {
           return [{ message: `endpoint ${e.host} of ${a.key} serves store ${e.store}, which region ${a.region} does not define`, suggestion: `use one of its stores (${stores.join(', ') || 'none'}), or add the store to regions.${a.region}.stores`, path }];
         }
         if (e.region !== undefined && !regions.has(e.region)) {

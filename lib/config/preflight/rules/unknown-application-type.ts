@@ -1,7 +1,7 @@
 import { SPRYKER_APPLICATIONS } from '../../types';
-import type { PreflightRule } from '../finding';
+import { STATIC_APPLICATION, type PreflightRule } from '../finding';
 
-const KNOWN: readonly string[] = SPRYKER_APPLICATIONS;
+const KNOWN: readonly string[] = [...SPRYKER_APPLICATIONS, STATIC_APPLICATION];
 
 /** docker-sdk builds nothing for an unknown type: the service would never get an image. */
 export const UnknownApplicationType: PreflightRule = {
@@ -12,7 +12,7 @@ export const UnknownApplicationType: PreflightRule = {
     ctx.config.applications
       .filter((a) => a.application !== undefined && !KNOWN.includes(a.application))
       .map((a) => ({
-        message: `application ${a.key} has type '${a.application}', which docker-sdk does not know`,
+        message: `application ${a.key} has type '${a.application}', which docker-sdk has no template for`,
         suggestion: `use one of ${KNOWN.join(', ')}`,
         path: [...a.path, 'application'],
       })),
