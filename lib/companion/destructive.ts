@@ -39,6 +39,8 @@ export class SprykerDestructivePipeline extends SprykerPipeline {
       },
       { companionOf: normal },
     );
+    // The shared model carries the destructive install only now that a destructive pipeline exists.
+    this.deployment.enableDestructiveInstall();
   }
 
   protected createStage(name: SccosStageName, props: SprykerStageProps): SprykerStage {

@@ -8,7 +8,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { SprykerBuildProps } from '../config/types';
 import { SprykerImages } from '../images';
-import { acknowledge, nagFlatten } from '../nag';
+import { acknowledge, acknowledgeGrantWildcard, nagFlatten } from '../nag';
 import type { SprykerVersions } from '../versions';
 import { SprykerStage, type SprykerStageProps } from './stage';
 
@@ -129,7 +129,7 @@ export class BuildAndPrepareStage extends SprykerStage {
       'AwsSolutions-CB4',
       "the build's only artifact is images.json (image digests, no secrets) in the pipeline's encrypted artifact bucket; a customer key would add key policies for every later action without protecting anything",
     );
-    acknowledge(project, 'AwsSolutions-IAM5[Resource::*]', 'ecr:GetAuthorizationToken (docker login to ECR) supports no resource-level permissions');
+    acknowledgeGrantWildcard(project.role!, 'AwsSolutions-IAM5[Resource::*]', 'ecr:GetAuthorizationToken (docker login to ECR) supports no resource-level permissions', ['ecr:GetAuthorizationToken']);
     const stack = Stack.of(this);
     const own = {
       [stack.formatArn({ service: 'logs', resource: 'log-group', arnFormat: ArnFormat.COLON_RESOURCE_NAME, resourceName: `/aws/codebuild/${project.projectName}:*` })]:

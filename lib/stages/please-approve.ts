@@ -2,10 +2,12 @@ import { Duration } from 'aws-cdk-lib';
 import type * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as actions from 'aws-cdk-lib/aws-codepipeline-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import type { PrepareVersionParams } from '../../lambda/prepare-version';
 import type { SprykerApprovalProps } from '../config/types';
+import { acknowledge } from '../nag';
 import type { SprykerVersions } from '../versions';
 import type { SourceObject } from './source';
 import { SprykerStage, type SprykerStageProps } from './stage';
@@ -63,7 +65,17 @@ export class PleaseApproveStage extends SprykerStage {
       }),
     ];
     if (props.approvalEnabled) {
-      this.topic = new sns.Topic(this, 'Topic', { displayName: `${deployment.environment} deployment approval`, enforceSSL: true });
+      this.topic = new sns.Topic(this, 'Topic', {
+        displayName: `${deployment.environment} deployment approval`,
+        enforceSSL: true,
+        // The message names the version and the environment; the pipeline's role publishes (ManualApprovalAction grants it the key).
+        masterKey: new kms.Key(this, 'TopicKey', { description: `${deployment.environment}: encrypts the deployment approval topic`, enableKeyRotation: true }),
+      });
+      acknowledge(
+        this.topic,
+        'Serverless-SNSRedrivePolicy',
+        'approval e-mails only: an undelivered one leaves the approval waiting in the pipeline (console, notifications) until it times out; a dead-letter queue would hold a copy nobody reads',
+      );
       this.actions.push(
         new actions.ManualApprovalAction({
           actionName: 'Please_approve',

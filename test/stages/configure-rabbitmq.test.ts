@@ -106,7 +106,7 @@ test('a private endpoint: the handler runs in the given subnets with a security 
   let vpc!: ec2.Vpc;
   const { template } = synth((stack) => {
     vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 0, subnetConfiguration: [{ name: 'isolated', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
-    return { ...shop(1)(stack), endpoint: 'http://rabbitmq.internal:15672', vpc, vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED } };
+    return { ...shop(1)(stack), endpoint: 'http://rabbitmq.internal:15672', allowInsecureBrokerEndpoint: true, vpc, vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED } };
   });
   const fn = template.toJSON().Resources[functionOf(template, STAGE)];
   const subnets = fn.Properties.VpcConfig.SubnetIds.map((s: { Ref: string }) => s.Ref).sort();
