@@ -6,7 +6,7 @@ export { SprykerPipeline, SCCOS_STAGES, ROLLBACK_STAGES, acknowledgePipelineGran
 export { SprykerStage, type SprykerStageProps, type PipelineArtifacts } from './stages/stage';
 export { SourceStage, type SourceStageProps, type SourceObject } from './stages/source';
 export { PleaseApproveStage, type PleaseApproveStageProps } from './stages/please-approve';
-export { BuildAndPrepareStage, BUILD_SCRIPT, DOCKER_SDK_BUILD_COMMANDS, type BuildAndPrepareStageProps } from './stages/build-and-prepare';
+export { BuildAndPrepareStage, BUILD_SCRIPT, DEFAULT_DOCKER_SDK_COMMIT, DOCKER_SDK_BUILD_COMMANDS, type BuildAndPrepareStageProps } from './stages/build-and-prepare';
 export { SprykerVersions, VERSION_PARAMETERS, type SprykerVersionsProps, type VersionParameter } from './versions';
 export { SprykerImages, repositoryName, type SprykerImagesProps } from './images';
 export { ConfigureRabbitMqStage, type ConfigureRabbitMqStageProps } from './stages/configure-rabbitmq';

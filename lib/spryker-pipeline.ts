@@ -218,6 +218,7 @@ export class SprykerPipeline extends Construct {
           versions: this.versions,
           build: p.build,
           logRetention: p.logRetention,
+          contentIdentity: !p.source?.connection && !p.source?.codeCommit,
         });
       case 'Configure_RabbitMQ_Vhosts_and_Permissions':
         return new ConfigureRabbitMqStage(this, 'ConfigureRabbitMq', { ...props, broker: p.broker });

@@ -228,6 +228,12 @@ export interface SprykerBuildProps {
    * @default - docker-sdk: `docker/sdk boot $SPRYKER_DEPLOY_FILE` and `docker/sdk export images -t $VERSION`
    */
   readonly buildCommands?: string[];
+  /**
+   * The docker-sdk commit (40 hex digits) the default build clones when the repository carries no
+   * `./docker`; the build checks that HEAD is this commit before running it.
+   * @default DEFAULT_DOCKER_SDK_COMMIT
+   */
+  readonly dockerSdkCommit?: string;
   /** Deploy file for docker-sdk's boot (`SPRYKER_DEPLOY_FILE`). @default 'deploy.yml' */
   readonly deployFile?: string;
   /** @default codebuild.LinuxBuildImage.STANDARD_7_0 */

@@ -93,6 +93,10 @@ export function validatePipelineProps(props: SprykerPipelineProps): PropsProblem
     add('hookService', `'${hookService}' is not one of the services (${props.services.map((s) => s.application).join(', ') || 'none'}): hooks run in a service's task definition; add it to services or set hookService`);
   }
 
+  const sdk = props.build?.dockerSdkCommit;
+  if (isConcrete(sdk) && !/^[0-9a-f]{40}$/.test(sdk)) {
+    add('build.dockerSdkCommit', `'${sdk}' is not a full commit hash: pin docker-sdk by the 40-hex commit of the release you use (git ls-remote https://github.com/spryker/docker-sdk.git refs/tags/<release>)`);
+  }
   if (props.hookLogGroups?.length === 0) add('hookLogGroups', "is empty: name the hook service's awslogs log groups, or leave it out for the default");
   (props.hookLogGroups ?? []).forEach((group, i) => {
     if (isConcrete(group) && !LOG_GROUP_PATTERN.test(group)) {
