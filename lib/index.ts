@@ -22,6 +22,7 @@ export { SprykerDestructivePipeline, type SprykerDestructivePipelineProps } from
 export { SprykerRolloutSchedulerPipeline, type SprykerRolloutSchedulerPipelineProps } from './companion/rollout-scheduler';
 export { SprykerMaintenancePipelines, type SprykerMaintenancePipelinesProps } from './companion/maintenance-pipelines';
 export { SprykerCompanionPipeline } from './companion/companion-pipeline';
+export { SprykerPipelineOperatorPolicy, type SprykerPipelineOperatorPolicyProps } from './companion/operator-policy';
 export type { DeploymentModel, ModelService, ServiceSelection } from '../lambda/runtime/model';
 export {
   readDeployFile,
