@@ -23,6 +23,13 @@ import { parseParams } from './runtime/params';
 export interface RabbitMqParams {
   /** SSM parameter holding the desired broker state (no secrets: secret ARNs only). Absent: no broker, nothing to do. */
   readonly config?: string;
+  /**
+   * The broker endpoint, pinned by the stack: the desired state in SSM must name the same one.
+   * Whoever may write `/{env}/pipeline/*` then still cannot send the credentials to another host.
+   */
+  readonly endpoint?: string;
+  /** `broker.allowInsecureBrokerEndpoint`: an http endpoint is accepted. */
+  readonly allowInsecureEndpoint?: boolean;
 }
 
 /** Continuation state: what earlier invocations of this job applied, for the final summary. */
@@ -39,12 +46,14 @@ export interface RabbitMqDeps {
 export function rabbitMqStep(deps: RabbitMqDeps = {}): StepDefinition<RabbitMqParams, RabbitMqState> {
   return {
     name: 'rabbitmq',
-    parseParams: (raw) => parseParams<RabbitMqParams>('rabbitmq', raw, { config: 'string?' }),
+    parseParams: (raw) => parseParams<RabbitMqParams>('rabbitmq', raw, { config: 'string?', endpoint: 'string?', allowInsecureEndpoint: 'boolean?' }),
     run: async (ctx, state) => {
       if (!ctx.params.config) return { status: 'done', summary: 'no broker configured: nothing to do' };
       const secrets = ctx.client(SecretsManagerClient);
       const out = await call(`reading the broker config ${ctx.params.config} (SSM)`, ctx.client(SSMClient).send(new GetParameterCommand({ Name: ctx.params.config })));
       const config = parseBrokerConfig(ctx.params.config, out.Parameter?.Value);
+      // Before any secret is read: the credentials go only where the stack says.
+      checkEndpoint(ctx.params, ctx.params.config, config.endpoint);
       const admin = await readAdmin(secrets, config.adminSecret);
       const desired = await resolveDesired(secrets, config, admin.username);
       const api = new ManagementApi({ endpoint: config.endpoint, ...admin, ...deps.api });
@@ -56,6 +65,31 @@ export function rabbitMqStep(deps: RabbitMqDeps = {}): StepDefinition<RabbitMqPa
 }
 
 export const handler = defineStep(rabbitMqStep());
+
+/** The desired state's endpoint is the one the stack pinned, and https unless the stack allows http. */
+function checkEndpoint(params: RabbitMqParams, parameter: string, endpoint: string): void {
+  if (!params.endpoint) {
+    throw new StepFailure(`rabbitmq: this action's UserParameters pin no broker endpoint: redeploy the pipeline stack, which pins it`, 'ConfigurationError');
+  }
+  if (endpoint !== params.endpoint) {
+    throw new StepFailure(
+      `the broker config ${parameter} names the endpoint ${endpoint}, but the pipeline stack pinned ${params.endpoint}: the parameter was changed outside CloudFormation; nothing was sent to either host. Restore the parameter by redeploying the stack, and change broker.endpoint in the stack if the broker moved`,
+      'ConfigurationError',
+    );
+  }
+  let protocol: string;
+  try {
+    protocol = new URL(endpoint).protocol;
+  } catch {
+    throw new StepFailure(`the broker endpoint ${endpoint} is not a URL: set broker.endpoint to the management API base URL and redeploy the stack`, 'ConfigurationError');
+  }
+  if (protocol !== 'https:' && !params.allowInsecureEndpoint) {
+    throw new StepFailure(
+      `the broker endpoint ${endpoint} is not https: the admin's and the users' passwords would cross the network in the clear; use https, or set broker.allowInsecureBrokerEndpoint for a broker on a private network`,
+      'ConfigurationError',
+    );
+  }
+}
 
 async function readBroker(api: ManagementApi): Promise<BrokerState> {
   const [vhosts, users, permissions] = await Promise.all([

@@ -1,4 +1,4 @@
-import { Lazy, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Lazy, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -27,6 +27,8 @@ const STANDARD_TIER_LIMIT = 4096;
 
 interface ResolvedService extends ModelService {
   readonly family: string;
+  /** Task and execution role ARNs of its task definitions; empty when unknown (the default pattern applies). */
+  readonly roles: string[];
 }
 
 /**
@@ -49,6 +51,9 @@ export class SprykerDeployment extends Construct {
    */
   public readonly stepTable: dynamodb.Table;
   private readonly pipelineNames: string[] = [];
+  private readonly hookLogGroups: string[];
+  private readonly hooks: { -readonly [K in keyof DeploymentModel['hooks']]: DeploymentModel['hooks'][K] };
+  private readonly destructiveInstallHook: string;
 
   constructor(scope: Construct, id: string, props: SprykerPipelineProps) {
     super(scope, id);
@@ -60,12 +65,21 @@ export class SprykerDeployment extends Construct {
       service: serviceName(props.environment, svc),
       containers: svc.containerImages ?? { [svc.application]: svc.application },
       family: svc.taskDefinitionFamily ?? familyOf(svc) ?? serviceName(props.environment, svc),
+      roles: rolesOf(svc),
     });
     // The frontend rolls out with the applications (Deploy_Spryker_services), as SCCOS's {env}-frontend does.
     const applications = [...props.services, ...(props.frontend ? [props.frontend] : [])];
     this.resolved = { application: applications.map(resolve), scheduler: resolve(props.scheduler) };
-    const strip = ({ family: _family, ...service }: ResolvedService): ModelService => service;
+    const strip = ({ family: _family, roles: _roles, ...service }: ResolvedService): ModelService => service;
     const hooks = props.hooks ?? {};
+    this.destructiveInstallHook = hooks.destructiveInstall ?? DEFAULT_HOOKS.destructiveInstall;
+    this.hooks = {
+      beforeDeploy: hooks.beforeDeploy ?? DEFAULT_HOOKS.beforeDeploy,
+      install: hooks.install ?? DEFAULT_HOOKS.install,
+      // Only an environment with a destructive pipeline carries the destructive install (enableDestructiveInstall).
+      destructiveInstall: props.pipelineType === 'destructive' ? this.destructiveInstallHook : undefined,
+      afterDeploy: hooks.afterDeploy,
+    };
     this.model = {
       v: 1,
       env: props.environment,
@@ -73,12 +87,7 @@ export class SprykerDeployment extends Construct {
       services: this.resolved.application.map(strip),
       scheduler: strip(this.resolved.scheduler),
       hookService: props.hookService ?? 'zed',
-      hooks: {
-        beforeDeploy: hooks.beforeDeploy ?? DEFAULT_HOOKS.beforeDeploy,
-        install: hooks.install ?? DEFAULT_HOOKS.install,
-        destructiveInstall: hooks.destructiveInstall ?? DEFAULT_HOOKS.destructiveInstall,
-        afterDeploy: hooks.afterDeploy,
-      },
+      hooks: this.hooks,
     };
     this.stepTable = new dynamodb.Table(this, 'StepTable', {
       partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING },
@@ -91,14 +100,30 @@ export class SprykerDeployment extends Construct {
       // Only records that expire within 2 days: nothing worth keeping once the stack is gone.
       removalPolicy: RemovalPolicy.DESTROY,
     });
-    const value = Stack.of(this).toJsonString(this.model);
+    const hookService = props.services.find((s) => s.application === this.model.hookService);
+    this.hookLogGroups = props.hookLogGroups ?? (hookService && awslogsGroupsOf(hookService)) ?? [`/ecs/${props.environment}-*`, `/${props.environment}/*`];
+    // Rendered at synth: a destructive pipeline added later still enables its hook.
+    const value = () => Stack.of(this).toJsonString(this.model);
     this.modelParameter = new ssm.StringParameter(this, 'Model', {
       parameterName: ssmPaths(props.environment).model,
       description: `Deployment model of ${props.environment} for the pipeline's step handlers (written by the stack)`,
-      stringValue: value,
-      // Token-free JSON can be measured; a model with tokens (imported constructs) is sized by names we cannot see.
-      tier: !Token.isUnresolved(value) && value.length <= STANDARD_TIER_LIMIT ? ssm.ParameterTier.STANDARD : ssm.ParameterTier.ADVANCED,
+      stringValue: Lazy.string({ produce: value }),
     });
+    // Token-free JSON can be measured; a model with tokens (imported constructs) is sized by names we cannot see.
+    (this.modelParameter.node.defaultChild as ssm.CfnParameter).tier = Lazy.string({
+      produce: () => {
+        const json = Stack.of(this).resolve(value());
+        return typeof json === 'string' && json.length <= STANDARD_TIER_LIMIT ? ssm.ParameterTier.STANDARD : ssm.ParameterTier.ADVANCED;
+      },
+    });
+  }
+
+  /**
+   * The environment has a destructive pipeline: the model carries its install hook. Without it the
+   * model has none, so no other pipeline's Run_install can be made to run a destructive install.
+   */
+  public enableDestructiveInstall(): void {
+    this.hooks.destructiveInstall = this.destructiveInstallHook;
   }
 
   /**
@@ -163,13 +188,20 @@ export class SprykerDeployment extends Construct {
 
   /** Describe and roll out the selected services (Deploy_*, Post_Deployment_Configuration). */
   public grantDeploy(handler: StepHandler, selection: ServiceSelection, opts: { update: boolean }): void {
-    const services = this.services(selection).map((s) => this.arn('ecs', `service/${this.clusterName}/${s.service}`));
-    handler.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: opts.update ? ['ecs:DescribeServices', 'ecs:UpdateService'] : ['ecs:DescribeServices'],
-        resources: services,
-      }),
-    );
+    const services = this.services(selection);
+    const serviceArns = services.map((s) => this.arn('ecs', `service/${this.clusterName}/${s.service}`));
+    handler.addToRolePolicy(new iam.PolicyStatement({ actions: ['ecs:DescribeServices'], resources: serviceArns }));
+    if (opts.update) {
+      // UpdateService supports the ecs:task-definition condition key (Service Authorization Reference):
+      // a service may be moved only to a revision of the environment's own families.
+      handler.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['ecs:UpdateService'],
+          resources: serviceArns,
+          conditions: { ArnLike: { 'ecs:task-definition': this.familyArns(services) } },
+        }),
+      );
+    }
     // Stopped tasks explain a failed rollout; tasks of the cluster only.
     handler.addToRolePolicy(
       new iam.PolicyStatement({
@@ -184,28 +216,38 @@ export class SprykerDeployment extends Construct {
         resources: ['*'],
         conditions: { ArnEquals: { 'ecs:cluster': this.clusterArn } },
       }),
-      'ecs:ListTasks has no resource-level permission; the ecs:cluster condition limits it to this cluster',
+      'the Service Authorization Reference lists ecs:ListTasks with the container-instance resource only, which a Fargate task list has none of; the ecs:cluster condition limits it to this cluster',
     );
     // UpdateService to a revision with task or execution roles passes them.
-    if (opts.update) this.grantPassTaskRoles(handler);
+    if (opts.update) this.grantPassTaskRoles(handler, services);
   }
 
-  /** Describe task definitions (no resource-level permissions exist for it). */
+  /** Describe task definitions (Pre_Deployment_Configuration, hooks). */
   public grantDescribeTaskDefinitions(handler: StepHandler): void {
     handler.addToRolePolicy(
       new iam.PolicyStatement({ actions: ['ecs:DescribeTaskDefinition'], resources: ['*'] }),
-      'ecs:DescribeTaskDefinition supports no resource-level permissions',
+      'the Service Authorization Reference lists no resource type for ecs:DescribeTaskDefinition: it takes only "*"; read-only',
     );
   }
 
-  /** Register new task-definition revisions (Pre_Deployment_Configuration). */
+  /** Register new task-definition revisions of the environment's families (Pre_Deployment_Configuration). */
   public grantRegisterTaskDefinitions(handler: StepHandler): void {
+    const services = this.services('all');
     this.grantDescribeTaskDefinitions(handler);
     handler.addToRolePolicy(
-      new iam.PolicyStatement({ actions: ['ecs:RegisterTaskDefinition', 'ecs:TagResource'], resources: ['*'] }),
-      'a new task-definition revision has no ARN before it is registered; RegisterTaskDefinition supports no resource-level permissions',
+      new iam.PolicyStatement({ actions: ['ecs:RegisterTaskDefinition'], resources: this.familyArns(services) }),
+      "RegisterTaskDefinition is authorized on task-definition/<family>:*; a new revision's number is not known before it is registered: every revision of the environment's own families",
     );
-    this.grantPassTaskRoles(handler);
+    // The revision copies the live one's tags: tag-on-create, which the ecs:CreateAction condition allows only within RegisterTaskDefinition.
+    handler.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['ecs:TagResource'],
+        resources: this.familyArns(services),
+        conditions: { StringEquals: { 'ecs:CreateAction': 'RegisterTaskDefinition' } },
+      }),
+      "tags a new revision of the environment's families while it is registered (ecs:CreateAction), never an existing resource",
+    );
+    this.grantPassTaskRoles(handler, services);
   }
 
   /** Run one-off tasks of the hook service's task-definition family on the cluster (hooks). */
@@ -216,11 +258,12 @@ export class SprykerDeployment extends Construct {
     handler.addToRolePolicy(
       new iam.PolicyStatement({
         actions: ['ecs:RunTask'],
-        resources: [this.arn('ecs', `task-definition/${hook.family}:*`)],
+        resources: this.familyArns([hook]),
         conditions: { ArnEquals: { 'ecs:cluster': this.clusterArn } },
       }),
       'every revision of the hook service family (the live one for pre-deploy, the release for install), on this cluster only',
     );
+    // The hook's time limit stops the task it started.
     handler.addToRolePolicy(
       new iam.PolicyStatement({
         actions: ['ecs:StopTask'],
@@ -234,23 +277,39 @@ export class SprykerDeployment extends Construct {
     handler.addToRolePolicy(
       new iam.PolicyStatement({
         actions: ['logs:GetLogEvents'],
-        resources: [this.arn('logs', 'log-group:*:log-stream:*')],
+        resources: this.hookLogGroups.map((group) => this.arn('logs', `log-group:${group}:log-stream:*`)),
       }),
-      "the hook task's log group comes from its task definition at run time (awslogs driver); read-only",
+      "the hook task's log streams are named after the task, which starts at run time; read-only, in the hook service's log groups (hookLogGroups) only",
     );
-    this.grantPassTaskRoles(handler);
+    this.grantPassTaskRoles(handler, [hook]);
   }
 
-  /** RunTask and RegisterTaskDefinition pass the task's roles; only to ECS tasks. */
-  private grantPassTaskRoles(handler: StepHandler): void {
+  /**
+   * RunTask, RegisterTaskDefinition and UpdateService pass the task definitions' roles: only the
+   * roles of these services (their constructs', or taskRoleArn/executionRoleArn; else those named
+   * `${environment}-*`), and only to ECS tasks.
+   */
+  private grantPassTaskRoles(handler: StepHandler, services: ResolvedService[]): void {
+    const known = [...new Set(services.flatMap((s) => s.roles))];
+    const resources = services.some((s) => s.roles.length === 0) ? [...known, this.defaultRolePattern()] : known;
     handler.addToRolePolicy(
       new iam.PolicyStatement({
         actions: ['iam:PassRole'],
-        resources: ['*'],
+        resources,
         conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
       }),
-      "the task and execution roles come from the live task definitions at run time; passing is limited to ECS tasks",
+      `services imported by name have unknown roles: the roles named ${this.environment}-* (set taskRoleArn/executionRoleArn to narrow it), passed to ECS tasks only`,
     );
+  }
+
+  /** `task-definition/<family>:*`: every revision of the services' families. */
+  private familyArns(services: ResolvedService[]): string[] {
+    return [...new Set(services.map((s) => s.family))].map((family) => this.arn('ecs', `task-definition/${family}:*`));
+  }
+
+  private defaultRolePattern(): string {
+    const stack = Stack.of(this);
+    return `arn:${stack.partition}:iam::${stack.account}:role/${this.environment}-*`;
   }
 
   private arn(service: string, resource: string): string {
@@ -261,4 +320,25 @@ export class SprykerDeployment extends Construct {
 
 function familyOf(svc: SprykerServiceProps): string | undefined {
   return svc.service instanceof ecs.BaseService ? svc.service.taskDefinition.family : undefined;
+}
+
+/** The task and execution roles of a service: given as ARNs, or those of its task definition. */
+function rolesOf(svc: SprykerServiceProps): string[] {
+  const td = svc.service instanceof ecs.BaseService ? svc.service.taskDefinition : undefined;
+  const task = svc.taskRoleArn ?? td?.taskRole.roleArn;
+  const execution = svc.executionRoleArn ?? td?.executionRole?.roleArn;
+  return [task, execution].filter((r): r is string => r !== undefined);
+}
+
+/** The awslogs groups of a service construct's containers, when it has any. */
+function awslogsGroupsOf(svc: SprykerServiceProps): string[] | undefined {
+  if (!(svc.service instanceof ecs.BaseService)) return undefined;
+  const groups = svc.service.taskDefinition.node
+    .findAll()
+    .filter((c): c is ecs.ContainerDefinition => c instanceof ecs.ContainerDefinition)
+    .map((c) => c.logDriverConfig)
+    .filter((cfg) => cfg?.logDriver === 'awslogs')
+    .map((cfg) => cfg!.options?.['awslogs-group'])
+    .filter((g): g is string => g !== undefined);
+  return groups.length ? [...new Set(groups)] : undefined;
 }

@@ -6,7 +6,7 @@ export { SprykerPipeline, SCCOS_STAGES, ROLLBACK_STAGES, acknowledgePipelineGran
 export { SprykerStage, type SprykerStageProps, type PipelineArtifacts } from './stages/stage';
 export { SourceStage, type SourceStageProps, type SourceObject } from './stages/source';
 export { PleaseApproveStage, type PleaseApproveStageProps } from './stages/please-approve';
-export { BuildAndPrepareStage, BUILD_SCRIPT, DOCKER_SDK_BUILD_COMMANDS, type BuildAndPrepareStageProps } from './stages/build-and-prepare';
+export { BuildAndPrepareStage, BUILD_SCRIPT, DEFAULT_DOCKER_SDK_COMMIT, DOCKER_SDK_BUILD_COMMANDS, type BuildAndPrepareStageProps } from './stages/build-and-prepare';
 export { SprykerVersions, VERSION_PARAMETERS, type SprykerVersionsProps, type VersionParameter } from './versions';
 export { SprykerImages, repositoryName, type SprykerImagesProps } from './images';
 export { ConfigureRabbitMqStage, type ConfigureRabbitMqStageProps } from './stages/configure-rabbitmq';
@@ -22,6 +22,7 @@ export { SprykerDestructivePipeline, type SprykerDestructivePipelineProps } from
 export { SprykerRolloutSchedulerPipeline, type SprykerRolloutSchedulerPipelineProps } from './companion/rollout-scheduler';
 export { SprykerMaintenancePipelines, type SprykerMaintenancePipelinesProps } from './companion/maintenance-pipelines';
 export { SprykerCompanionPipeline } from './companion/companion-pipeline';
+export { SprykerPipelineOperatorPolicy, type SprykerPipelineOperatorPolicyProps } from './companion/operator-policy';
 export type { DeploymentModel, ModelService, ServiceSelection } from '../lambda/runtime/model';
 export {
   readDeployFile,

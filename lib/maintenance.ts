@@ -16,6 +16,9 @@ export const DEFAULT_MAINTENANCE_PAGE =
   '<body style="font-family:sans-serif;text-align:center;padding:10%"><h1>We will be back soon</h1>' +
   '<p>The shop is being updated. Please try again in a few minutes.</p></body></html>';
 
+/** The tag the maintenance handler puts on its rules, valued with the environment (TAG_ENV of lambda/maintenance-mode.ts). */
+export const MAINTENANCE_TAG = 'spryker:maintenance';
+
 /** SSM parameter of an environment's maintenance configuration. */
 export const maintenanceConfigPath = (env: string) => `/${env}/pipeline/maintenance`;
 
@@ -113,12 +116,25 @@ export class SprykerMaintenance extends Construct {
       'ELB Describe* actions support no resource-level permissions',
     );
     handler.addToRolePolicy(new iam.PolicyStatement({ actions: ['elasticloadbalancing:CreateRule'], resources: [listener] }));
+    const rules = listenerRules(listener);
+    const reason = 'the maintenance rules get their ids when they are created at run time; limited to the rules of the shop listener';
+    // Tags only while CreateRule creates a rule (ELB tag-on-create: elasticloadbalancing:CreateAction), marked as this environment's.
     handler.addToRolePolicy(
       new iam.PolicyStatement({
-        actions: ['elasticloadbalancing:DeleteRule', 'elasticloadbalancing:AddTags'],
-        resources: [listenerRules(listener)],
+        actions: ['elasticloadbalancing:AddTags'],
+        resources: [rules],
+        conditions: { StringEquals: { 'elasticloadbalancing:CreateAction': 'CreateRule', [`aws:RequestTag/${MAINTENANCE_TAG}`]: this.environment } },
       }),
-      'the maintenance rules get their ids when they are created at run time; limited to the rules of the shop listener',
+      reason,
+    );
+    // Deletes only the rules it created for this environment: the shop's own rules carry no such tag.
+    handler.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['elasticloadbalancing:DeleteRule'],
+        resources: [rules],
+        conditions: { StringEquals: { [`aws:ResourceTag/${MAINTENANCE_TAG}`]: this.environment } },
+      }),
+      reason,
     );
   }
 }

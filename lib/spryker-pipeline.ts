@@ -1,10 +1,11 @@
 import { Annotations, RemovalPolicy } from 'aws-cdk-lib';
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as actions from 'aws-cdk-lib/aws-codepipeline-actions';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import type { SprykerPipelineProps } from './config/types';
-import { acknowledge, nagFlatten } from './nag';
+import { acknowledge, acknowledgeGrantWildcard, nagFlatten } from './nag';
 import { formatFinding } from './config/preflight/finding';
 import { isProduction, releaseDiffEnabled, SprykerConfigError, validatePipelineProps } from './config/validate';
 import { SprykerDeployment } from './deployment';
@@ -55,7 +56,14 @@ export function acknowledgePipelineGrants(scope: Construct, pipeline: codepipeli
   for (const stage of pipeline.stages) {
     for (const action of stage.actions.filter((a) => a instanceof actions.LambdaInvokeAction)) {
       const role = pipeline.node.tryFindChild(stage.stageName)?.node.tryFindChild(action.actionProperties.actionName)?.node.tryFindChild('CodePipelineActionRole');
-      if (role) acknowledge(role, 'AwsSolutions-IAM5[Resource::*]', 'LambdaInvokeAction grants lambda:ListFunctions, which supports no resource-level permissions');
+      if (role instanceof iam.Role) acknowledgeGrantWildcard(role, 'AwsSolutions-IAM5[Resource::*]', 'LambdaInvokeAction grants lambda:ListFunctions, which supports no resource-level permissions', ['lambda:ListFunctions']);
+    }
+    // Publishing to an approval topic encrypted with its own key (Please_approve).
+    for (const action of stage.actions.filter((a) => a instanceof actions.ManualApprovalAction && a.notificationTopic?.masterKey)) {
+      const role = pipeline.node.tryFindChild(stage.stageName)?.node.tryFindChild(action.actionProperties.actionName)?.node.tryFindChild('CodePipelineActionRole');
+      if (role instanceof iam.Role) {
+        acknowledgeGrantWildcard(role, 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]', "CDK's grant to publish to the encrypted approval topic: data keys of that topic's own key only", ['kms:Decrypt', 'kms:GenerateDataKey*']);
+      }
     }
   }
 }
@@ -213,6 +221,7 @@ export class SprykerPipeline extends Construct {
           versions: this.versions,
           build: p.build,
           logRetention: p.logRetention,
+          contentIdentity: !p.source?.connection && !p.source?.codeCommit,
         });
       case 'Configure_RabbitMQ_Vhosts_and_Permissions':
         return new ConfigureRabbitMqStage(this, 'ConfigureRabbitMq', { ...props, broker: p.broker });

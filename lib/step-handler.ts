@@ -9,7 +9,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { acknowledge, acknowledgeWildcards, hasWildcard, nagFlatten } from './nag';
+import { acknowledge, acknowledgeGrantWildcard, acknowledgeInvokedByCodePipeline, addWildcardStatement, hasWildcard, nagFlatten } from './nag';
 
 /** The newest Node.js runtime of aws-cdk-lib; cdk-nag's AwsSolutions-L1 accepts nothing older. */
 export const STEP_RUNTIME = lambda.Runtime.NODEJS_24_X;
@@ -139,6 +139,7 @@ export class StepHandler extends Construct {
         forceDockerBundling: false,
       },
     });
+    acknowledgeInvokedByCodePipeline(this.function);
     // LambdaInvokeAction grants the pipeline's action role invoke on the function and its versions (`<arn>:*`).
     acknowledge(
       Stack.of(this),
@@ -149,7 +150,10 @@ export class StepHandler extends Construct {
 
   /** A CodePipeline action invoking this handler with typed parameters. */
   public action<P>(props: StepActionProps<P>): actions.LambdaInvokeAction {
-    acknowledge(this, 'AwsSolutions-IAM5[Resource::*]', 'LambdaInvokeAction grants codepipeline:PutJobSuccessResult/PutJobFailureResult, which support no resource-level permissions');
+    acknowledgeGrantWildcard(this.role, 'AwsSolutions-IAM5[Resource::*]', 'LambdaInvokeAction grants codepipeline:PutJobSuccessResult/PutJobFailureResult, which support no resource-level permissions', [
+      'codepipeline:PutJobSuccessResult',
+      'codepipeline:PutJobFailureResult',
+    ]);
     return new actions.LambdaInvokeAction({
       actionName: props.actionName,
       lambda: this.function,
@@ -163,16 +167,17 @@ export class StepHandler extends Construct {
 
   /**
    * Adds a statement to the handler's role. A wildcard (in an action or a resource) needs the
-   * reason it cannot be narrower: it becomes the cdk-nag acknowledgement.
+   * reason it cannot be narrower: it becomes the cdk-nag acknowledgement of that statement alone.
    */
   public addToRolePolicy(statement: iam.PolicyStatement, wildcardReason?: string): void {
-    if (hasWildcard(this, statement)) {
-      if (!wildcardReason) {
-        throw new Error(`StepHandler ${this.node.path}: statement ${JSON.stringify(statement.toStatementJson())} has a wildcard: pass the reason it cannot be narrower`);
-      }
-      acknowledgeWildcards(this, statement, wildcardReason);
+    if (!hasWildcard(this, statement)) {
+      this.role.addToPrincipalPolicy(statement);
+      return;
     }
-    this.role.addToPrincipalPolicy(statement);
+    if (!wildcardReason) {
+      throw new Error(`StepHandler ${this.node.path}: statement ${JSON.stringify(statement.toStatementJson())} has a wildcard: pass the reason it cannot be narrower`);
+    }
+    addWildcardStatement(this.role, statement, wildcardReason);
   }
 }
 

@@ -63,6 +63,10 @@ export class SprykerVersions extends Construct {
       'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
       "AwsCustomResource's provider function writes its own logs with the basic execution role; it runs once per parameter, at creation",
     );
+    const atCreation = 'CloudFormation invokes the provider synchronously, once per parameter at creation, and shows its error on the stack event';
+    acknowledge(provider, 'Serverless-LambdaDLQ', `${atCreation}: there is no asynchronous invocation to keep`);
+    acknowledge(provider, 'Serverless-LambdaTracing', `${atCreation}; its one SSM call is in CloudTrail`);
+    acknowledge(provider, 'Serverless-LambdaDefaultMemorySize', `${atCreation}; one SSM PutParameter needs no more than the default memory`);
   }
 
   /** The ARN of a version parameter. */

@@ -16,6 +16,9 @@
 #                                  "<image key> <local image>" per image on stdout (the format of
 #                                  docker-sdk's `docker/sdk export images`), anything else goes to stderr
 #   IMAGES_MANIFEST                output file (default images.json)
+#   SPRYKER_SOURCE_IDENTITY        'content' for an S3 source, whose version is upload metadata: each image
+#                                  is also tagged {version}.src-{hash of the checkout}, and an image of the
+#                                  version built from other content is refused rather than reused
 set -euo pipefail
 
 log() { echo "build-images: $*" >&2; }
@@ -38,14 +41,14 @@ done
 
 repository() { echo "$SPRYKER_ENVIRONMENT-$1"; }
 
-# Prints the digest of {repo}:{VERSION}, nothing when the tag does not exist; fails on any other error.
+# Prints the digest of {repo}:{tag} (default VERSION), nothing when the tag does not exist; fails on any other error.
 digest_of() {
-  local repo="$1" out err
+  local repo="$1" tag="${2:-$VERSION}" out err
   err="$(mktemp)"
-  if out="$(aws ecr describe-images --repository-name "$repo" --image-ids "imageTag=$VERSION" \
+  if out="$(aws ecr describe-images --repository-name "$repo" --image-ids "imageTag=$tag" \
     --query 'imageDetails[0].imageDigest' --output text 2>"$err")"; then
     rm -f "$err"
-    [[ "$out" == sha256:* ]] || fail "ECR answered '$out' for the digest of $repo:$VERSION"
+    [[ "$out" == sha256:* ]] || fail "ECR answered '$out' for the digest of $repo:$tag"
     echo "$out"
     return 0
   fi
@@ -59,7 +62,33 @@ digest_of() {
   if [[ "$why" == *RepositoryNotFoundException* ]]; then
     fail "ECR repository $repo does not exist: deploy the pipeline stack (it creates it), or create it when repositories are imported"
   fi
-  fail "cannot look up $repo:$VERSION in ECR: $why"
+  fail "cannot look up $repo:$tag in ECR: $why"
+}
+
+# The identity of the source content: every file of the checkout (names and bytes), git metadata aside.
+identity=''
+if [[ "${SPRYKER_SOURCE_IDENTITY:-}" == content ]]; then
+  hash="$(find . -path ./.git -prune -o -type f ! -name "$manifest" -print0 | LC_ALL=C sort -z | xargs -0 -r sha256sum | sha256sum | cut -c1-40)"
+  identity="$VERSION.src-$hash"
+  log "source content identity: $identity"
+fi
+
+# An existing image of VERSION is reused only if it was built from this content (S3 source).
+check_identity() {
+  local repo="$1" digest="$2"
+  [[ -z "$identity" ]] && return 0
+  [[ "$(digest_of "$repo" "$identity")" == "$digest" ]] ||
+    fail "$repo:$VERSION exists but was built from other source content than this upload (no tag $identity on it): the S3 source object claims commit $VERSION for different content; upload the content of $VERSION, or upload this content with its own commit hash (metadata commit)"
+}
+
+# Records the content identity on a pushed image, as a second tag of the same manifest.
+tag_identity() {
+  local repo="$1" image_manifest
+  [[ -z "$identity" ]] && return 0
+  image_manifest="$(aws ecr batch-get-image --repository-name "$repo" --image-ids "imageTag=$VERSION" --query 'images[0].imageManifest' --output text)" ||
+    fail "cannot read the manifest of $repo:$VERSION to tag it $identity"
+  aws ecr put-image --repository-name "$repo" --image-tag "$identity" --image-manifest "$image_manifest" >/dev/null ||
+    fail "cannot tag $repo:$VERSION as $identity"
 }
 
 declare -A digests=()
@@ -67,6 +96,7 @@ missing=()
 for key in "${images[@]}"; do
   digest="$(digest_of "$(repository "$key")")"
   if [[ -n "$digest" ]]; then
+    check_identity "$(repository "$key")" "$digest"
     digests[$key]="$digest"
     log "$(repository "$key"):$VERSION exists ($digest)"
   else
@@ -77,7 +107,14 @@ done
 # Puts the source checkout at VERSION; a pinned desired_version may be an older commit than the source revision.
 checkout_version() {
   local head="${SOURCE_VERSION:-}"
-  if [[ -z "$head" ]] && git rev-parse --git-dir >/dev/null 2>&1; then head="$(git rev-parse HEAD)"; fi
+  if git rev-parse --git-dir >/dev/null 2>&1; then
+    # With git, HEAD itself is the evidence: what CodePipeline reported must be what was checked out.
+    local actual
+    actual="$(git rev-parse HEAD)"
+    [[ -z "$head" || "$head" == "$actual" ]] ||
+      fail "the source checkout is at $actual, but the source action reported $head: refusing to build what was not reported"
+    head="$actual"
+  fi
   [[ "$head" == "$VERSION" ]] && return 0
   local wanted="images ${missing[*]} of $VERSION are not in ECR, and the source holds ${head:-an unknown commit}"
   git rev-parse --git-dir >/dev/null 2>&1 ||
@@ -89,6 +126,7 @@ checkout_version() {
   fi
   log "checking out $VERSION (the source holds $head)"
   git checkout --quiet --force --detach "$VERSION"
+  [[ "$(git rev-parse HEAD)" == "$VERSION" ]] || fail "checkout of $VERSION left HEAD at $(git rev-parse HEAD)"
 }
 
 if ((${#missing[@]})); then
@@ -117,7 +155,10 @@ if ((${#missing[@]})); then
       # Tags are immutable: a concurrent build of the same version may have pushed it first.
       digest="$(digest_of "$(repository "$key")")"
       [[ -n "$digest" ]] || fail "push of image '$key' to $target failed: see the docker output above"
+      check_identity "$(repository "$key")" "$digest"
       log "push of '$key' failed, but $target exists now: using it"
+    else
+      tag_identity "$(repository "$key")"
     fi
     digest="$(digest_of "$(repository "$key")")"
     [[ -n "$digest" ]] || fail "image '$key' was pushed to $target but ECR does not list it"

@@ -39,12 +39,14 @@ export class SprykerDestructivePipeline extends SprykerPipeline {
       },
       { companionOf: normal },
     );
+    // The shared model carries the destructive install only now that a destructive pipeline exists.
+    this.deployment.enableDestructiveInstall();
   }
 
   protected createStage(name: SccosStageName, props: SprykerStageProps): SprykerStage {
     const normalStage = this.companionOf?.sprykerStages.find((s): s is ConfigureRabbitMqStage => s instanceof ConfigureRabbitMqStage);
     if (name === 'Configure_RabbitMQ_Vhosts_and_Permissions' && normalStage) {
-      return new SharedRabbitMqStage(this, 'ConfigureRabbitMq', normalStage, props.deployment.environment);
+      return new SharedRabbitMqStage(this, 'ConfigureRabbitMq', normalStage);
     }
     return super.createStage(name, props);
   }
@@ -55,9 +57,8 @@ class SharedRabbitMqStage extends SprykerStage {
   public readonly stageName = 'Configure_RabbitMQ_Vhosts_and_Permissions';
   public readonly actions: codepipeline.IAction[];
 
-  constructor(scope: Construct, id: string, normal: ConfigureRabbitMqStage, environment: string) {
+  constructor(scope: Construct, id: string, normal: ConfigureRabbitMqStage) {
     super(scope, id);
-    const userParameters: RabbitMqParams = normal.configParameter ? { config: ConfigureRabbitMqStage.configParameterName(environment) } : {};
-    this.actions = [normal.handler.action<RabbitMqParams>({ actionName: this.stageName, userParameters })];
+    this.actions = [normal.handler.action<RabbitMqParams>({ actionName: this.stageName, userParameters: normal.userParameters })];
   }
 }

@@ -1,3 +1,4 @@
+import { Stack } from 'aws-cdk-lib';
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as notifications from 'aws-cdk-lib/aws-codestarnotifications';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -6,6 +7,8 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import type { SprykerNotificationEvent, SprykerNotificationProps } from '../config/types';
 import type { SprykerDeployment } from '../deployment';
+
+const CODESTAR_NOTIFICATIONS = new iam.ServicePrincipal('codestar-notifications.amazonaws.com');
 
 const EVENTS: Record<SprykerNotificationEvent, codepipeline.PipelineNotificationEvents> = {
   'approval-needed': codepipeline.PipelineNotificationEvents.MANUAL_APPROVAL_NEEDED,
@@ -31,11 +34,24 @@ export class SprykerNotifications extends Construct {
     super(scope, id);
     this.events = [...new Set(props.events ?? (Object.keys(EVENTS) as SprykerNotificationEvent[]))].map((e) => EVENTS[e]);
     this.topic = props.topic ?? this.createTopic(environment);
+    // Publishing is granted once, to CodeStar Notifications acting for this account only (confused deputy).
+    this.topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        actions: ['sns:Publish'],
+        principals: [CODESTAR_NOTIFICATIONS],
+        resources: [this.topic.topicArn],
+        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+      }),
+    );
   }
 
   /** Reports the pipeline's events to the topic. */
   public notify(pipeline: codepipeline.IPipeline, id = 'Notifications'): notifications.INotificationRule {
-    return pipeline.notifyOn(id, this.topic, {
+    // Not the topic itself as the target: its binding would add an unconditioned publish grant per rule.
+    const target: notifications.INotificationRuleTarget = {
+      bindAsNotificationRuleTarget: () => ({ targetType: 'SNS', targetAddress: this.topic.topicArn }),
+    };
+    return pipeline.notifyOn(id, target, {
       events: this.events,
       // Chatbot shows the execution, the stage and the failed action's message.
       detailType: notifications.DetailType.FULL,
@@ -51,8 +67,9 @@ export class SprykerNotifications extends Construct {
     key.addToResourcePolicy(
       new iam.PolicyStatement({
         actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
-        principals: [new iam.ServicePrincipal('codestar-notifications.amazonaws.com')],
+        principals: [CODESTAR_NOTIFICATIONS],
         resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
       }),
     );
     return new sns.Topic(this, 'Topic', {

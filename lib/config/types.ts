@@ -88,6 +88,17 @@ export interface SprykerServiceProps {
    * @default { [application]: application }
    */
   readonly containerImages?: Record<string, string>;
+  /**
+   * ARN of the task role of the service's task definitions: the only task role the pipeline may
+   * pass to ECS (iam:PassRole) when it registers their revisions and runs hooks.
+   * @default the task role of `service` when it is an `ecs.BaseService`, else a role named `${environment}-*`
+   */
+  readonly taskRoleArn?: string;
+  /**
+   * ARN of the execution role of the service's task definitions (image pulls, secrets, logs).
+   * @default the execution role of `service` when it is an `ecs.BaseService`, else a role named `${environment}-*`
+   */
+  readonly executionRoleArn?: string;
 }
 
 /** The hook commands, as docker-sdk's SPRYKER_HOOK_* variables. */
@@ -141,8 +152,18 @@ export interface BrokerUser {
 
 /** The RabbitMQ broker and its desired vhosts, users and permissions. */
 export interface SprykerBrokerProps {
-  /** Management API base URL, e.g. `https://b-1234.mq.eu-central-1.amazonaws.com` (Amazon MQ) or `http://rabbitmq:15672`. */
+  /**
+   * Management API base URL, e.g. `https://b-1234.mq.eu-central-1.amazonaws.com` (Amazon MQ). The
+   * stack pins it in the handler's configuration: the handler refuses a desired state in SSM that
+   * names another endpoint, so only a stack deployment can send the credentials elsewhere.
+   */
   readonly endpoint: string;
+  /**
+   * Allow an `http://` endpoint: the admin's and every user's password then cross the network in
+   * the clear. Only for a broker on a private network (e.g. `http://rabbitmq:15672` in a VPC).
+   * @default false
+   */
+  readonly allowInsecureBrokerEndpoint?: boolean;
   /** Secret with the credentials of an administrator-tagged user as JSON `{"username": "...", "password": "..."}`. */
   readonly adminSecret: secretsmanager.ISecret;
   /** Vhosts, one per store (`broker.namespace`, e.g. `de_queue`), or one per region in Dynamic Multistore mode. */
@@ -234,6 +255,12 @@ export interface SprykerBuildProps {
    * @default - docker-sdk: `docker/sdk boot $SPRYKER_DEPLOY_FILE` and `docker/sdk export images -t $VERSION`
    */
   readonly buildCommands?: string[];
+  /**
+   * The docker-sdk commit (40 hex digits) the default build clones when the repository carries no
+   * `./docker`; the build checks that HEAD is this commit before running it.
+   * @default DEFAULT_DOCKER_SDK_COMMIT
+   */
+  readonly dockerSdkCommit?: string;
   /** Deploy file for docker-sdk's boot (`SPRYKER_DEPLOY_FILE`). @default 'deploy.yml' */
   readonly deployFile?: string;
   /** @default codebuild.LinuxBuildImage.STANDARD_7_0 */
@@ -332,6 +359,14 @@ export interface SprykerPipelineProps {
   readonly frontend?: SprykerServiceProps | false;
   /** Application name of the service whose task definition runs the hooks and install. @default 'zed' */
   readonly hookService?: string;
+  /**
+   * CloudWatch log groups (names; a trailing `*` allowed) that the hook service's containers write
+   * to through the awslogs driver: a failed hook's message quotes its last lines, and the hook
+   * handler may read these groups only.
+   * @default - the awslogs groups of the hook service's containers when it is an `ecs.BaseService`,
+   *   else groups named `/ecs/${environment}-*` and `/${environment}/*`
+   */
+  readonly hookLogGroups?: string[];
   /** @default - SCCOS's defaults, see SprykerHooks */
   readonly hooks?: SprykerHooks;
   /** @default - 30 minutes for the pre- and post-deploy hooks, 60 for the install (see SprykerHookTimeouts) */

@@ -28,6 +28,10 @@ const ENV_NAME = /^[a-z][a-z0-9-]{0,30}$/;
 /** ECS service names: letters, digits, hyphens, underscores, up to 255. */
 const SERVICE_NAME = /^[A-Za-z0-9_-]{1,255}$/;
 const APP_NAME = /^[a-z][a-z0-9-]{0,39}$/;
+/** An IAM role ARN without wildcards (paths allowed). */
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
+/** A CloudWatch Logs group name, or a prefix of one ending in `*`. */
+const LOG_GROUP_PATTERN = /^[\w#./-]{1,512}\*?$/;
 
 /** Whether a props value is known at synth (tokens are validated by CloudFormation, not by us). */
 export const isConcrete = (value: string | undefined): value is string => value !== undefined && !Token.isUnresolved(value);
@@ -88,6 +92,12 @@ export function validatePipelineProps(props: SprykerPipelineProps): PropsProblem
       if (seenName) add(`${path}.service`, `ECS service '${name}' is listed twice (also ${seenName}): each service may be deployed once`);
       names.set(name, path);
     }
+    for (const key of ['taskRoleArn', 'executionRoleArn'] as const) {
+      const arn = svc[key];
+      if (isConcrete(arn) && !ROLE_ARN.test(arn)) {
+        add(`${path}.${key}`, `'${arn}' is not an IAM role ARN without wildcards (arn:aws:iam::123456789012:role/name): the pipeline may pass exactly this role to ECS`);
+      }
+    }
     if (svc.containerImages !== undefined && Object.keys(svc.containerImages).length === 0) {
       add(`${path}.containerImages`, 'is empty: name at least one container whose image the release replaces, or leave it out');
     }
@@ -97,6 +107,17 @@ export function validatePipelineProps(props: SprykerPipelineProps): PropsProblem
   if (!props.services.some((s) => s.application === hookService)) {
     add('hookService', `'${hookService}' is not one of the services (${props.services.map((s) => s.application).join(', ') || 'none'}): hooks run in a service's task definition; add it to services or set hookService`);
   }
+
+  const sdk = props.build?.dockerSdkCommit;
+  if (isConcrete(sdk) && !/^[0-9a-f]{40}$/.test(sdk)) {
+    add('build.dockerSdkCommit', `'${sdk}' is not a full commit hash: pin docker-sdk by the 40-hex commit of the release you use (git ls-remote https://github.com/spryker/docker-sdk.git refs/tags/<release>)`);
+  }
+  if (props.hookLogGroups?.length === 0) add('hookLogGroups', "is empty: name the hook service's awslogs log groups, or leave it out for the default");
+  (props.hookLogGroups ?? []).forEach((group, i) => {
+    if (isConcrete(group) && !LOG_GROUP_PATTERN.test(group)) {
+      add(`hookLogGroups[${i}]`, `'${group}' is not a log group name: use letters, digits and _-./# (a trailing * for a prefix), e.g. /ecs/production-zed`);
+    }
+  });
 
   const hookSvc = props.services.find((s) => s.application === hookService);
   // The container the hook runs in: the longest candidate name bounds the override's size.
@@ -122,6 +143,9 @@ export function validatePipelineProps(props: SprykerPipelineProps): PropsProblem
     const b = props.broker;
     if (isConcrete(b.endpoint) && !/^https?:\/\/[^/\s]+/.test(b.endpoint)) {
       add('broker.endpoint', `'${b.endpoint}' is not a URL: use the management API base URL, e.g. https://b-1234.mq.eu-central-1.amazonaws.com`);
+    }
+    if (isConcrete(b.endpoint) && b.endpoint.startsWith('http://') && !b.allowInsecureBrokerEndpoint) {
+      add('broker.endpoint', `'${b.endpoint}' is plain http: the admin's and every user's password would cross the network in the clear; use https, or set broker.allowInsecureBrokerEndpoint: true for a broker on a private network`);
     }
     if (b.vhosts.length === 0) add('broker.vhosts', "is empty: declare one vhost per store (broker.namespace, e.g. 'de_queue')");
     const dup = b.vhosts.filter((v, i) => b.vhosts.indexOf(v) !== i);

@@ -8,7 +8,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { SprykerBuildProps } from '../config/types';
 import { SprykerImages } from '../images';
-import { acknowledge, nagFlatten } from '../nag';
+import { acknowledge, acknowledgeGrantWildcard, nagFlatten } from '../nag';
 import type { SprykerVersions } from '../versions';
 import { SprykerStage, type SprykerStageProps } from './stage';
 
@@ -23,7 +23,20 @@ export interface BuildAndPrepareStageProps extends SprykerStageProps {
   readonly build?: SprykerBuildProps;
   /** Retention of the build logs. @default logs.RetentionDays.THREE_MONTHS */
   readonly logRetention?: logs.RetentionDays;
+  /**
+   * The source has no git (S3): record the content's hash on each image and refuse to reuse an
+   * image of the version built from other content (the version is only upload metadata).
+   * @default false
+   */
+  readonly contentIdentity?: boolean;
 }
+
+/**
+ * The docker-sdk commit the default build clones when the repository does not carry `./docker`
+ * (a commit of github.com/spryker/docker-sdk; docker-sdk documents a hash as a pinned version).
+ * Set `build.dockerSdkCommit` to the release your project uses.
+ */
+export const DEFAULT_DOCKER_SDK_COMMIT = '323742a207a7b75509aaa10e8af4c122d730ee77';
 
 /**
  * docker-sdk's production image build (`docker/sdk export images -t <tag>`): it prints
@@ -31,10 +44,12 @@ export interface BuildAndPrepareStageProps extends SprykerStageProps {
  * (bin/sdk/images/common.sh, Images::printAll). It builds the Jenkins image only when it pushes to
  * its own repositories (`-d ecr`): the last command builds it as docker-sdk does there, from
  * docker-sdk's Jenkins Dockerfile on the application image, as `<prefix>_jenkins:<tag>`. Spryker
- * projects keep docker-sdk in `./docker`; it is cloned when the repository does not carry it.
+ * projects keep docker-sdk in `./docker`; otherwise the pinned commit (`$DOCKER_SDK_COMMIT`) is
+ * cloned, and HEAD is checked to be it before anything of it runs in the privileged build.
  */
 export const DOCKER_SDK_BUILD_COMMANDS = [
-  'test -x docker/sdk || git clone --quiet --depth 1 https://github.com/spryker/docker-sdk.git docker >&2',
+  'if [ ! -x docker/sdk ]; then git clone --quiet https://github.com/spryker/docker-sdk.git docker >&2 && git -C docker checkout --quiet --detach "$DOCKER_SDK_COMMIT" >&2; ' +
+    'test "$(git -C docker rev-parse HEAD)" = "$DOCKER_SDK_COMMIT" || { echo "docker-sdk is not at the pinned commit $DOCKER_SDK_COMMIT" >&2; exit 1; }; fi',
   'docker/sdk boot "$SPRYKER_DEPLOY_FILE" >&2',
   'listing="$(mktemp)"',
   'docker/sdk export images -t "$VERSION" | tee "$listing"',
@@ -98,6 +113,8 @@ export class BuildAndPrepareStage extends SprykerStage {
         LAST_BUILD_VERSION_PARAMETER: { value: versions.names.lastBuildVersion },
         SPRYKER_DEPLOY_FILE: { value: build.deployFile ?? 'deploy.yml' },
         SPRYKER_BUILD_COMMANDS: { value: (build.buildCommands ?? DOCKER_SDK_BUILD_COMMANDS).join('\n') },
+        DOCKER_SDK_COMMIT: { value: build.dockerSdkCommit ?? DEFAULT_DOCKER_SDK_COMMIT },
+        ...(props.contentIdentity && { SPRYKER_SOURCE_IDENTITY: { value: 'content' } }),
       },
       buildSpec: codebuild.BuildSpec.fromObject({
         version: '0.2',
@@ -136,7 +153,7 @@ export class BuildAndPrepareStage extends SprykerStage {
       'AwsSolutions-CB4',
       "the build's only artifact is images.json (image digests, no secrets) in the pipeline's encrypted artifact bucket; a customer key would add key policies for every later action without protecting anything",
     );
-    acknowledge(project, 'AwsSolutions-IAM5[Resource::*]', 'ecr:GetAuthorizationToken (docker login to ECR) supports no resource-level permissions');
+    acknowledgeGrantWildcard(project.role!, 'AwsSolutions-IAM5[Resource::*]', 'ecr:GetAuthorizationToken (docker login to ECR) supports no resource-level permissions', ['ecr:GetAuthorizationToken']);
     acknowledgeProjectGrants(project);
   }
 }

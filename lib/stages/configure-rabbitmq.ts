@@ -33,6 +33,8 @@ export class ConfigureRabbitMqStage extends SprykerStage {
   public readonly stageName = 'Configure_RabbitMQ_Vhosts_and_Permissions';
   public readonly actions: codepipeline.IAction[];
   public readonly handler: StepHandler;
+  /** The action's parameters (desired-state parameter, pinned endpoint), for the environment's other pipelines. */
+  public readonly userParameters: RabbitMqParams;
   /** The desired broker state; absent without a broker. */
   public readonly configParameter?: ssm.StringParameter;
 
@@ -60,8 +62,10 @@ export class ConfigureRabbitMqStage extends SprykerStage {
       // Exactly the secrets it needs: the admin's and each user's password.
       const secrets = new Set<secretsmanager.ISecret>([broker.adminSecret, ...(broker.users ?? []).map((u) => u.passwordSecret)]);
       for (const secret of secrets) secret.grantRead(this.handler.role);
-      userParameters = { config: parameterName };
+      // The endpoint is pinned here, where only CloudFormation changes it: the handler refuses a desired state naming another.
+      userParameters = { config: parameterName, endpoint: config.endpoint, ...(broker.allowInsecureBrokerEndpoint && { allowInsecureEndpoint: true }) };
     }
+    this.userParameters = userParameters;
     this.actions = [this.handler.action<RabbitMqParams>({ actionName: this.stageName, userParameters })];
   }
 }

@@ -3,6 +3,7 @@ import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as actions from 'aws-cdk-lib/aws-codepipeline-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -82,7 +83,17 @@ export class PleaseApproveStage extends SprykerStage {
     ];
     if (releaseDiff) this.actions.push(...releaseDiffActions(this, props, 2));
     if (props.approvalEnabled) {
-      this.topic = new sns.Topic(this, 'Topic', { displayName: `${deployment.environment} deployment approval`, enforceSSL: true });
+      this.topic = new sns.Topic(this, 'Topic', {
+        displayName: `${deployment.environment} deployment approval`,
+        enforceSSL: true,
+        // The message names the version and the environment; the pipeline's role publishes (ManualApprovalAction grants it the key).
+        masterKey: new kms.Key(this, 'TopicKey', { description: `${deployment.environment}: encrypts the deployment approval topic`, enableKeyRotation: true }),
+      });
+      acknowledge(
+        this.topic,
+        'Serverless-SNSRedrivePolicy',
+        'approval e-mails only: an undelivered one leaves the approval waiting in the pipeline (console, notifications) until it times out; a dead-letter queue would hold a copy nobody reads',
+      );
       this.actions.push(
         new actions.ManualApprovalAction({
           actionName: 'Please_approve',

@@ -123,7 +123,7 @@ export class SourceStage extends SprykerStage {
       });
     }
     if (this.sourceObject) {
-      new events.Rule(this, 'OnUpload', {
+      const rule = new events.Rule(this, 'OnUpload', {
         description: `Starts the pipeline when ${this.sourceObject.key} in its source bucket gets a new version`,
         eventPattern: {
           source: ['aws.s3'],
@@ -132,6 +132,11 @@ export class SourceStage extends SprykerStage {
         },
         targets: [new targets.CodePipeline(pipeline)],
       });
+      acknowledge(
+        rule,
+        'Serverless-EventBusDLQ',
+        "EventBridge retries starting the pipeline for 24 hours; an upload whose start was still lost stays in the versioned bucket, and 'Release change' builds the newest version",
+      );
     }
   }
 

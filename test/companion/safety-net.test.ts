@@ -108,6 +108,26 @@ describe('notifications', () => {
     });
   });
 
+  test('CodeStar Notifications may publish and use the key only for this account: every statement for it is conditioned', () => {
+    const { template } = build(() => ({ notifications: {} }));
+    const statements = [
+      ...Object.values<any>(template.findResources('AWS::SNS::TopicPolicy')).flatMap((p) => p.Properties.PolicyDocument.Statement),
+      ...Object.values<any>(template.findResources('AWS::KMS::Key')).flatMap((k) => k.Properties.KeyPolicy.Statement),
+    ].filter((st) => st.Principal?.Service === 'codestar-notifications.amazonaws.com');
+    expect(statements.map((st) => st.Action)).toEqual(expect.arrayContaining(['sns:Publish', ['kms:GenerateDataKey*', 'kms:Decrypt']]));
+    for (const st of statements) expect(st.Condition).toEqual({ StringEquals: { 'aws:SourceAccount': '111122223333' } });
+    // One publish grant for the topic, whatever the number of pipelines reporting to it.
+    expect(statements.filter((st) => st.Action === 'sns:Publish')).toHaveLength(1);
+  });
+
+  test('the approval topic is encrypted with its own rotating key', () => {
+    const { template } = build(() => ({ production: true, approval: { emails: ['release@example.com'] } }));
+    const topics = Object.values<any>(template.findResources('AWS::SNS::Topic', { Properties: { DisplayName: 'staging deployment approval' } }));
+    expect(topics).toHaveLength(1);
+    const keyId = topics[0].Properties.KmsMasterKeyId['Fn::GetAtt'][0];
+    expect(template.toJSON().Resources[keyId].Properties.EnableKeyRotation).toBe(true);
+  });
+
   test('only the chosen events, and a topic of the project', () => {
     const { template } = build(() => ({ notifications: { events: ['failed'] } }));
     template.hasResourceProperties('AWS::CodeStarNotifications::NotificationRule', { EventTypeIds: ['codepipeline-pipeline-pipeline-execution-failed'] });
@@ -135,7 +155,7 @@ describe('maintenance mode', () => {
     const of = (action: string) => statements.find((s) => [s.Action].flat().includes(action))!;
     expect(of('elasticloadbalancing:CreateRule').Resource).toBe(LISTENER_ARN);
     expect(of('elasticloadbalancing:DeleteRule').Resource).toBe(`${LISTENER_ARN.replace(':listener/', ':listener-rule/')}/*`);
-    expect([of('elasticloadbalancing:DeleteRule').Action].flat()).toEqual(['elasticloadbalancing:DeleteRule', 'elasticloadbalancing:AddTags']);
+    expect(of('elasticloadbalancing:AddTags').Resource).toBe(`${LISTENER_ARN.replace(':listener/', ':listener-rule/')}/*`);
     expect(of('elasticloadbalancing:DescribeRules').Resource).toBe('*');
   });
 

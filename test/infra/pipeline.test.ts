@@ -90,10 +90,11 @@ describe('SprykerPipeline', () => {
       hooks: {
         beforeDeploy: 'vendor/bin/install -r pre-deploy -vvv',
         install: 'vendor/bin/install -r EU/production --no-ansi -vvv',
-        destructiveInstall: 'vendor/bin/install -r EU/destructive --no-ansi -vvv',
       },
     });
     expect(model.hooks.afterDeploy).toBeUndefined();
+    // No destructive pipeline in this environment: the model has no destructive install to run.
+    expect(model.hooks.destructiveInstall).toBeUndefined();
     expect(model.services.map((s: { service: string }) => s.service)).toEqual(['staging-zed', 'staging-yves', 'staging-glue', 'staging-backoffice']);
     expect(model.scheduler).toEqual({ app: 'scheduler', service: 'staging-scheduler', containers: { scheduler: 'scheduler' } });
   });

@@ -124,7 +124,7 @@ suite('Configure_RabbitMQ_Vhosts_and_Permissions against RabbitMQ', () => {
     codepipeline.reset();
     requests = [];
     const started = Date.now();
-    await handler(runtime.event({ params: { config: CONFIG }, continuationToken: options.continuationToken }), {
+    await handler(runtime.event({ params: { config: CONFIG, endpoint: config.endpoint, allowInsecureEndpoint: true }, continuationToken: options.continuationToken }), {
       getRemainingTimeInMillis: options.remaining ?? (() => 300_000),
     });
     const success = codepipeline.commandCalls(PutJobSuccessResultCommand)[0]?.args[0].input;

@@ -24,7 +24,7 @@ const config: BrokerConfig = {
   removeUndeclared: false,
 };
 
-async function failureFor(value: unknown, secrets: Record<string, string>) {
+async function failureFor(value: unknown, secrets: Record<string, string>, pin: Record<string, unknown> = { endpoint: config.endpoint, allowInsecureEndpoint: true }) {
   ssm.reset();
   secretsManager.reset();
   codepipeline.reset();
@@ -33,7 +33,7 @@ async function failureFor(value: unknown, secrets: Record<string, string>) {
   const fetchSpy = jest.spyOn(globalThis, 'fetch');
   const runtime = mockedRuntime(codepipeline);
   await defineStep(rabbitMqStep(), runtime.deps)(
-    runtime.event({ params: { config: '/prod/pipeline/rabbitmq' } }),
+    runtime.event({ params: { config: '/prod/pipeline/rabbitmq', ...pin } }),
     { getRemainingTimeInMillis: () => 300_000 },
   );
   expect(fetchSpy).not.toHaveBeenCalled();
@@ -72,4 +72,27 @@ test('the admin user declared among the users: refused (it is managed through it
   const failure = await failureFor({ ...config, users: [{ ...config.users[0], name: 'admin' }] }, { [ADMIN]: admin, [USER]: 'pw' });
   expect(failure?.type).toBe('ConfigurationError');
   expect(failure?.message).toContain(`broker.users declares 'admin', the user of the broker admin secret ${ADMIN}`);
+});
+
+describe('the broker endpoint is pinned by the stack', () => {
+  const secrets = { [ADMIN]: admin, [USER]: 'pw' };
+
+  test('a desired state naming another endpoint (SSM changed outside CloudFormation): no secret read, no request, ConfigurationError', async () => {
+    const failure = await failureFor({ ...config, endpoint: 'https://attacker.example' }, secrets);
+    expect(failure?.type).toBe('ConfigurationError');
+    expect(failure?.message).toContain(`names the endpoint https://attacker.example, but the pipeline stack pinned ${config.endpoint}`);
+    expect(secretsManager.commandCalls(GetSecretValueCommand)).toHaveLength(0);
+  });
+
+  test('http without allowInsecureBrokerEndpoint is refused before any secret is read', async () => {
+    const failure = await failureFor(config, secrets, { endpoint: config.endpoint });
+    expect(failure?.type).toBe('ConfigurationError');
+    expect(failure?.message).toContain(`the broker endpoint ${config.endpoint} is not https`);
+    expect(secretsManager.commandCalls(GetSecretValueCommand)).toHaveLength(0);
+  });
+
+  test('an action without a pinned endpoint (a stack from before the pin) is refused', async () => {
+    const failure = await failureFor(config, secrets, {});
+    expect(failure).toEqual({ type: 'ConfigurationError', message: "rabbitmq: this action's UserParameters pin no broker endpoint: redeploy the pipeline stack, which pins it" });
+  });
 });

@@ -1,8 +1,11 @@
 import * as fs from 'fs';
+import { execFileSync, spawnSync } from 'child_process';
+import * as os from 'os';
+import * as path from 'path';
 import { Duration } from 'aws-cdk-lib';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import { demoServices } from '../../bin/demo';
-import { BUILD_SCRIPT, DOCKER_SDK_BUILD_COMMANDS } from '../../lib';
+import { BUILD_SCRIPT, DEFAULT_DOCKER_SDK_COMMIT, DOCKER_SDK_BUILD_COMMANDS } from '../../lib';
 import { actionOf, arnText, synthPipeline } from '../infra/helpers';
 
 type Cfn = Record<string, any>;
@@ -41,6 +44,9 @@ describe('defaults (the demo shop: zed, yves, glue, backoffice; scheduler on jen
       LAST_BUILD_VERSION_PARAMETER: '/production/lastbuildversion',
       SPRYKER_DEPLOY_FILE: 'deploy.yml',
       SPRYKER_BUILD_COMMANDS: DOCKER_SDK_BUILD_COMMANDS.join('\n'),
+      DOCKER_SDK_COMMIT: DEFAULT_DOCKER_SDK_COMMIT,
+      // The default source is S3: the content's identity is recorded on the images.
+      SPRYKER_SOURCE_IDENTITY: 'content',
     });
     expect(arnText(envOf(template).ECR_REGISTRY)).toBe('111122223333.dkr.ecr.eu-central-1.<AWS::URLSuffix>');
     expect(DOCKER_SDK_BUILD_COMMANDS).toContain('docker/sdk export images -t "$VERSION" | tee "$listing"');
@@ -148,4 +154,55 @@ test('build props are validated: an image a service runs but the build does not 
       ].join('[\\s\\S]*'),
     ),
   );
+});
+
+describe('docker-sdk is pinned and verified', () => {
+  /** The clone command, run for real against a local repository standing in for github.com/spryker/docker-sdk. */
+  function cloneWith(commit: string, build = DOCKER_SDK_BUILD_COMMANDS[0]) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'docker-sdk-'));
+    const upstream = path.join(dir, 'upstream');
+    const git = (cwd: string, ...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd, encoding: 'utf8' }).trim();
+    fs.mkdirSync(upstream);
+    git(upstream, 'init', '--quiet');
+    const commits = ['1.0.0', '2.0.0'].map((v) => {
+      fs.writeFileSync(path.join(upstream, 'sdk'), `#!/bin/sh\necho ${v}\n`);
+      git(upstream, 'add', 'sdk');
+      git(upstream, 'commit', '--quiet', '-m', v);
+      return git(upstream, 'rev-parse', 'HEAD');
+    });
+    const work = path.join(dir, 'work');
+    fs.mkdirSync(work);
+    const result = spawnSync('bash', ['-euo', 'pipefail', '-c', build], {
+      cwd: work,
+      encoding: 'utf8',
+      env: {
+        ...process.env,
+        DOCKER_SDK_COMMIT: commit || commits[0],
+        GIT_CONFIG_COUNT: '1',
+        GIT_CONFIG_KEY_0: `url.file://${upstream}.insteadOf`,
+        GIT_CONFIG_VALUE_0: 'https://github.com/spryker/docker-sdk.git',
+      },
+    });
+    const head = fs.existsSync(path.join(work, 'docker')) ? git(path.join(work, 'docker'), 'rev-parse', 'HEAD') : undefined;
+    fs.rmSync(dir, { recursive: true, force: true });
+    return { status: result.status, stderr: result.stderr, head, commits };
+  }
+
+  test('the pinned commit is checked out, not the default branch', () => {
+    const { status, head, commits } = cloneWith('');
+    expect(status).toBe(0);
+    expect(head).toBe(commits[0]);
+  });
+
+  test('a pin that is not in the repository fails the build before docker-sdk runs', () => {
+    const { status, stderr } = cloneWith('f'.repeat(40));
+    expect(status).not.toBe(0);
+    expect(stderr).toMatch(/docker-sdk is not at the pinned commit|reference is not a tree|unable to read tree|not a commit/i);
+  });
+
+  test('a connection (git) source records no content identity; a bad docker-sdk pin is refused at synth', () => {
+    const { template: t } = synthPipeline({ source: { connection: { connectionArn: 'arn:aws:codeconnections:eu-central-1:111122223333:connection/x', repository: 'shop/shop' } } });
+    expect(envOf(t).SPRYKER_SOURCE_IDENTITY).toBeUndefined();
+    expect(() => synthPipeline({ build: { dockerSdkCommit: '1.24.0' } })).toThrow(/build\.dockerSdkCommit: '1\.24\.0' is not a full commit hash/);
+  });
 });

@@ -58,9 +58,10 @@ test('without a broker: the stage is there, points at nothing, reads no secret, 
   expect(codepipeline.commandCalls(PutJobSuccessResultCommand)[0].args[0].input.executionDetails?.summary).toBe('no broker configured: nothing to do');
 });
 
-test('with a broker: UserParameters name the SSM parameter, which holds the desired state with defaults and secret ARNs', () => {
+test('with a broker: UserParameters name the SSM parameter and pin the endpoint; the parameter holds the desired state with defaults and secret ARNs', () => {
   const template = twoUserShop();
-  expect(userParametersOf(template, STAGE)).toEqual({ config: '/staging/pipeline/rabbitmq' });
+  // The endpoint lives in the action configuration too, where only CloudFormation changes it.
+  expect(userParametersOf(template, STAGE)).toEqual({ config: '/staging/pipeline/rabbitmq', endpoint: 'https://b-1234.mq.eu-central-1.amazonaws.com' });
   const { value, tier } = configOf(template);
   expect(tier).toBe('Standard');
   expect(value).toEqual({
@@ -107,7 +108,7 @@ test('a private endpoint: the handler runs in the given subnets with a security 
   let vpc!: ec2.Vpc;
   const { template } = synth((stack) => {
     vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 0, subnetConfiguration: [{ name: 'isolated', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
-    return { ...shop(1)(stack), endpoint: 'http://rabbitmq.internal:15672', vpc, vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED } };
+    return { ...shop(1)(stack), endpoint: 'http://rabbitmq.internal:15672', allowInsecureBrokerEndpoint: true, vpc, vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED } };
   });
   const fn = template.toJSON().Resources[functionOf(template, STAGE)];
   const subnets = fn.Properties.VpcConfig.SubnetIds.map((s: { Ref: string }) => s.Ref).sort();
@@ -153,4 +154,13 @@ test('broker props are validated, every problem at once, naming the prop', () =>
     'broker.users[2].permissions',
     'broker.users[3].name',
   ]);
+});
+
+test('an http endpoint needs allowInsecureBrokerEndpoint, and then the action says so to the handler', () => {
+  const app = testApp();
+  const stack = new Stack(app, 'Http', { env: { account: '111122223333', region: 'eu-central-1' } });
+  const broker = { ...shop(1)(stack), endpoint: 'http://rabbitmq.internal:15672' };
+  expect(() => new SprykerPipeline(stack, 'Refused', baseProps({ broker }))).toThrow(/broker\.endpoint: 'http:\/\/rabbitmq\.internal:15672' is plain http.*allowInsecureBrokerEndpoint/);
+  new SprykerPipeline(stack, 'Pipeline', baseProps({ broker: { ...broker, allowInsecureBrokerEndpoint: true } }));
+  expect(userParametersOf(Template.fromStack(stack), STAGE)).toEqual({ config: '/staging/pipeline/rabbitmq', endpoint: 'http://rabbitmq.internal:15672', allowInsecureEndpoint: true });
 });
