@@ -61,7 +61,7 @@ describe('grants scoped to the environment (services imported by name)', () => {
   });
 
   test("'*' only for actions the Service Authorization Reference gives no resource type", () => {
-    const allowed = new Set(['ecs:DescribeTaskDefinition', 'ecs:ListTasks', 'codepipeline:PutJobSuccessResult', 'codepipeline:PutJobFailureResult']);
+    const allowed = new Set(['ecs:DescribeTaskDefinition', 'ecs:ListTasks', 'codepipeline:PutJobSuccessResult', 'codepipeline:PutJobFailureResult', 'codepipeline:GetJobDetails']);
     const fns = Object.keys(template.findResources('AWS::Lambda::Function'));
     const onStar = fns.flatMap((fn) => statementsOfFunction(template, fn)).filter((s) => [s.Resource].flat().includes('*'));
     expect(onStar.length).toBeGreaterThan(0);

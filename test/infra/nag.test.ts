@@ -43,13 +43,15 @@ describe('acknowledgements per statement', () => {
   test("two wildcard statements with the same finding id land in two policies, each with its own statement's reason", () => {
     const { stack, handler } = handlerStack();
     const policies = handler.role.node.children.filter((c): c is iam.Policy => c instanceof iam.Policy && c.node.id.startsWith('Wildcards'));
-    expect(policies).toHaveLength(2);
+    // The third: every step handler's GetJobDetails (the job runtime's corroboration).
+    expect(policies).toHaveLength(3);
     const byAction = Object.fromEntries(
       policies.map((p) => [(Stack.of(p).resolve(p.document).Statement as Cfn[]).map((s) => s.Action).join(), acksOf(p)['AwsSolutions-IAM5[Resource::*]']]),
     );
     expect(byAction).toEqual({
       'ecs:DescribeTaskDefinition': 'reason one: DescribeTaskDefinition has no resource type',
       'ecs:ListTasks': 'reason two: ListTasks, limited by its cluster condition',
+      'codepipeline:GetJobDetails': expect.stringMatching(/^codepipeline:GetJobDetails supports no resource-level permissions/),
     });
     // The default policy's '*' (LambdaInvokeAction's PutJob*Result) has the grant's reason, acknowledged there only.
     expect(acksOf(handler.role.node.findChild('DefaultPolicy'))['AwsSolutions-IAM5[Resource::*]']).toMatch(/PutJobSuccessResult/);

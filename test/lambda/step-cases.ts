@@ -184,7 +184,10 @@ export const STEP_CASES: StepCase[] = [
       );
       return defineStep(rabbitMqStep({ api: { timeoutMs: 2000, backoffMs: 10 } }), aws.deps());
     },
-    job: { params: { config: '/production/pipeline/rabbitmq' } },
+    // The stack pins the broker endpoint in UserParameters: the loopback broker's, known once it listens.
+    get job() {
+      return { params: { config: '/production/pipeline/rabbitmq', endpoint: server!.url, allowInsecureEndpoint: true } };
+    },
     sideEffects: (aws) => ({ ...writes(aws, ...ALL_WRITES), 'broker changes': server!.requests.filter((r) => !r.startsWith('GET')).length }),
     // vhost, user, permission
     once: { 'broker changes': 3 },

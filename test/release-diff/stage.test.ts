@@ -64,11 +64,11 @@ describe('git source: Release_facts (CodeBuild) then Release_diff, before the ap
     const statements = statementsOfFunction(template, functionOf(template, 'Please_approve', 'Release_diff'));
     // Logs, the step table and GetJobDetails: every step handler's own (test/infra/step-table.test.ts).
     const grants = statements.map((s: Cfn) => [s.Action, arnText(s.Resource)]).filter(([a]) => !/^(logs|dynamodb):|^codepipeline:GetJobDetails$/.test(String(a)));
-    expect(grants).toEqual([
-      ['s3:PutObject', expect.stringMatching(/^<PipelineDeploymentReleaseReports\w+\.Arn>\/production\/\*$|^.*ReleaseReports.*\/production\/\*$/)],
-      ['ssm:GetParameter', 'arn:aws:ssm:eu-central-1:111122223333:parameter/production/confirm_rollback'],
+    expect(grants.sort((a, b) => String(a[0]).localeCompare(String(b[0])))).toEqual([
       // LambdaInvokeAction's grant: these two support no resource-level permissions.
       [['codepipeline:PutJobSuccessResult', 'codepipeline:PutJobFailureResult'], '*'],
+      ['s3:PutObject', expect.stringMatching(/^<PipelineDeploymentReleaseReports\w+\.Arn>\/production\/\*$|^.*ReleaseReports.*\/production\/\*$/)],
+      ['ssm:GetParameter', 'arn:aws:ssm:eu-central-1:111122223333:parameter/production/confirm_rollback'],
     ]);
   });
 
