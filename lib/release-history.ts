@@ -10,6 +10,9 @@ const DEPLOYED_AT_INDEX: DeployedAtIndex = 'deployedAt';
 /** Releases kept for rollback when `releaseHistory` is not set. */
 export const DEFAULT_RELEASE_HISTORY = 100;
 
+/** The release-history table of an environment. */
+export const releaseTableName = (env: string) => `${env}-spryker-release-history`;
+
 /**
  * The kept releases of one environment (UpdateDeployedVersion writes them): a DynamoDB table,
  * one item per release (partition `env`, sort `version`), a KEYS_ONLY local index on
@@ -22,16 +25,18 @@ export const DEFAULT_RELEASE_HISTORY = 100;
  */
 export class SprykerReleaseHistory extends Construct {
   /** The environment's history, created once (companion pipelines share it). */
-  public static of(scope: Construct): SprykerReleaseHistory {
+  public static of(scope: Construct, environment: string): SprykerReleaseHistory {
     const existing = scope.node.tryFindChild('ReleaseHistory');
-    return existing instanceof SprykerReleaseHistory ? existing : new SprykerReleaseHistory(scope, 'ReleaseHistory');
+    return existing instanceof SprykerReleaseHistory ? existing : new SprykerReleaseHistory(scope, 'ReleaseHistory', environment);
   }
 
   public readonly table: dynamodb.Table;
 
-  private constructor(scope: Construct, id: string) {
+  private constructor(scope: Construct, id: string, environment: string) {
     super(scope, id);
     this.table = new dynamodb.Table(this, 'Table', {
+      // A name, not a token: UserParameters stay a literal, and people find it (docs/safety-net.md).
+      tableName: releaseTableName(environment),
       partitionKey: { name: 'env', type: dynamodb.AttributeType.STRING },
       sortKey: { name: 'version', type: dynamodb.AttributeType.STRING },
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,

@@ -5,7 +5,7 @@ import type { Construct } from 'constructs';
 import type { UpdateDeployedVersionParams } from '../../lambda/update-deployed-version';
 import { ssmPaths } from '../deployment';
 import { KEPT_TAG_PREFIX, type SprykerImages } from '../images';
-import { DEFAULT_RELEASE_HISTORY, SprykerReleaseHistory } from '../release-history';
+import { DEFAULT_RELEASE_HISTORY, releaseTableName, SprykerReleaseHistory } from '../release-history';
 import { SprykerStage, type SprykerStageProps } from './stage';
 
 export interface UpdateDeployedVersionStageProps extends SprykerStageProps {
@@ -30,7 +30,7 @@ export class UpdateDeployedVersionStage extends SprykerStage {
     super(scope, id);
     const { deployment, artifacts } = props;
     const parameter = ssmPaths(deployment.environment).lastDeployedVersion;
-    this.history = SprykerReleaseHistory.of(deployment);
+    this.history = SprykerReleaseHistory.of(deployment, deployment.environment);
     // One per environment: companion pipelines (destructive, ...) reuse it.
     const handler = deployment.sharedHandler(
       'UpdateDeployedVersion',
@@ -51,7 +51,7 @@ export class UpdateDeployedVersionStage extends SprykerStage {
         actionName: this.stageName,
         userParameters: {
           parameter,
-          releaseTable: this.history.table.tableName,
+          releaseTable: releaseTableName(deployment.environment),
           keepReleases: props.releaseHistory ?? DEFAULT_RELEASE_HISTORY,
           keptTagPrefix: KEPT_TAG_PREFIX,
           releaseArtifact: artifacts.release.artifactName!,

@@ -8,10 +8,11 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { UpdateDeployedVersionParams } from '../../lambda/update-deployed-version';
 import { KEPT_TAG_PREFIX, repositoryName, SprykerImages } from '../../lib/images';
+import { releaseTableName } from '../../lib/release-history';
 import type { FakeAws } from './aws';
 import { IMAGES_INPUT, putArtifact, RELEASE_OUTPUT } from './shop';
 
-export const RELEASE_TABLE = 'production-releases';
+export const RELEASE_TABLE = releaseTableName('production');
 
 /** UpdateDeployedVersion's parameters as the stage renders them. */
 export const updateParams = (keepReleases: number): UpdateDeployedVersionParams => ({
