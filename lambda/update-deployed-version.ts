@@ -90,7 +90,9 @@ export const step: StepDefinition<UpdateDeployedVersionParams, never> = {
 
     // Order matters: images protected before the record exists, the record before the version names
     // it; so a kept release never references an image the lifecycle policy may expire.
-    const tagged = await mapLimit(record.images, CONCURRENCY, (uri) => protect(ecr, uri, tag));
+    const bad = record.images.filter((uri) => !imageRef(uri));
+    if (bad.length) throw new StepFailure(`${IMAGES_FILE} names image(s) ${bad.join(', ')}, not <repository uri>@sha256:<digest>: check Build_and_Prepare's output`);
+    const tagged = await mapLimit(record.images, CONCURRENCY, (uri) => protect(ecr, imageRef(uri)!, tag));
     const recorded = await putRecord(ddb, releaseTable, record);
     // Unchanged on a rerun: every write is a new parameter version, and SSM keeps 100.
     const current = await call(
@@ -121,9 +123,7 @@ export const step: StepDefinition<UpdateDeployedVersionParams, never> = {
 export const handler = defineStep(step);
 
 /** Adds the protective tag to an image (the existing manifest, a new tag); false when it already has it. */
-async function protect(ecr: ECRClient, uri: string, tag: string): Promise<boolean> {
-  const ref = imageRef(uri);
-  if (!ref) throw new StepFailure(`${IMAGES_FILE} names image ${uri}, not <repository uri>@sha256:<digest>: check Build_and_Prepare's output`);
+async function protect(ecr: ECRClient, ref: { repositoryName: string; imageDigest: string }, tag: string): Promise<boolean> {
   const where = `${ref.repositoryName}@${ref.imageDigest}`;
   const got = await call(
     `ECR BatchGetImage ${where}`,

@@ -53,6 +53,11 @@ export class SprykerReleaseHistory extends Construct {
 
   /** Record and prune releases (UpdateDeployedVersion): items and the deployedAt index, nothing else. */
   public grantRecord(grantee: iam.IGrantable): iam.Grant {
-    return this.table.grant(grantee, 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Query');
+    // Named, not `index/*` (Table.grant's): the one index the handler queries.
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Query'],
+      resourceArns: [this.table.tableArn, `${this.table.tableArn}/index/${DEPLOYED_AT_INDEX}`],
+    });
   }
 }

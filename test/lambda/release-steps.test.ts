@@ -138,6 +138,32 @@ describe('UpdateDeployedVersion', () => {
   });
 });
 
+describe('UpdateDeployedVersion, what it refuses and what it tolerates', () => {
+  const inputs = [RELEASE_OUTPUT, IMAGES_INPUT];
+  const release = JSON.stringify({ v: 1, env: 'production', version: V2, preparedAt: 'p', services: [{ app: 'zed', service: 'production-zed', previousTaskDefinition: td('production-zed', 1), taskDefinition: td('production-zed', 2) }] });
+
+  test('an image by tag, not digest, fails before any ECR call, naming it', async () => {
+    setupReleaseKeeping(aws, ['zed'], 100);
+    putArtifact(aws, IMAGES_INPUT, { 'images.json': JSON.stringify({ version: V2, images: { zed: 'r/production-zed:latest' } }) });
+    putArtifact(aws, RELEASE_OUTPUT, { 'release.json': release });
+    const { report } = await aws.runJob(defineStep(update, aws.deps()), { id: 'job-tag', params: updateParams(100), inputs });
+    expect(report.body.failureDetails.message).toBe("images.json names image(s) r/production-zed:latest, not <repository uri>@sha256:<digest>: check Build_and_Prepare's output");
+    expect(aws.requests.filter((r) => r.op.startsWith('ECR.') || r.op.startsWith('DynamoDB.'))).toEqual([]);
+  });
+
+  test('a pruning failure is a warning: the release is kept and the version set', async () => {
+    setupReleaseKeeping(aws, ['zed'], 100);
+    await build(aws, V2, ['zed']);
+    putArtifact(aws, RELEASE_OUTPUT, { 'release.json': release });
+    aws.fail('DynamoDB.Query', 'AccessDeniedException', 'not allowed');
+    const { report } = await aws.runJob(defineStep(update, aws.deps()), { id: 'job-prune', params: updateParams(100), inputs });
+    expect(report.kind).toBe('success');
+    expect(report.body.executionDetails.summary).toMatch(/pruning the release history failed \(DynamoDB Query .* failed: AccessDeniedException: not allowed \(the step's role lacks a permission: check its IAM policy\)\); the next run prunes again$/);
+    expect(aws.dynamodb.items(RELEASE_TABLE)).toHaveLength(1);
+    expect(aws.ssm.parameters.get('/production/lastdeployedversion')!.at(-1)!.value).toBe(V2);
+  });
+});
+
 describe('SSM Parameter Store limits (the fake as AWS documents them)', () => {
   test('the old design fails: with every version labelled, the 101st PutParameter is refused', async () => {
     const ssm = new SSMClient(aws.deps().clientConfig!);

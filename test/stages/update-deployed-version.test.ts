@@ -39,7 +39,7 @@ test('IAM: DynamoDB items of the history table only; ECR get/put/untag on the en
   const [ddb] = byService('dynamodb:');
   expect([ddb.Action].flat().sort()).toEqual(['dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:Query']);
   const table = Object.keys(template.findResources('AWS::DynamoDB::Table'))[0];
-  expect([ddb.Resource].flat().map(arnText)).toEqual([JSON.stringify({ 'Fn::GetAtt': [table, 'Arn'] }), `${JSON.stringify({ 'Fn::GetAtt': [table, 'Arn'] })}/index/*`]);
+  expect([ddb.Resource].flat().map(arnText)).toEqual([JSON.stringify({ 'Fn::GetAtt': [table, 'Arn'] }), `${JSON.stringify({ 'Fn::GetAtt': [table, 'Arn'] })}/index/deployedAt`]);
   const [ecr] = byService('ecr:');
   expect([ecr.Action].flat().sort()).toEqual(['ecr:BatchDeleteImage', 'ecr:BatchGetImage', 'ecr:PutImage']);
   expect([ecr.Resource].flat()).toHaveLength(5);
