@@ -17,8 +17,6 @@ export function ssmPaths(env: string) {
     desiredVersion: `/${env}/desired_version`,
     lastBuildVersion: `/${env}/lastbuildversion`,
     lastDeployedVersion: `/${env}/lastdeployedversion`,
-    /** The deployed releases, one parameter version per deploy (UpdateDeployedVersion), for rollback. */
-    release: `/${env}/pipeline/release`,
   };
 }
 

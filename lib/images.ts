@@ -14,19 +14,34 @@ export interface SprykerImagesProps {
    */
   readonly importExisting?: boolean;
   /**
-   * Images a created repository keeps: the newest N versions, older ones expire. A rollback to an
-   * expired version rebuilds it from its commit.
+   * Images a created repository keeps besides those of kept releases: the newest N, older ones
+   * expire. A rollback to an expired version rebuilds it from its commit.
    * @default 30
    */
   readonly keepImages?: number;
+  /**
+   * Releases kept for rollback (UpdateDeployedVersion tags their images `kept-<version>`): a
+   * created repository never expires an image with that tag while at most this many (plus a
+   * margin of KEPT_MARGIN for tags a failed prune left behind) carry one.
+   * @default 100
+   */
+  readonly keepReleases?: number;
 }
+
+/** Prefix of the tag that protects an image of a kept release from the lifecycle policy (version tags are hex: never this). */
+export const KEPT_TAG_PREFIX = 'kept-';
+/** Protected images beyond the kept releases that the first lifecycle rule tolerates before it expires the oldest pushed. */
+export const KEPT_MARGIN = 10;
 
 /** The ECR repository name of an image of an environment. */
 export const repositoryName = (env: string, image: string) => `${env}-${image}`;
 
 /**
  * One ECR repository per application image: scan on push, immutable tags (a version's image is
- * never replaced, so images.json digests and rollbacks stay true), newest `keepImages` kept.
+ * never replaced, so images.json digests and rollbacks stay true). Lifecycle, as ECR evaluates it
+ * (an image that matches the tag selection of a rule is never expired by a lower-priority rule):
+ * rule 1 selects the images of kept releases (`kept-` tags) and expires only beyond
+ * `keepReleases` + KEPT_MARGIN of them; rule 2 expires every other image beyond the newest `keepImages`.
  */
 export class SprykerImages extends Construct {
   public readonly repositories: Record<string, ecr.IRepository> = {};
@@ -34,6 +49,7 @@ export class SprykerImages extends Construct {
   constructor(scope: Construct, id: string, props: SprykerImagesProps) {
     super(scope, id);
     const keep = props.keepImages ?? 30;
+    const keepReleases = props.keepReleases ?? 100;
     for (const image of props.images) {
       const name = repositoryName(props.environment, image);
       this.repositories[image] = props.importExisting
@@ -42,11 +58,32 @@ export class SprykerImages extends Construct {
             repositoryName: name,
             imageScanOnPush: true,
             imageTagMutability: ecr.TagMutability.IMMUTABLE,
-            lifecycleRules: [{ description: `keep the newest ${keep} images for rollback`, maxImageCount: keep }],
+            lifecycleRules: [
+              {
+                rulePriority: 1,
+                description: `images of the kept releases (tag ${KEPT_TAG_PREFIX}<version>): never expired by rule 2`,
+                tagStatus: ecr.TagStatus.TAGGED,
+                tagPrefixList: [KEPT_TAG_PREFIX],
+                maxImageCount: keepReleases + KEPT_MARGIN,
+              },
+              { rulePriority: 2, description: `any other image: the newest ${keep} are kept`, tagStatus: ecr.TagStatus.ANY, maxImageCount: keep },
+            ],
             // Running tasks and rollbacks reference these images.
             removalPolicy: RemovalPolicy.RETAIN,
           });
     }
+  }
+
+  /**
+   * Keep a release (UpdateDeployedVersion): read an image's manifest, put it again with the
+   * protective tag, remove that tag when the release is pruned. On these repositories only.
+   */
+  public grantKeep(grantee: iam.IGrantable): iam.Grant {
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['ecr:BatchGetImage', 'ecr:PutImage', 'ecr:BatchDeleteImage'],
+      resourceArns: Object.values(this.repositories).map((r) => r.repositoryArn),
+    });
   }
 
   /**

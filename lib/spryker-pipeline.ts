@@ -19,6 +19,7 @@ import { PreDeploymentConfigurationStage } from './stages/pre-deployment-configu
 import { SourceStage } from './stages/source';
 import type { PipelineArtifacts, SprykerStage, SprykerStageProps } from './stages/stage';
 import { UpdateDeployedVersionStage } from './stages/update-deployed-version';
+import { VERSIONED_BUCKET_LIFECYCLE } from './retention';
 import { SprykerVersions } from './versions';
 import { SprykerNotifications } from './companion/notifications';
 import { disableSourceChangeDetection } from './companion/source';
@@ -143,8 +144,9 @@ export class SprykerPipeline extends Construct {
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       encryption: s3.BucketEncryption.S3_MANAGED,
       versioned: true,
-      // release.json of earlier runs lives here: a rollback reads it.
+      // release.json of earlier runs lives here: a rollback reads it (current objects: never expired).
       removalPolicy: RemovalPolicy.RETAIN,
+      lifecycleRules: VERSIONED_BUCKET_LIFECYCLE,
     });
     const pipelineName = props.pipelineName ?? `${props.environment}-deploy`;
     this.deployment.registerPipeline(pipelineName);
@@ -190,6 +192,12 @@ export class SprykerPipeline extends Construct {
     return this.pipeline.addStage({ ...options, placement: { justAfter: this.stage(name) } });
   }
 
+  private buildStage(): BuildAndPrepareStage {
+    const build = this.sprykerStages.find((s): s is BuildAndPrepareStage => s instanceof BuildAndPrepareStage);
+    if (!build) throw new Error('SprykerPipeline: the Build_and_Prepare stage must be a BuildAndPrepareStage (or a subclass): UpdateDeployedVersion protects its images');
+    return build;
+  }
+
   /**
    * Creates one SCCOS stage. Override to substitute a subclass for a stage, and call
    * `super.createStage` for the others.
@@ -220,6 +228,7 @@ export class SprykerPipeline extends Construct {
           sourceVersion: `#{${versions}.SOURCE_VERSION}`,
           versions: this.versions,
           build: p.build,
+          keepReleases: p.releaseHistory,
           logRetention: p.logRetention,
           contentIdentity: !p.source?.connection && !p.source?.codeCommit,
         });
@@ -242,7 +251,7 @@ export class SprykerPipeline extends Construct {
       case 'Deploy_Spryker_services':
         return new DeployServicesStage(this, 'DeploySprykerServices', { ...props, services: 'application' });
       case 'UpdateDeployedVersion':
-        return new UpdateDeployedVersionStage(this, 'UpdateDeployedVersion', props);
+        return new UpdateDeployedVersionStage(this, 'UpdateDeployedVersion', { ...props, images: this.buildStage().images, releaseHistory: p.releaseHistory });
       case 'Post_Deployment_Configuration':
         return new PostDeploymentConfigurationStage(this, 'PostDeploymentConfiguration', props);
       case 'Run_post-deploy_hook':

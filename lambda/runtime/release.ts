@@ -124,20 +124,34 @@ function parseJson(text: string, where: string): unknown {
   }
 }
 
+/** Bump when the kept-release record changes incompatibly (1 was the SSM parameter-version record). */
+export const DEPLOYED_RELEASE_VERSION = 2;
+
 /**
- * What UpdateDeployedVersion keeps in SSM (`/{env}/pipeline/release`) for a later rollback: every
- * deploy is a version of that parameter (SSM keeps the last 100), labelled `releaseLabel(version)`.
- * Task definitions are `family:revision` so that a 50-service shop stays within SSM's limits.
+ * What UpdateDeployedVersion keeps for a later rollback: one item per release in the
+ * environment's release-history table (partition `env`, sort `version`), the newest
+ * `keepReleases` by `deployedAt`. Task definitions are `family:revision`, images
+ * `<repository uri>@sha256:<digest>`: a 50-service shop stays far inside DynamoDB's 400 KB item.
  */
 export interface DeployedRelease {
-  readonly v: typeof RELEASE_VERSION;
+  readonly v: typeof DEPLOYED_RELEASE_VERSION;
   readonly env: string;
   readonly version: string;
-  /** ISO 8601 time UpdateDeployedVersion ran. */
+  /** The release.json it was recorded from (its `preparedAt`): the same release recorded again writes nothing. */
+  readonly releaseId: string;
+  /** ISO 8601 time UpdateDeployedVersion recorded it: the newest `keepReleases` are kept. */
   readonly deployedAt: string;
   /** ECS service name → task definition `family:revision` of the release. */
   readonly taskDefinitions: Record<string, string>;
+  /** Every image of the release (images.json): each carries the protective tag `keptTag(version)` while kept. */
+  readonly images: string[];
 }
 
-/** SSM parameter-version label of a release: letters, digits, `.`, `-`, `_`, not starting with a digit, at most 100. */
-export const releaseLabel = (version: string): string => `release-${version.replace(/[^A-Za-z0-9._-]/g, '_')}`.slice(0, 100);
+/** An image URI by digest split into what the ECR API takes. */
+export function imageRef(uri: string): { repositoryName: string; imageDigest: string } | undefined {
+  const m = /^[^/]+\/(.+)@(sha256:[0-9a-f]{64})$/.exec(uri);
+  return m ? { repositoryName: m[1], imageDigest: m[2] } : undefined;
+}
+
+/** The ECR tag that protects an image of a kept release from the lifecycle policy (tags: at most 300 characters). */
+export const keptTag = (prefix: string, version: string): string => `${prefix}${version}`.slice(0, 300);

@@ -381,6 +381,14 @@ export interface SprykerPipelineProps {
   readonly build?: SprykerBuildProps;
   /** Retention of every step handler's logs. @default logs.RetentionDays.THREE_MONTHS */
   readonly logRetention?: logs.RetentionDays;
+  /**
+   * Releases kept for rollback (2 to 10000): UpdateDeployedVersion records each deployed release
+   * in the environment's release history and tags its images so that ECR never expires them;
+   * the oldest beyond this many are pruned. Each kept release is a `desired_version` rollback
+   * target that builds nothing (docs/limits.md).
+   * @default 100
+   */
+  readonly releaseHistory?: number;
   /** @default `${environment}-deploy` (SCCOS: `{env}_Normal_Deploy` style names) */
   readonly pipelineName?: string;
   /**

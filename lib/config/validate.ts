@@ -292,6 +292,9 @@ function validateSourceAndBuild(props: SprykerPipelineProps): PropsProblem[] {
   if (build.buildCommands && build.buildCommands.every((c) => isConcrete(c) && c.trim() === '')) {
     add('build.buildCommands', "is empty: leave it out for docker-sdk's build, or give commands that print '<image key> <local image>' per image");
   }
+  if (props.releaseHistory !== undefined && !(Number.isInteger(props.releaseHistory) && props.releaseHistory >= 2 && props.releaseHistory <= 10000)) {
+    add('releaseHistory', `${props.releaseHistory} is not allowed: keep 2 to 10000 releases (at least the live one and the previous one, the stage-rollback target)`);
+  }
   if (build.keepImages !== undefined && !(Number.isInteger(build.keepImages) && build.keepImages >= 1 && build.keepImages <= 10000)) {
     add('build.keepImages', `${build.keepImages} is not allowed: keep 1 to 10000 images per repository (enough versions for a rollback)`);
   }

@@ -21,6 +21,8 @@ export interface BuildAndPrepareStageProps extends SprykerStageProps {
   readonly versions: SprykerVersions;
   /** @default - defaults of SprykerBuildProps */
   readonly build?: SprykerBuildProps;
+  /** Releases kept for rollback: their images never expire. @default 100 */
+  readonly keepReleases?: number;
   /** Retention of the build logs. @default logs.RetentionDays.THREE_MONTHS */
   readonly logRetention?: logs.RetentionDays;
   /**
@@ -85,6 +87,7 @@ export class BuildAndPrepareStage extends SprykerStage {
       images: imageKeys,
       importExisting: build.importRepositories,
       keepImages: build.keepImages,
+      keepReleases: props.keepReleases,
     });
 
     const script = fs.readFileSync(BUILD_SCRIPT);

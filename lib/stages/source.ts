@@ -9,6 +9,7 @@ import type { Construct } from 'constructs';
 import type { SprykerSourceProps } from '../config/types';
 import { acknowledge } from '../nag';
 import { SprykerStage, type SprykerStageProps } from './stage';
+import { VERSIONED_BUCKET_LIFECYCLE } from '../retention';
 
 export interface SourceStageProps extends SprykerStageProps {
   /** @default - S3 source in a new versioned bucket, key `source.zip` */
@@ -147,6 +148,8 @@ export class SourceStage extends SprykerStage {
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       encryption: s3.BucketEncryption.S3_MANAGED,
       removalPolicy: RemovalPolicy.RETAIN,
+      // Every push replaces source.zip: the replaced archives expire.
+      lifecycleRules: VERSIONED_BUCKET_LIFECYCLE,
     });
     // EventBridge notifications as a bucket property: CDK's `eventBridgeEnabled` would add a custom-resource Lambda for it.
     (bucket.node.defaultChild as s3.CfnBucket).addPropertyOverride('NotificationConfiguration.EventBridgeConfiguration.EventBridgeEnabled', true);

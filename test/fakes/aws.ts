@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import type { CodePipelineEvent } from 'aws-lambda';
 import { decodeToken, stateKey, tokenPointer, type RuntimeDeps, type VerifiedJob } from '../../lambda/runtime/job';
 import { DynamoDbError, FakeDynamoDb } from './dynamodb';
+import { FakeEcr } from './ecr';
 import { jobDetails, jobEvent, type JobOptions } from './job';
 import { FakeVersionedS3 } from './s3-versions';
 
@@ -374,31 +375,55 @@ export class FakeLogs {
   };
 }
 
+/** Parameter Store keeps the 100 newest versions of a parameter (PutParameter deletes the oldest, unless it is labelled). */
+export const SSM_MAX_VERSIONS = 100;
+
 export class FakeSsm {
-  readonly parameters = new Map<string, { value: string; tier?: string; labels: string[] }[]>();
+  /** Name → its versions, oldest first (a version number stays with its value: deleting the oldest renumbers nothing). */
+  readonly parameters = new Map<string, { version: number; value: string; tier?: string; labels: string[] }[]>();
   constructor(private readonly clock: FakeClock) {}
   set(name: string, value: string) {
-    this.parameters.set(name, [...(this.parameters.get(name) ?? []), { value, labels: [] }]);
+    this.write(name, value);
+  }
+  private write(name: string, value: string, tier?: string): number {
+    const versions = this.parameters.get(name) ?? [];
+    if (versions.length >= SSM_MAX_VERSIONS) {
+      const oldest = versions[0];
+      // The message of the real service (SSM API reference, ParameterMaxVersionLimitExceeded).
+      if (oldest.labels.length) {
+        throw new AwsError(
+          'ParameterMaxVersionLimitExceeded',
+          `You attempted to create a new version of ${name} by calling the PutParameter API with the overwrite flag. Version ${oldest.version}, the oldest version, can't be deleted because it has a label associated with it. Move the label to another version of the parameter, and try again.`,
+        );
+      }
+      versions.shift();
+    }
+    const version = (versions[versions.length - 1]?.version ?? 0) + 1;
+    this.parameters.set(name, [...versions, { version, value, tier, labels: [] }]);
+    return version;
   }
   readonly api: Record<string, (b: any) => unknown> = {
     GetParameter: (b) => {
-      const [name, label] = (b.Name as string).split(':');
+      const [name, selector] = (b.Name as string).split(':');
       const versions = this.parameters.get(name);
-      const v = label ? versions?.find((x) => x.labels.includes(label)) : versions?.[versions.length - 1];
-      if (!v) throw new AwsError('ParameterNotFound', '');
-      return { Parameter: { Name: name, Value: v.value, Type: 'String', Version: versions!.indexOf(v) + 1, LastModifiedDate: this.clock.now / 1000 } };
+      const v = selector ? versions?.find((x) => (/^\d+$/.test(selector) ? x.version === Number(selector) : x.labels.includes(selector))) : versions?.[versions.length - 1];
+      if (!v) throw new AwsError(selector && versions ? 'ParameterVersionNotFound' : 'ParameterNotFound', '');
+      return { Parameter: { Name: name, Value: v.value, Type: 'String', Version: v.version, LastModifiedDate: this.clock.now / 1000 } };
     },
     PutParameter: (b) => {
       if (this.parameters.has(b.Name) && !b.Overwrite) throw new AwsError('ParameterAlreadyExists', 'The parameter already exists.');
       if ((b.Value as string).length > 8192 || ((b.Value as string).length > 4096 && b.Tier === 'Standard')) throw new AwsError('ValidationException', 'value too long');
-      this.parameters.set(b.Name, [...(this.parameters.get(b.Name) ?? []), { value: b.Value, tier: b.Tier, labels: [] }]);
-      return { Version: this.parameters.get(b.Name)!.length, Tier: (b.Value as string).length > 4096 ? 'Advanced' : 'Standard' };
+      return { Version: this.write(b.Name, b.Value, b.Tier), Tier: (b.Value as string).length > 4096 ? 'Advanced' : 'Standard' };
     },
     LabelParameterVersion: (b) => {
-      const versions = this.parameters.get(b.Name)!;
+      const versions = this.parameters.get(b.Name);
+      if (!versions) throw new AwsError('ParameterNotFound', '');
+      const target = versions.find((v) => v.version === b.ParameterVersion);
+      if (!target) throw new AwsError('ParameterVersionNotFound', `Systems Manager could not find version ${b.ParameterVersion} of ${b.Name}.`);
+      // A label names one version at a time: labelling moves it.
       for (const label of b.Labels as string[]) {
         versions.forEach((v) => (v.labels = v.labels.filter((l) => l !== label)));
-        versions[b.ParameterVersion - 1].labels.push(label);
+        target.labels.push(label);
       }
       return { InvalidLabels: [], ParameterVersion: b.ParameterVersion };
     },
@@ -456,6 +481,7 @@ export class FakeAws {
   readonly ecs = new FakeEcs(this.clock, this.logs);
   readonly ssm = new FakeSsm(this.clock);
   readonly codepipeline = new FakeCodePipeline();
+  readonly ecr = new FakeEcr(this.clock);
   readonly dynamodb = new FakeDynamoDb().createTable(STEP_TABLE);
   readonly objects = new Map<string, Buffer>();
   /** Versioned buckets (the S3 source); other buckets are plain `objects`. */
@@ -557,7 +583,7 @@ export class FakeAws {
     const raw = Buffer.concat(chunks);
     const target = req.headers['x-amz-target'] as string | undefined;
     const [prefix, action] = target ? target.split('.') : ['S3', req.method!];
-    const service = { AmazonEC2ContainerServiceV20141113: 'ECS', AmazonSSM: 'SSM', Logs_20140328: 'Logs', CodePipeline_20150709: 'CodePipeline', DynamoDB_20120810: 'DynamoDB', S3: 'S3' }[prefix] ?? prefix;
+    const service = { AmazonEC2ContainerServiceV20141113: 'ECS', AmazonSSM: 'SSM', Logs_20140328: 'Logs', CodePipeline_20150709: 'CodePipeline', AmazonEC2ContainerRegistry_V20150921: 'ECR', DynamoDB_20120810: 'DynamoDB', S3: 'S3' }[prefix] ?? prefix;
     const op = `${service}.${action}`;
     const body = target ? JSON.parse(raw.toString() || '{}') : { path: decodeURIComponent(req.url!.split('?')[0]), bytes: raw.length };
     this.requests.push({ op, body });
@@ -569,7 +595,7 @@ export class FakeAws {
       }
       if (service === 'S3' && this.versionedS3.handles(req.url!)) return this.versionedS3.serve(req.method!, req.url!, res);
       if (service === 'S3') return this.s3(req.method!, body.path, raw, res);
-      const api = { ECS: this.ecs.api, SSM: this.ssm.api, Logs: this.logs.api, CodePipeline: this.codepipeline.api, DynamoDB: this.dynamodb.api }[service];
+      const api = { ECS: this.ecs.api, SSM: this.ssm.api, Logs: this.logs.api, CodePipeline: this.codepipeline.api, ECR: this.ecr.api, DynamoDB: this.dynamodb.api }[service];
       const fn = api?.[action];
       if (!fn) throw new AwsError('UnknownOperationException', `fake has no ${op}`);
       const out = fn(body);

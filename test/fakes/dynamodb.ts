@@ -1,13 +1,23 @@
 /**
- * A stateful fake of the DynamoDB calls the job runtime makes (Powertools idempotency and the
- * step records): PutItem, GetItem, UpdateItem, DeleteItem with real conditional semantics.
+ * A stateful fake of the DynamoDB calls the handlers make (Powertools idempotency, the step
+ * records, the release history): PutItem, GetItem, UpdateItem, DeleteItem with real conditional
+ * semantics, and Query (partition key equality, table or KEYS_ONLY index order, Limit, pagination).
  * Each request is applied at once (the fake server handles requests concurrently, each one
  * atomically), so of two conditional writes in flight exactly one wins, the other gets
  * ConditionalCheckFailedException (with the old item when ReturnValuesOnConditionCheckFailure is
  * ALL_OLD). Like DynamoDB, expired items stay readable until TTL deletes them (here: never).
  */
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+
 type AttributeValue = { S?: string; N?: string; BOOL?: boolean; NULL?: boolean; M?: Record<string, AttributeValue>; L?: AttributeValue[] };
 type Item = Record<string, AttributeValue>;
+
+/** A table's key schema: a partition key, optionally a sort key and KEYS_ONLY indexes (name → sort key). */
+export interface FakeTableSpec {
+  readonly partitionKey: string;
+  readonly sortKey?: string;
+  readonly indexes?: Record<string, string>;
+}
 
 export class DynamoDbError extends Error {
   constructor(readonly code: string, message: string, readonly extra: Record<string, unknown> = {}) {
@@ -90,31 +100,48 @@ export function evaluateCondition(expression: string, item: Item | undefined, ct
 }
 
 export class FakeDynamoDb {
+  /** Items by key: the partition key's value, or `[partition, sort]` as JSON with a sort key. */
   readonly tables = new Map<string, Map<string, Item>>();
+  private readonly specs = new Map<string, FakeTableSpec>();
 
-  createTable(name: string, key = 'id'): this {
+  createTable(name: string, key: string | FakeTableSpec = 'id'): this {
     this.tables.set(name, new Map());
-    this.keys.set(name, key);
+    this.specs.set(name, typeof key === 'string' ? { partitionKey: key } : key);
     return this;
   }
 
-  private readonly keys = new Map<string, string>();
-
-  /** The items of a table, by key (test helper). */
+  /** The items of a table as DynamoDB stores them (test helper). */
   items(table: string): Item[] {
     return [...(this.tables.get(table)?.values() ?? [])];
   }
 
-  private table(b: { TableName?: string }): { items: Map<string, Item>; key: string } {
-    const items = this.tables.get(b.TableName ?? '');
-    if (!items) throw new DynamoDbError('ResourceNotFoundException', 'Requested resource not found');
-    return { items, key: this.keys.get(b.TableName!)! };
+  /** The items of a table as plain objects (test helper). */
+  records(table: string): Record<string, unknown>[] {
+    return this.items(table).map((i) => unmarshall(i as never));
   }
 
-  private keyOf(key: string, k: Item | undefined): string {
-    const v = k?.[key]?.S;
-    if (!v || Object.keys(k!).length !== 1) throw new DynamoDbError('ValidationException', 'The provided key element does not match the schema');
-    return v;
+  private table(b: { TableName?: string }): { items: Map<string, Item>; spec: FakeTableSpec } {
+    const items = this.tables.get(b.TableName ?? '');
+    if (!items) throw new DynamoDbError('ResourceNotFoundException', 'Requested resource not found');
+    return { items, spec: this.specs.get(b.TableName!)! };
+  }
+
+  private static keyNames(spec: FakeTableSpec): string[] {
+    return spec.sortKey ? [spec.partitionKey, spec.sortKey] : [spec.partitionKey];
+  }
+
+  /** The storage key of a Key argument (exactly the key attributes, as DynamoDB insists). */
+  private keyOf(spec: FakeTableSpec, k: Item | undefined): string {
+    const names = FakeDynamoDb.keyNames(spec);
+    const values = names.map((n) => k?.[n]?.S);
+    if (values.some((v) => !v) || Object.keys(k!).length !== names.length) {
+      throw new DynamoDbError('ValidationException', 'The provided key element does not match the schema');
+    }
+    return spec.sortKey ? JSON.stringify(values) : values[0]!;
+  }
+
+  private keyOfItem(spec: FakeTableSpec, item: Item | undefined): string {
+    return this.keyOf(spec, item && Object.fromEntries(FakeDynamoDb.keyNames(spec).map((n) => [n, item[n]])));
   }
 
   /** Throws ConditionalCheckFailedException unless the condition holds for the current item. */
@@ -132,8 +159,8 @@ export class FakeDynamoDb {
 
   readonly api: Record<string, (b: any) => unknown> = {
     PutItem: (b) => {
-      const { items, key } = this.table(b);
-      const id = this.keyOf(key, b.Item ? { [key]: b.Item[key] } : undefined);
+      const { items, spec } = this.table(b);
+      const id = this.keyOfItem(spec, b.Item);
       if (FakeDynamoDb.size(b.Item) > MAX_ITEM_BYTES) throw new DynamoDbError('ValidationException', 'Item size has exceeded the maximum allowed size');
       const current = items.get(id);
       this.check(b, current);
@@ -141,24 +168,24 @@ export class FakeDynamoDb {
       return b.ReturnValues === 'ALL_OLD' && current ? { Attributes: current } : {};
     },
     GetItem: (b) => {
-      const { items, key } = this.table(b);
-      const item = items.get(this.keyOf(key, b.Key));
+      const { items, spec } = this.table(b);
+      const item = items.get(this.keyOf(spec, b.Key));
       return item ? { Item: item } : {};
     },
     DeleteItem: (b) => {
-      const { items, key } = this.table(b);
-      const id = this.keyOf(key, b.Key);
+      const { items, spec } = this.table(b);
+      const id = this.keyOf(spec, b.Key);
       const current = items.get(id);
       this.check(b, current);
       items.delete(id);
       return b.ReturnValues === 'ALL_OLD' && current ? { Attributes: current } : {};
     },
     UpdateItem: (b) => {
-      const { items, key } = this.table(b);
-      const id = this.keyOf(key, b.Key);
+      const { items, spec } = this.table(b);
+      const id = this.keyOf(spec, b.Key);
       const current = items.get(id);
       this.check(b, current);
-      const next: Item = structuredClone(current ?? { [key]: { S: id } });
+      const next: Item = structuredClone(current ?? b.Key);
       const names = b.ExpressionAttributeNames ?? {};
       const values = b.ExpressionAttributeValues ?? {};
       const match = /^\s*SET\s+(.+)$/i.exec(b.UpdateExpression ?? '');
@@ -172,6 +199,29 @@ export class FakeDynamoDb {
       if (FakeDynamoDb.size(next) > MAX_ITEM_BYTES) throw new DynamoDbError('ValidationException', 'Item size has exceeded the maximum allowed size');
       items.set(id, next);
       return b.ReturnValues === 'ALL_NEW' ? { Attributes: next } : {};
+    },
+    Query: (b) => {
+      const { items, spec } = this.table(b);
+      const sortKey = b.IndexName ? spec.indexes?.[b.IndexName] : spec.sortKey;
+      if (!sortKey) throw new DynamoDbError('ValidationException', `The table does not have the specified index: ${b.IndexName}`);
+      const names = b.ExpressionAttributeNames ?? {};
+      const m = /^\s*(#\w+|\w+)\s*=\s*(:\w+)\s*$/.exec(b.KeyConditionExpression ?? '');
+      if (!m || (names[m[1]] ?? m[1]) !== spec.partitionKey) {
+        throw new DynamoDbError('ValidationException', `fake Query supports only '<partition key> = :value', got ${b.KeyConditionExpression}`);
+      }
+      const partition = JSON.stringify(b.ExpressionAttributeValues?.[m[2]]);
+      const order = (i: Item) => i[sortKey]?.N ?? i[sortKey]?.S ?? '';
+      const sortValue = (i: Item) => (i[sortKey]?.N !== undefined ? Number(i[sortKey].N) : order(i));
+      const direction = b.ScanIndexForward === false ? -1 : 1;
+      const rows = [...items.values()]
+        .filter((i) => JSON.stringify(i[spec.partitionKey]) === partition && i[sortKey] !== undefined)
+        .sort((x, y) => (sortValue(x) < sortValue(y) ? -1 : sortValue(x) > sortValue(y) ? 1 : 0) * direction);
+      // An index projects the keys only (KEYS_ONLY).
+      const project = (i: Item): Item => (b.IndexName ? Object.fromEntries([...FakeDynamoDb.keyNames(spec), sortKey].map((n) => [n, i[n]])) : i);
+      const start = b.ExclusiveStartKey ? rows.findIndex((r) => this.keyOfItem(spec, r) === this.keyOfItem(spec, b.ExclusiveStartKey)) + 1 : 0;
+      const page = rows.slice(start, b.Limit ? start + b.Limit : undefined);
+      const more = start + page.length < rows.length;
+      return { Items: page.map(project), Count: page.length, ...(more ? { LastEvaluatedKey: project(page[page.length - 1]) } : {}) };
     },
   };
 }

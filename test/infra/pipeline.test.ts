@@ -72,9 +72,11 @@ describe('SprykerPipeline', () => {
     expect(actionOf(template, 'Build_and_Prepare').OutputArtifacts).toEqual([{ Name: 'Images' }]);
     expect(actionOf(template, 'Pre_Deployment_Configuration').InputArtifacts).toEqual([{ Name: 'Images' }]);
     expect(actionOf(template, 'Pre_Deployment_Configuration').OutputArtifacts).toEqual([{ Name: 'Release' }]);
-    for (const stage of ['Deploy_Scheduler', 'Run_install', 'Deploy_Spryker_services', 'UpdateDeployedVersion', 'Post_Deployment_Configuration']) {
+    for (const stage of ['Deploy_Scheduler', 'Run_install', 'Deploy_Spryker_services', 'Post_Deployment_Configuration']) {
       expect(actionOf(template, stage).InputArtifacts).toEqual([{ Name: 'Release' }]);
     }
+    // UpdateDeployedVersion also reads images.json: it tags the release's images in ECR.
+    expect(actionOf(template, 'UpdateDeployedVersion').InputArtifacts).toEqual([{ Name: 'Release' }, { Name: 'Images' }]);
     // Pre-deploy runs on the live revision: it must not wait for a release.
     expect(actionOf(template, 'Run_pre-deploy_hook').InputArtifacts ?? []).toEqual([]);
   });

@@ -3,7 +3,7 @@
  * (Promise.all on the fake, whose DynamoDB lets exactly one conditional write win) do the step's
  * side effects once and report once; a later duplicate of the finished job does nothing again.
  */
-import { FakeAws } from '../fakes/aws';
+import { FakeAws, STEP_TABLE } from '../fakes/aws';
 import { useFakeAws } from '../fakes/shop';
 import { cleanUp, nonZero, STEP_CASES } from './step-cases';
 
@@ -25,7 +25,7 @@ describe.each(STEP_CASES)('$name', (c) => {
     expect(putJobs(`job-${c.name}`)).toHaveLength(1);
     // Both were really in flight: one lost the race for the job's record (not a sequential duplicate).
     expect(logged(/lost the race/)).toHaveLength(1);
-    expect(aws.calls('DynamoDB.PutItem').filter((b) => b.ConditionExpression?.includes('attribute_not_exists'))).toHaveLength(2);
+    expect(aws.calls('DynamoDB.PutItem').filter((b) => b.TableName === STEP_TABLE && b.ConditionExpression?.includes('attribute_not_exists'))).toHaveLength(2);
 
     // A later duplicate of the finished job: nothing again.
     const before = aws.requests.length;

@@ -8,6 +8,7 @@ import { step as preDeploymentConfiguration } from '../../lambda/pre-deployment-
 import { step as runHook } from '../../lambda/run-hook';
 import { step as updateDeployedVersion } from '../../lambda/update-deployed-version';
 import { FakeAws } from '../fakes/aws';
+import { build, RELEASE_TABLE, setupReleaseKeeping, updateParams } from '../fakes/releases';
 import { imageOf, IMAGES_INPUT, MODEL, RELEASE_OUTPUT, setupShop, V1, V2, useFakeAws, td } from '../fakes/shop';
 
 let aws: FakeAws;
@@ -79,15 +80,17 @@ test('V1 → V2: hooks, new revisions, scheduler then services rolled out, versi
     expect(aws.ecs.services.get(name)!.deployments).toMatchObject([{ status: 'PRIMARY', rolloutState: 'COMPLETED', taskDefinition: td(name, 2) }]);
   }
 
-  // UpdateDeployedVersion: the version, and the release kept (labelled) for a rollback.
+  // UpdateDeployedVersion: the release kept for a rollback (its images tagged in ECR), then the version.
   aws.ssm.set('/production/lastdeployedversion', V1);
-  const up = await aws.runJob(defineStep(updateDeployedVersion, deps), { id: 'job-up', params: { parameter: '/production/lastdeployedversion', releaseParameter: '/production/pipeline/release' }, inputs: input });
+  setupReleaseKeeping(aws, ['zed', 'yves', 'glue', 'scheduler'], 100);
+  await build(aws, V2, ['zed', 'yves', 'glue', 'scheduler']);
+  const up = await aws.runJob(defineStep(updateDeployedVersion, deps), { id: 'job-up', params: updateParams(100), inputs: [...input, IMAGES_INPUT] });
   expect(up.report.kind).toBe('success');
   expect(aws.ssm.parameters.get('/production/lastdeployedversion')!.map((v) => v.value)).toEqual([V1, V2]);
-  const kept = aws.ssm.parameters.get('/production/pipeline/release')!;
+  const kept = aws.dynamodb.records(RELEASE_TABLE) as unknown as DeployedRelease[];
   expect(kept).toHaveLength(1);
-  expect(kept[0].labels).toEqual([`release-${V2}`]);
-  expect(JSON.parse(kept[0].value) as DeployedRelease).toMatchObject({ version: V2, taskDefinitions: { 'production-zed': 'production-zed:2', 'production-scheduler': 'production-scheduler:2' } });
+  expect(kept[0]).toMatchObject({ version: V2, taskDefinitions: { 'production-zed': 'production-zed:2', 'production-scheduler': 'production-scheduler:2' } });
+  for (const uri of kept[0].images) expect(aws.ecr.tagsOf(uri)).toContain(`kept-${V2}`);
 
   // Post_Deployment_Configuration: everything runs V2.
   const post = await aws.runJob(defineStep(postDeploymentConfiguration, deps), { id: 'job-post', params: { model: MODEL }, inputs: input });

@@ -3,10 +3,14 @@ import { step as post } from '../../lambda/post-deployment-configuration';
 import { step as prepare } from '../../lambda/pre-deployment-configuration';
 import { readZip } from '../../lambda/runtime/artifacts';
 import { defineStep } from '../../lambda/runtime/job';
-import type { ReleaseManifest } from '../../lambda/runtime/release';
+import { GetParameterCommand, LabelParameterVersionCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import type { DeployedRelease, ReleaseManifest } from '../../lambda/runtime/release';
 import { step as update } from '../../lambda/update-deployed-version';
-import { FakeAws } from '../fakes/aws';
+import { FakeAws, SSM_MAX_VERSIONS, STEP_TABLE } from '../fakes/aws';
+import { build, RELEASE_TABLE, setupReleaseKeeping, updateParams } from '../fakes/releases';
 import { IMAGES_INPUT, MODEL, putArtifact, RELEASE_OUTPUT, setupShop, V1, V2, useFakeAws, td } from '../fakes/shop';
+
+const V3 = '3333333333333333333333333333333333333333';
 
 let aws: FakeAws;
 useFakeAws((started) => (aws = started));
@@ -46,30 +50,144 @@ describe('Pre_Deployment_Configuration', () => {
 });
 
 describe('UpdateDeployedVersion', () => {
-  const params = { parameter: '/production/lastdeployedversion', releaseParameter: '/production/pipeline/release' };
-  test('a 50-service release fits a standard SSM parameter; each deploy is a labelled version', async () => {
+  const KEYS = ['zed', 'yves', 'glue', 'scheduler'];
+  const manifest = (version: string, services: string[], preparedAt = `prepared-${version}`): ReleaseManifest => ({
+    v: 1,
+    env: 'production',
+    version,
+    preparedAt,
+    services: services.map((s) => ({ app: s, service: s, previousTaskDefinition: td(s, 1233), taskDefinition: td(s, 1234) })),
+  });
+  /** Build_and_Prepare and Pre_Deployment_Configuration of a version, as artifacts. */
+  async function released(version: string, services = ['production-zed', 'production-scheduler'], preparedAt?: string) {
+    const { images } = await build(aws, version, KEYS);
+    putArtifact(aws, RELEASE_OUTPUT, { 'release.json': JSON.stringify(manifest(version, services, preparedAt)) });
+    return images;
+  }
+  const inputs = [RELEASE_OUTPUT, IMAGES_INPUT];
+  const record = (version: string) => aws.dynamodb.records(RELEASE_TABLE).find((i) => i.version === version) as unknown as DeployedRelease | undefined;
+
+  test('keeps a 50-service release as one item, tags every image of it, then sets the version', async () => {
+    setupReleaseKeeping(aws, KEYS, 100);
     const services = Array.from({ length: 50 }, (_, i) => `production-backend-gateway-${i}`);
-    const manifest = (version: string): ReleaseManifest => ({
-      v: 1,
+    const images = await released(V2, services);
+    const { report } = await aws.runJob(defineStep(update, aws.deps()), { id: 'job-up', params: updateParams(100), inputs });
+    expect(report.body.executionDetails.summary).toBe(
+      `/production/lastdeployedversion = ${V2}; release ${V2} kept in ${RELEASE_TABLE}, 4 of 4 image(s) newly tagged kept-${V2}; 0 release(s) beyond the newest 100 pruned`,
+    );
+    expect(record(V2)).toEqual({
+      v: 2,
       env: 'production',
-      version,
-      preparedAt: '',
-      services: services.map((s) => ({ app: s, service: s, previousTaskDefinition: td(s, 1233), taskDefinition: td(s, 1234) })),
+      version: V2,
+      releaseId: `prepared-${V2}`,
+      deployedAt: new Date(aws.clock.now).toISOString(),
+      taskDefinitions: Object.fromEntries(services.map((s) => [s, `${s}:1234`])),
+      images: Object.values(images).sort(),
     });
+    for (const uri of Object.values(images)) expect(aws.ecr.tagsOf(uri).sort()).toEqual([V2, `kept-${V2}`]);
+    expect(aws.ssm.parameters.get('/production/lastdeployedversion')!.map((v) => v.value)).toEqual([V2]);
+    // The release goes to ECR and DynamoDB before the version names it.
+    const order = aws.requests.filter((r) => r.body?.TableName !== STEP_TABLE).map((r) => r.op).filter((op) => ['ECR.PutImage', 'DynamoDB.PutItem', 'SSM.PutParameter'].includes(op));
+    expect(order).toEqual(['ECR.PutImage', 'ECR.PutImage', 'ECR.PutImage', 'ECR.PutImage', 'DynamoDB.PutItem', 'SSM.PutParameter']);
+  });
+
+  test('two deliveries in flight at once and a rerun write the release once and the version once', async () => {
+    setupReleaseKeeping(aws, KEYS, 100);
+    aws.ssm.set('/production/lastdeployedversion', V1);
+    await released(V2);
     const h = defineStep(update, aws.deps());
-    for (const [i, version] of [V1, V2].entries()) {
-      putArtifact(aws, RELEASE_OUTPUT, { 'release.json': JSON.stringify(manifest(version)) });
-      await h(aws.event({ id: `job-${i}`, params, inputs: [RELEASE_OUTPUT] }), aws.context());
+    await Promise.all([h(aws.event({ id: 'job-a', params: updateParams(100), inputs }), aws.context()), h(aws.event({ id: 'job-b', params: updateParams(100), inputs }), aws.context())]);
+    const { report } = await aws.runJob(h, { id: 'job-rerun', params: updateParams(100), inputs });
+    expect(aws.codepipeline.reports.map((r) => r.kind)).toEqual(['success', 'success', 'success']);
+    expect(report.body.executionDetails.summary).toMatch(new RegExp(`^/production/lastdeployedversion = ${V2} \\(unchanged\\); release ${V2} was already kept \\(nothing written\\)`));
+    expect(report.body.executionDetails.summary).toContain('0 of 4 image(s) newly tagged');
+    expect(aws.dynamodb.records(RELEASE_TABLE)).toHaveLength(1);
+    // Two racing deliveries may both see V1 and both write V2; the rerun writes nothing.
+    const written = aws.ssm.parameters.get('/production/lastdeployedversion')!.map((v) => v.value);
+    expect(written.slice(0, 2)).toEqual([V1, V2]);
+    expect(written.length).toBeLessThanOrEqual(3);
+    expect(aws.calls('SSM.PutParameter').length).toBe(written.length - 1);
+  });
+
+  test('beyond keepReleases the oldest release is pruned and its images lose their tag: ECR may expire them again', async () => {
+    setupReleaseKeeping(aws, KEYS, 2);
+    const h = defineStep(update, aws.deps());
+    const byVersion: Record<string, Record<string, string>> = {};
+    for (const [i, v] of [V1, V2, V3].entries()) {
+      byVersion[v] = await released(v);
+      aws.clock.advance(86_400_000);
+      await aws.runJob(h, { id: `job-${i}`, params: updateParams(2), inputs });
     }
-    expect(aws.codepipeline.reports.map((r) => r.kind)).toEqual(['success', 'success']);
-    const kept = aws.ssm.parameters.get(params.releaseParameter)!;
-    expect(kept.map((v) => v.labels)).toEqual([[`release-${V1}`], [`release-${V2}`]]);
-    expect(kept[1].value.length).toBeGreaterThan(3000);
-    expect(kept[1].value.length).toBeLessThan(4096);
-    expect(kept[1].tier).toBe('Intelligent-Tiering');
-    expect(aws.ssm.parameters.get(params.parameter)!.map((v) => v.value)).toEqual([V1, V2]);
-    // The rollback's lookup: by label.
-    expect(JSON.parse((aws.ssm.api.GetParameter({ Name: `${params.releaseParameter}:release-${V1}` }) as { Parameter: { Value: string } }).Parameter.Value).version).toBe(V1);
+    expect(aws.codepipeline.reports.at(-1)!.body.executionDetails.summary).toMatch(new RegExp(`1 release\\(s\\) beyond the newest 2 pruned: ${V1}$`));
+    expect(aws.dynamodb.records(RELEASE_TABLE).map((i) => i.version).sort()).toEqual([V2, V3]);
+    expect(aws.ecr.tagsOf(byVersion[V1].zed)).toEqual([V1]);
+    expect(aws.ecr.tagsOf(byVersion[V2].zed).sort()).toEqual([V2, `kept-${V2}`]);
+  });
+
+  test('an image gone from ECR fails the step before anything is kept, naming the image and the fix', async () => {
+    setupReleaseKeeping(aws, KEYS, 100);
+    const images = await released(V2);
+    aws.ecr.api.BatchDeleteImage({ repositoryName: 'production-yves', imageIds: [{ imageTag: V2 }] });
+    const { report } = await aws.runJob(defineStep(update, aws.deps()), { id: 'job-up', params: updateParams(100), inputs });
+    expect(report.body.failureDetails.message).toBe(
+      `image production-yves@${images.yves.split('@')[1]} of the deployed release is gone from ECR (ImageNotFound: Requested image not found), so the release cannot be kept for rollback: ` +
+        "check the repository's lifecycle policy (it must keep images tagged with the kept-release prefix), then rerun the pipeline",
+    );
+    expect(aws.dynamodb.records(RELEASE_TABLE)).toEqual([]);
+    expect(aws.calls('SSM.PutParameter')).toEqual([]);
+  });
+});
+
+describe('UpdateDeployedVersion, what it refuses and what it tolerates', () => {
+  const inputs = [RELEASE_OUTPUT, IMAGES_INPUT];
+  const release = JSON.stringify({ v: 1, env: 'production', version: V2, preparedAt: 'p', services: [{ app: 'zed', service: 'production-zed', previousTaskDefinition: td('production-zed', 1), taskDefinition: td('production-zed', 2) }] });
+
+  test('an image by tag, not digest, fails before any ECR call, naming it', async () => {
+    setupReleaseKeeping(aws, ['zed'], 100);
+    putArtifact(aws, IMAGES_INPUT, { 'images.json': JSON.stringify({ version: V2, images: { zed: 'r/production-zed:latest' } }) });
+    putArtifact(aws, RELEASE_OUTPUT, { 'release.json': release });
+    const { report } = await aws.runJob(defineStep(update, aws.deps()), { id: 'job-tag', params: updateParams(100), inputs });
+    expect(report.body.failureDetails.message).toBe("images.json names image(s) r/production-zed:latest, not <repository uri>@sha256:<digest>: check Build_and_Prepare's output");
+    // Only the job runtime's own record in the step table.
+    expect(aws.requests.filter((r) => r.op.startsWith('ECR.') || (r.op.startsWith('DynamoDB.') && r.body.TableName !== STEP_TABLE))).toEqual([]);
+  });
+
+  test('a pruning failure is a warning: the release is kept and the version set', async () => {
+    setupReleaseKeeping(aws, ['zed'], 100);
+    await build(aws, V2, ['zed']);
+    putArtifact(aws, RELEASE_OUTPUT, { 'release.json': release });
+    aws.fail('DynamoDB.Query', 'AccessDeniedException', 'not allowed');
+    const { report } = await aws.runJob(defineStep(update, aws.deps()), { id: 'job-prune', params: updateParams(100), inputs });
+    expect(report.kind).toBe('success');
+    expect(report.body.executionDetails.summary).toMatch(/pruning the release history failed \(DynamoDB Query .* failed: AccessDeniedException: not allowed \(the step's role lacks a permission: check its IAM policy\)\); the next run prunes again$/);
+    expect(aws.dynamodb.records(RELEASE_TABLE)).toHaveLength(1);
+    expect(aws.ssm.parameters.get('/production/lastdeployedversion')!.at(-1)!.value).toBe(V2);
+  });
+});
+
+describe('SSM Parameter Store limits (the fake as AWS documents them)', () => {
+  test('the old design fails: with every version labelled, the 101st PutParameter is refused', async () => {
+    const ssm = new SSMClient(aws.deps().clientConfig!);
+    const name = '/production/pipeline/release';
+    for (let i = 1; i <= SSM_MAX_VERSIONS; i++) {
+      const { Version } = await ssm.send(new PutParameterCommand({ Name: name, Value: `r${i}`, Type: 'String', Overwrite: true }));
+      await ssm.send(new LabelParameterVersionCommand({ Name: name, ParameterVersion: Version, Labels: [`release-${i}`] }));
+    }
+    await expect(ssm.send(new PutParameterCommand({ Name: name, Value: 'r101', Type: 'String', Overwrite: true }))).rejects.toMatchObject({
+      name: 'ParameterMaxVersionLimitExceeded',
+      message: expect.stringContaining("Version 1, the oldest version, can't be deleted because it has a label associated with it"),
+    });
+    expect(aws.ssm.parameters.get(name)).toHaveLength(SSM_MAX_VERSIONS);
+  });
+
+  test('an unlabelled parameter keeps taking writes past 100: the oldest version goes, numbers go on', async () => {
+    const ssm = new SSMClient(aws.deps().clientConfig!);
+    for (let i = 1; i <= 150; i++) await ssm.send(new PutParameterCommand({ Name: '/production/lastbuildversion', Value: `v${i}`, Type: 'String', Overwrite: true }));
+    const versions = aws.ssm.parameters.get('/production/lastbuildversion')!;
+    expect(versions).toHaveLength(SSM_MAX_VERSIONS);
+    expect(versions[0]).toMatchObject({ version: 51, value: 'v51' });
+    expect((await ssm.send(new GetParameterCommand({ Name: '/production/lastbuildversion' }))).Parameter).toMatchObject({ Version: 150, Value: 'v150' });
+    await expect(ssm.send(new GetParameterCommand({ Name: '/production/lastbuildversion:50' }))).rejects.toMatchObject({ name: 'ParameterVersionNotFound' });
   });
 });
 

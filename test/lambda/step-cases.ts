@@ -22,7 +22,11 @@ import { step as update } from '../../lambda/update-deployed-version';
 import { step as warmUp } from '../../lambda/warm-up';
 import type { FakeAws } from '../fakes/aws';
 import type { JobOptions } from '../fakes/job';
-import { IMAGES_INPUT, MODEL, RELEASE_OUTPUT, setupShop, V1 } from '../fakes/shop';
+import { build, RELEASE_TABLE, setupReleaseKeeping, updateParams } from '../fakes/releases';
+import { IMAGES_INPUT, MODEL, putArtifact, RELEASE_OUTPUT, setupShop, V1, V2 } from '../fakes/shop';
+
+/** The image keys of setupShop's services (zed, yves, glue and the scheduler). */
+const APP_KEYS = ['zed', 'yves', 'glue', 'scheduler'];
 import { FakeListener, LISTENER } from './maintenance-fake-elb';
 
 type Handler = (event: CodePipelineEvent, context: ReturnType<FakeAws['context']>) => Promise<void>;
@@ -114,17 +118,21 @@ export const STEP_CASES: StepCase[] = [
   {
     name: 'update-deployed-version',
     setup: async (aws) => {
+      setupReleaseKeeping(aws, APP_KEYS, 100);
+      // The build pushed the release's images; images.json names them by digest.
+      const { images } = await build(aws, V2, APP_KEYS);
       await preparedShop(aws);
+      putArtifact(aws, IMAGES_INPUT, { 'images.json': JSON.stringify({ version: V2, images }) });
       aws.ssm.set('/production/lastdeployedversion', V1);
       aws.requests.length = 0;
       return defineStep(update, aws.deps());
     },
-    job: { params: { parameter: '/production/lastdeployedversion', releaseParameter: '/production/pipeline/release' }, inputs: [RELEASE_OUTPUT] },
+    job: { params: updateParams(100), inputs: [RELEASE_OUTPUT, IMAGES_INPUT] },
     sideEffects: (aws) => ({
-      ...writes(aws, ...ALL_WRITES),
-      releases: aws.calls('SSM.PutParameter').filter((b) => b.Name === '/production/pipeline/release').length,
+      ...writes(aws, ...ALL_WRITES, 'ECR.PutImage'),
+      releases: aws.calls('DynamoDB.PutItem').filter((b) => b.TableName === RELEASE_TABLE).length,
     }),
-    once: { 'SSM.PutParameter': 2, 'SSM.LabelParameterVersion': 1, releases: 1 },
+    once: { 'SSM.PutParameter': 1, 'ECR.PutImage': 4, releases: 1 },
   },
   {
     name: 'post-deployment-configuration',

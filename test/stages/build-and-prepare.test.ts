@@ -72,7 +72,7 @@ describe('defaults (the demo shop: zed, yves, glue, backoffice; scheduler on jen
     ]);
   });
 
-  test('one ECR repository per image: {env}-{image}, scan on push, immutable tags, newest 30 kept, retained', () => {
+  test('one ECR repository per image: {env}-{image}, scan on push, immutable tags, kept releases protected, newest 30 others kept, retained', () => {
     const repos = Object.values(template.findResources('AWS::ECR::Repository')) as Cfn[];
     expect(repos.map((r) => r.Properties.RepositoryName)).toEqual(['production-zed', 'production-yves', 'production-glue', 'production-backoffice', 'production-jenkins']);
     for (const repo of repos) {
@@ -80,7 +80,11 @@ describe('defaults (the demo shop: zed, yves, glue, backoffice; scheduler on jen
       expect(repo.Properties.ImageScanningConfiguration).toEqual({ ScanOnPush: true });
       expect(repo.Properties.ImageTagMutability).toBe('IMMUTABLE');
       const rules = JSON.parse(repo.Properties.LifecyclePolicy.LifecyclePolicyText).rules;
-      expect(rules).toEqual([expect.objectContaining({ selection: expect.objectContaining({ countType: 'imageCountMoreThan', countNumber: 30 }) })]);
+      // ECR: an image matched by rule 1's tag selection is never expired by rule 2.
+      expect(rules).toEqual([
+        expect.objectContaining({ rulePriority: 1, selection: { tagStatus: 'tagged', tagPrefixList: ['kept-'], countType: 'imageCountMoreThan', countNumber: 110 }, action: { type: 'expire' } }),
+        expect.objectContaining({ rulePriority: 2, selection: { tagStatus: 'any', countType: 'imageCountMoreThan', countNumber: 30 }, action: { type: 'expire' } }),
+      ]);
     }
   });
 
@@ -131,10 +135,11 @@ test('a project replaces the images, the build commands, the image, the reposito
   );
 });
 
-test('keepImages sets the lifecycle rule', () => {
-  const { template } = synthPipeline({ build: { keepImages: 100 } });
+test('keepImages and releaseHistory set the lifecycle rules', () => {
+  const { template } = synthPipeline({ build: { keepImages: 100 }, releaseHistory: 250 });
   const repo = Object.values(template.findResources('AWS::ECR::Repository'))[0] as Cfn;
-  expect(JSON.parse(repo.Properties.LifecyclePolicy.LifecyclePolicyText).rules[0].selection.countNumber).toBe(100);
+  const rules = JSON.parse(repo.Properties.LifecyclePolicy.LifecyclePolicyText).rules;
+  expect(rules.map((r: Cfn) => r.selection.countNumber)).toEqual([260, 100]);
 });
 
 test('build props are validated: an image a service runs but the build does not produce, and every other problem at once', () => {
