@@ -28,8 +28,8 @@ const ENV_NAME = /^[a-z][a-z0-9-]{0,30}$/;
 /** ECS service names: letters, digits, hyphens, underscores, up to 255. */
 const SERVICE_NAME = /^[A-Za-z0-9_-]{1,255}$/;
 const APP_NAME = /^[a-z][a-z0-9-]{0,39}$/;
-/** An absolute http(s) URL: a scheme and a host. */
-const HTTP_URL = /^https?:\/\/[^/\s]+/;
+/** An absolute http(s) URL: a scheme and a host (not anchored at the end: its first character is enough). */
+const HTTP_URL = /^https?:\/\/[^/\s]/;
 
 /** Whether a props value is known at synth (tokens are validated by CloudFormation, not by us). */
 export const isConcrete = (value: string | undefined): value is string => value !== undefined && !Token.isUnresolved(value);
@@ -123,6 +123,7 @@ export function validatePipelineProps(props: SprykerPipelineProps): PropsProblem
       if (isConcrete(v) && v.trim() === '') add(`broker.vhosts[${i}]`, 'is empty: name the vhost (e.g. de_queue)');
     });
     const userNames = new Map<string, number>();
+    // Stryker disable next-line ArrayDeclaration: a string in place of a user has no name and no permissions to judge
     (b.users ?? []).forEach((u, i) => {
       if (isConcrete(u.name)) {
         // ':' would break HTTP basic auth; Amazon MQ deletes 'guest', and RabbitMQ lets it in from localhost only.

@@ -204,12 +204,20 @@ describe('hookService and hooks', () => {
     expect(problemsOf({ hooks: { beforeDeploy: command } })).toEqual(tooLong('beforeDeploy', MAX_OVERRIDES_LENGTH + 2 + SCHEDULER_SUSPEND.length));
   });
 
-  test('the longest container name of the hook service bounds the override', () => {
-    const services = [{ application: 'zed', containerImages: { app: 'zed', 'zed-php-fpm-container': 'zed' } }, { application: 'yves' }];
+  test.each([
+    { app: 'zed', 'zed-php-fpm-container': 'zed' },
+    { 'zed-php-fpm-container': 'zed', app: 'zed' },
+  ])('the longest container name of the hook service bounds the override, wherever it is listed (%o)', (containerImages) => {
+    const services = [{ application: 'zed', containerImages }, { application: 'yves' }];
     expect(problemsOf({ services, hooks: { afterDeploy: commandOf('zed-php-fpm-container', MAX_OVERRIDES_LENGTH) } })).toEqual([]);
     expect(problemsOf({ services, hooks: { afterDeploy: commandOf('zed-php-fpm-container', MAX_OVERRIDES_LENGTH + 1) } })).toEqual(
       tooLong('afterDeploy', MAX_OVERRIDES_LENGTH + 1),
     );
+  });
+
+  test("the hook service's own containers count, not another service's", () => {
+    const services = [{ application: 'zed', containerImages: { 'zed-with-a-much-longer-container-name': 'zed' } }, { application: 'yves' }];
+    expect(problemsOf({ services, hookService: 'yves', hooks: { afterDeploy: commandOf('yves', MAX_OVERRIDES_LENGTH) } })).toEqual([]);
   });
 
   test('a hook service that is missing still has its hooks measured, in a container of its name', () => {
@@ -527,6 +535,12 @@ describe('warmUp', () => {
 
   test.each(['www.shop.de', 'ftp://shop.de', 'https://', 'https:// shop.de', 'https:///shop', 'see https://shop.de'])("url '%s' is refused", (url) => {
     expect(warmUp({ urls: ['https://www.shop.de/', url] })).toEqual(only('warmUp.urls', `${url} not http(s) URLs: write them in full, e.g. https://www.shop.de/`));
+  });
+
+  test('every bad URL is named in one problem', () => {
+    expect(warmUp({ urls: ['www.shop.de', 'https://www.shop.de/', 'shop.de/p'] })).toEqual(
+      only('warmUp.urls', 'www.shop.de, shop.de/p not http(s) URLs: write them in full, e.g. https://www.shop.de/'),
+    );
   });
 
   test('concurrency: a whole number from 1 to 50 (a wrong one is not also used to estimate the run time)', () => {
