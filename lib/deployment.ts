@@ -1,4 +1,5 @@
-import { Stack, Token } from 'aws-cdk-lib';
+import { Lazy, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -42,6 +43,12 @@ export class SprykerDeployment extends Construct {
   private readonly resolved: { application: ResolvedService[]; scheduler: ResolvedService };
   private readonly logRetention?: logs.RetentionDays;
   private readonly shared = new Map<string, StepHandler>();
+  /**
+   * The step table: each job's exactly-once record (Powertools idempotency), the steps' durable
+   * records (e.g. who switched maintenance on) and continuation states too large for a token.
+   */
+  public readonly stepTable: dynamodb.Table;
+  private readonly pipelineNames: string[] = [];
 
   constructor(scope: Construct, id: string, props: SprykerPipelineProps) {
     super(scope, id);
@@ -71,6 +78,17 @@ export class SprykerDeployment extends Construct {
         afterDeploy: hooks.afterDeploy,
       },
     };
+    this.stepTable = new dynamodb.Table(this, 'StepTable', {
+      partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      // Every item carries its expiry (2 days: longer than CodePipeline's 24-hour action limit).
+      timeToLiveAttribute: 'expiration',
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      // Cheap on a table of a few KB, and cdk-nag's DDB3 stays satisfied without an exception.
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      // Only records that expire within 2 days: nothing worth keeping once the stack is gone.
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
     const value = Stack.of(this).toJsonString(this.model);
     this.modelParameter = new ssm.StringParameter(this, 'Model', {
       parameterName: ssmPaths(props.environment).model,
@@ -81,9 +99,35 @@ export class SprykerDeployment extends Construct {
     });
   }
 
-  /** A step handler with the environment's log retention. */
+  /**
+   * Registers a pipeline of this environment (the normal one and each companion): its step
+   * handlers act only on jobs of registered pipelines. Pass the literal name (a reference to the
+   * pipeline would make the handlers depend on the pipeline that invokes them: a cycle).
+   */
+  public registerPipeline(name: string): void {
+    if (!this.pipelineNames.includes(name)) this.pipelineNames.push(name);
+  }
+
+  /** The registered pipeline names (complete once the app is built: companions come later). */
+  public get pipelines(): readonly string[] {
+    return this.pipelineNames;
+  }
+
+  /**
+   * A step handler with the environment's log retention, the step table (read and write its
+   * items, nothing else) and the names of the pipelines whose jobs it may act on.
+   */
   public handler(scope: Construct, id: string, props: StepHandlerProps): StepHandler {
-    return new StepHandler(scope, id, { logRetention: this.logRetention, ...props });
+    const handler = new StepHandler(scope, id, { logRetention: this.logRetention, ...props });
+    handler.function.addEnvironment('STEP_TABLE', this.stepTable.tableName);
+    handler.function.addEnvironment('STEP_PIPELINES', Lazy.string({ produce: () => this.pipelineNames.join(',') }));
+    handler.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+        resources: [this.stepTable.tableArn],
+      }),
+    );
+    return handler;
   }
 
   /**

@@ -138,8 +138,10 @@ export class SprykerPipeline extends Construct {
       // release.json of earlier runs lives here: a rollback reads it.
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    const pipelineName = props.pipelineName ?? `${props.environment}-deploy`;
+    this.deployment.registerPipeline(pipelineName);
     this.pipeline = new codepipeline.Pipeline(this, 'Pipeline', {
-      pipelineName: props.pipelineName ?? `${props.environment}-deploy`,
+      pipelineName,
       pipelineType: codepipeline.PipelineType.V2,
       executionMode: codepipeline.ExecutionMode.QUEUED,
       artifactBucket,

@@ -76,6 +76,11 @@ export class StepHandler extends Construct {
     this.addToRolePolicy(
       new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [this.logGroup.logGroupArn] }),
     );
+    // The job runtime corroborates every job with CodePipeline before acting on it.
+    this.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['codepipeline:GetJobDetails'], resources: ['*'] }),
+      'codepipeline:GetJobDetails supports no resource-level permissions (Service Authorization Reference); read-only, and the handler asks only about the job it was invoked with',
+    );
     if (props.vpc) {
       this.addToRolePolicy(
         new iam.PolicyStatement({

@@ -20,6 +20,7 @@ export class SprykerCompanionPipeline extends Construct {
       artifacts: { ...normal.artifacts, source: new codepipeline.Artifact('Source') },
       source: companionSource(normal),
     });
+    normal.deployment.registerPipeline(pipelineName);
     this.pipeline = new codepipeline.Pipeline(this, 'Pipeline', {
       pipelineName,
       pipelineType: codepipeline.PipelineType.V2,

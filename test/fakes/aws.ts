@@ -8,8 +8,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { CodePipelineEvent } from 'aws-lambda';
-import { decodeToken, type RuntimeDeps } from '../../lambda/runtime/job';
-import { jobEvent, type JobOptions } from './job';
+import { decodeToken, stateKey, tokenPointer, type RuntimeDeps, type VerifiedJob } from '../../lambda/runtime/job';
+import { DynamoDbError, FakeDynamoDb } from './dynamodb';
+import { jobDetails, jobEvent, type JobOptions } from './job';
 
 export const REGION = 'eu-central-1';
 const ACCOUNT = '123456789012';
@@ -380,13 +381,37 @@ export interface JobReport {
   readonly body: any;
 }
 
+/** The environment's own pipelines in the fake (what the stack passes as STEP_PIPELINES). */
+export const PIPELINES = ['production-deploy', 'production-destructive', 'production-rollout-scheduler', 'production-maintenance-enable', 'production-maintenance-disable'];
+/** The step handler's function in the fake, and the step table. */
+export const FUNCTION_ARN = arn('lambda', 'function:step');
+export const STEP_TABLE = 'production-steps';
+
 export class FakeCodePipeline {
   readonly reports: JobReport[] = [];
+  /** The jobs CodePipeline issued (GetJobDetails answers), by id. */
+  readonly jobs = new Map<string, ReturnType<typeof jobDetails>>();
   readonly api: Record<string, (b: any) => unknown> = {
+    GetJobDetails: (b) => ({ jobDetails: this.job(b.jobId) }),
     PutJobSuccessResult: (b) => this.report('success', b),
     PutJobFailureResult: (b) => this.report('failure', b),
   };
+
+  /** Issues a job: from now on GetJobDetails knows it. */
+  issue(job: JobOptions): ReturnType<typeof jobDetails> {
+    const details = jobDetails(job);
+    this.jobs.set(details.id, details);
+    return details;
+  }
+
+  private job(id: string) {
+    const job = this.jobs.get(id);
+    if (!job) throw new AwsError('JobNotFoundException', 'The job was specified in an invalid format or cannot be found.');
+    return job;
+  }
+
   private report(kind: JobReport['kind'], body: any) {
+    this.job(body.jobId);
     if (this.reports.some((r) => r.jobId === body.jobId)) throw new AwsError('InvalidJobStateException', `Job ${body.jobId} is not in progress`);
     this.reports.push({ jobId: body.jobId, kind, body });
     return {};
@@ -401,6 +426,7 @@ export class FakeAws {
   readonly ecs = new FakeEcs(this.clock, this.logs);
   readonly ssm = new FakeSsm(this.clock);
   readonly codepipeline = new FakeCodePipeline();
+  readonly dynamodb = new FakeDynamoDb().createTable(STEP_TABLE);
   readonly objects = new Map<string, Buffer>();
   /** Every API call: `ECS.RunTask`, `SSM.PutParameter`, `S3.GET`, … with its body. */
   readonly requests: { op: string; body: any }[] = [];
@@ -435,13 +461,16 @@ export class FakeAws {
       sleep: async (ms) => this.clock.advance(ms),
       now: () => this.clock.now,
       clientConfig: { endpoint: this.url, region: REGION, forcePathStyle: true, maxAttempts: 3 },
+      table: STEP_TABLE,
+      pipelines: PIPELINES,
+      functionArn: FUNCTION_ARN,
     };
   }
 
   /** A Lambda context whose remaining time runs down with the clock. */
   context(ms = 300_000) {
     const deadline = this.clock.now + ms;
-    return { getRemainingTimeInMillis: () => deadline - this.clock.now };
+    return { getRemainingTimeInMillis: () => deadline - this.clock.now, functionName: 'step', invokedFunctionArn: FUNCTION_ARN };
   }
 
   /**
@@ -453,6 +482,7 @@ export class FakeAws {
    * through this (or runJob): handlers corroborate their job with CodePipeline.
    */
   event(job: JobOptions): CodePipelineEvent {
+    this.codepipeline.issue(job);
     return jobEvent(job);
   }
 
@@ -467,14 +497,26 @@ export class FakeAws {
       const token = report.body.continuationToken;
       if (report.kind === 'failure' || !token) return { report, invocations: n, tokens: this.codepipeline.reports.filter((r) => r.jobId.startsWith(baseId)).map((r) => r.body.continuationToken).filter(Boolean) as string[] };
       this.clock.advance(30_000);
-      event = this.event({ ...job, id: `${baseId.slice(0, 28)}-c${n}`, continuationToken: token });
+      // A continuation is a new job of the same action execution.
+      const context = this.codepipeline.jobs.get(baseId)!.data.pipelineContext;
+      event = this.event({ ...job, id: `${baseId.slice(0, 28)}-c${n}`, continuationToken: token, pipelineExecutionId: context.pipelineExecutionId, actionExecutionId: context.action.actionExecutionId });
     }
     throw new Error('job never finished');
   }
 
-  /** The states the continuation tokens carried (decoded). */
+  /** The states the continuation tokens carried (decoded; inline tokens only). */
   static states(tokens: string[]): unknown[] {
     return tokens.map((t) => decodeToken(t));
+  }
+
+  /** The state a token carries, inline or stored in the step table (a pointer), for the job `jobId` received it in. */
+  tokenState(token: string, jobId: string): unknown {
+    const writer = tokenPointer(token);
+    if (writer === undefined) return decodeToken(token);
+    const ctx = this.codepipeline.jobs.get(jobId)!.data.pipelineContext;
+    const job: VerifiedJob = { id: jobId, pipelineName: ctx.pipelineName, pipelineExecutionId: ctx.pipelineExecutionId, stageName: ctx.stage.name, actionName: ctx.action.name };
+    const item = this.dynamodb.tables.get(STEP_TABLE)!.get(stateKey(job, writer));
+    return item && JSON.parse(item.value.S!);
   }
 
   private async serve(req: IncomingMessage, res: ServerResponse) {
@@ -483,7 +525,7 @@ export class FakeAws {
     const raw = Buffer.concat(chunks);
     const target = req.headers['x-amz-target'] as string | undefined;
     const [prefix, action] = target ? target.split('.') : ['S3', req.method!];
-    const service = { AmazonEC2ContainerServiceV20141113: 'ECS', AmazonSSM: 'SSM', Logs_20140328: 'Logs', CodePipeline_20150709: 'CodePipeline', S3: 'S3' }[prefix] ?? prefix;
+    const service = { AmazonEC2ContainerServiceV20141113: 'ECS', AmazonSSM: 'SSM', Logs_20140328: 'Logs', CodePipeline_20150709: 'CodePipeline', DynamoDB_20120810: 'DynamoDB', S3: 'S3' }[prefix] ?? prefix;
     const op = `${service}.${action}`;
     const body = target ? JSON.parse(raw.toString() || '{}') : { path: decodeURIComponent(req.url!.split('?')[0]), bytes: raw.length };
     this.requests.push({ op, body });
@@ -494,12 +536,16 @@ export class FakeAws {
         throw fault.error;
       }
       if (service === 'S3') return this.s3(req.method!, body.path, raw, res);
-      const api = { ECS: this.ecs.api, SSM: this.ssm.api, Logs: this.logs.api, CodePipeline: this.codepipeline.api }[service];
+      const api = { ECS: this.ecs.api, SSM: this.ssm.api, Logs: this.logs.api, CodePipeline: this.codepipeline.api, DynamoDB: this.dynamodb.api }[service];
       const fn = api?.[action];
       if (!fn) throw new AwsError('UnknownOperationException', `fake has no ${op}`);
       const out = fn(body);
       res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' }).end(JSON.stringify(out));
     } catch (err) {
+      if (err instanceof DynamoDbError) {
+        res.writeHead(400, { 'content-type': 'application/x-amz-json-1.0' }).end(JSON.stringify({ __type: `com.amazonaws.dynamodb.v20120810#${err.code}`, message: err.message, ...err.extra }));
+        return;
+      }
       const e = err instanceof AwsError ? err : new AwsError('InternalFailure', String(err), 500);
       if (service === 'S3') {
         res.writeHead(e.status, { 'content-type': 'application/xml' }).end(`<Error><Code>${e.code}</Code><Message>${e.message}</Message></Error>`);

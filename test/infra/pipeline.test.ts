@@ -147,7 +147,7 @@ describe('SprykerPipeline', () => {
     // Only actions that have no resource-level permissions are granted on '*'.
     const allowedOnStar = new Set([
       'ecs:DescribeTaskDefinition', 'ecs:RegisterTaskDefinition', 'ecs:TagResource', 'ecs:ListTasks', 'iam:PassRole',
-      'codepipeline:PutJobSuccessResult', 'codepipeline:PutJobFailureResult',
+      'codepipeline:PutJobSuccessResult', 'codepipeline:PutJobFailureResult', 'codepipeline:GetJobDetails',
     ]);
     for (const fn of stepFunctions) {
       for (const s of statementsOfFunction(template, fn).filter((st) => st.Resource === '*')) {

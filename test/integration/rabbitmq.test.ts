@@ -13,7 +13,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { rabbitMqStep } from '../../lambda/rabbitmq';
 import type { BrokerConfig, DesiredUser } from '../../lambda/rabbitmq/config';
 import { decodeToken, defineStep } from '../../lambda/runtime/job';
-import { jobEvent } from '../fakes/job';
+import { mockedRuntime } from '../fakes/mock-runtime';
 
 const ENDPOINT = process.env.RABBITMQ_MANAGEMENT_URL ?? 'http://127.0.0.1:15672';
 const ADMIN = { username: process.env.RABBITMQ_ADMIN_USER ?? 'guest', password: process.env.RABBITMQ_ADMIN_PASSWORD ?? 'guest' };
@@ -119,13 +119,12 @@ suite('Configure_RabbitMQ_Vhosts_and_Permissions against RabbitMQ', () => {
 
   /** One job, through the real Lambda handler; `remaining` plays the Lambda clock. */
   async function runJob(options: { remaining?: () => number; continuationToken?: string } = {}) {
-    const handler = defineStep(rabbitMqStep({ api: { timeoutMs: 2000, backoffMs: 10 } }), {
-      codepipeline: codepipeline as unknown as CodePipelineClient,
-    });
+    const runtime = mockedRuntime(codepipeline);
+    const handler = defineStep(rabbitMqStep({ api: { timeoutMs: 2000, backoffMs: 10 } }), runtime.deps);
     codepipeline.reset();
     requests = [];
     const started = Date.now();
-    await handler(jobEvent({ params: { config: CONFIG }, continuationToken: options.continuationToken }), {
+    await handler(runtime.event({ params: { config: CONFIG }, continuationToken: options.continuationToken }), {
       getRemainingTimeInMillis: options.remaining ?? (() => 300_000),
     });
     const success = codepipeline.commandCalls(PutJobSuccessResultCommand)[0]?.args[0].input;
@@ -254,8 +253,8 @@ suite('Configure_RabbitMQ_Vhosts_and_Permissions against RabbitMQ', () => {
   });
 
   test('a plan that outlives the invocation continues in the next one and is summed up at the end', async () => {
-    // start check, then one check per change: time runs low before the third change.
-    const clock = [300_000, 300_000, 300_000, 1_000];
+    // the exactly-once lock's expiry, the start check, then one check per change: time runs low before the third change.
+    const clock = [300_000, 300_000, 300_000, 300_000, 1_000];
     const first = await runJob({ remaining: () => clock.shift() ?? 1_000 });
     expect(first.success?.continuationToken).toBeDefined();
     expect(first.success?.executionDetails?.summary).toBe(`2 of 7 changes applied to ${ENDPOINT}, continuing`);

@@ -1,9 +1,9 @@
 import { CodePipelineClient, PutJobFailureResultCommand, PutJobSuccessResultCommand } from '@aws-sdk/client-codepipeline';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import type { CodePipelineEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { disableMaintenance, enableMaintenance, step, type MaintenanceConfig } from '../../lambda/maintenance-mode';
 import { defineStep } from '../../lambda/runtime/job';
+import { mockedRuntime } from '../fakes/mock-runtime';
 import { FakeListener, LISTENER } from './maintenance-fake-elb';
 
 const PAGE = '<h1>We will be back soon</h1>';
@@ -125,8 +125,8 @@ describe('maintenance mode on the ALB listener', () => {
 describe('maintenance-mode handler', () => {
   const codepipeline = mockClient(CodePipelineClient);
   const ssm = mockClient(SSMClient);
-  const event = (mode: string) =>
-    ({ 'CodePipeline.job': { id: 'job-1', data: { actionConfiguration: { configuration: { UserParameters: JSON.stringify({ config: '/production/pipeline/maintenance', mode }) } } } } }) as unknown as CodePipelineEvent;
+  const runtime = mockedRuntime(codepipeline);
+  const event = (mode: string) => runtime.event({ id: 'job-1', params: { config: '/production/pipeline/maintenance', mode } });
   const context = { getRemainingTimeInMillis: () => 60_000 };
 
   beforeEach(() => {
@@ -137,7 +137,7 @@ describe('maintenance-mode handler', () => {
   test('enable then disable report success with the summary', async () => {
     const alb = shop();
     ssm.on(GetParameterCommand, { Name: '/production/pipeline/maintenance' }).resolves({ Parameter: { Value: JSON.stringify(config()) } });
-    const handler = defineStep(step, { codepipeline: codepipeline as unknown as CodePipelineClient });
+    const handler = defineStep(step, runtime.deps);
     await handler(event('enable'), context);
     await handler(event('disable'), context);
     const summaries = codepipeline.commandCalls(PutJobSuccessResultCommand).map((c) => c.args[0].input.executionDetails!.summary);
@@ -147,7 +147,7 @@ describe('maintenance-mode handler', () => {
 
   test('an unknown mode is a configuration error and the listener is not touched', async () => {
     const alb = shop();
-    await defineStep(step, { codepipeline: codepipeline as unknown as CodePipelineClient })(event('pause'), context);
+    await defineStep(step, runtime.deps)(event('pause'), context);
     const [call] = codepipeline.commandCalls(PutJobFailureResultCommand);
     expect(call.args[0].input.failureDetails).toMatchObject({ type: 'ConfigurationError', message: expect.stringContaining('mode must be one of enable, disable') });
     expect(alb.mock.calls()).toHaveLength(0);

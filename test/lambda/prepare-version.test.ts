@@ -4,6 +4,7 @@ import { GetParameterCommand, ParameterNotFound, SSMClient } from '@aws-sdk/clie
 import type { CodePipelineEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { createHandler, type PrepareVersionParams } from '../../lambda/prepare-version';
+import { mockedRuntime } from '../fakes/mock-runtime';
 
 const SOURCE = '3f2a9c1d5e6f708192a3b4c5d6e7f8091a2b3c4d';
 const PINNED = '9b07e44aa1b2c3d4e5f60718293a4b5c6d7e8f90';
@@ -14,20 +15,10 @@ const codepipeline = mockClient(CodePipelineClient);
 const ssm = mockClient(SSMClient);
 const s3 = mockClient(S3Client);
 
+const runtime = mockedRuntime(codepipeline);
+
 function event(params: Partial<PrepareVersionParams> = {}): CodePipelineEvent {
-  const userParameters = { sourceVersion: SOURCE, desiredVersionParameter: DESIRED, lastDeployedVersionParameter: LAST, ...params };
-  return {
-    'CodePipeline.job': {
-      id: 'job-1',
-      accountId: '123456789012',
-      data: {
-        actionConfiguration: { configuration: { FunctionName: 'f', UserParameters: JSON.stringify(userParameters) } },
-        inputArtifacts: [],
-        outputArtifacts: [],
-        artifactCredentials: { accessKeyId: 'a', secretAccessKey: 's', sessionToken: 't' },
-      },
-    },
-  } as CodePipelineEvent;
+  return runtime.event({ id: 'job-1', params: { sourceVersion: SOURCE, desiredVersionParameter: DESIRED, lastDeployedVersionParameter: LAST, ...params } });
 }
 
 function parameters(values: Record<string, string | undefined>) {
@@ -39,12 +30,12 @@ function parameters(values: Record<string, string | undefined>) {
 }
 
 async function run(params: Partial<PrepareVersionParams> = {}) {
-  await createHandler({ codepipeline: new CodePipelineClient({}), ssm: new SSMClient({}), s3: new S3Client({}) })(event(params), {
+  await createHandler({ ...runtime.deps, ssm: new SSMClient({}), s3: new S3Client({}) })(event(params), {
     getRemainingTimeInMillis: () => 60_000,
   });
   const success = codepipeline.commandCalls(PutJobSuccessResultCommand)[0]?.args[0].input;
   const failure = codepipeline.commandCalls(PutJobFailureResultCommand)[0]?.args[0].input;
-  expect(codepipeline.calls()).toHaveLength(1); // exactly one result per invocation
+  expect(codepipeline.commandCalls(PutJobSuccessResultCommand).length + codepipeline.commandCalls(PutJobFailureResultCommand).length).toBe(1); // exactly one result per invocation
   return { variables: success?.outputVariables, summary: success?.executionDetails?.summary, failure: failure?.failureDetails };
 }
 

@@ -6,7 +6,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { rabbitMqStep } from '../../lambda/rabbitmq';
 import type { BrokerConfig } from '../../lambda/rabbitmq/config';
 import { defineStep } from '../../lambda/runtime/job';
-import { jobEvent } from '../fakes/job';
+import { mockedRuntime } from '../fakes/mock-runtime';
 
 const ssm = mockClient(SSMClient);
 const secretsManager = mockClient(SecretsManagerClient);
@@ -31,8 +31,9 @@ async function failureFor(value: unknown, secrets: Record<string, string>) {
   ssm.on(GetParameterCommand).resolves({ Parameter: { Value: typeof value === 'string' ? value : JSON.stringify(value) } });
   secretsManager.on(GetSecretValueCommand).callsFake(async ({ SecretId }) => ({ SecretString: secrets[SecretId] }));
   const fetchSpy = jest.spyOn(globalThis, 'fetch');
-  await defineStep(rabbitMqStep(), { codepipeline: codepipeline as unknown as CodePipelineClient })(
-    jobEvent({ params: { config: '/prod/pipeline/rabbitmq' } }),
+  const runtime = mockedRuntime(codepipeline);
+  await defineStep(rabbitMqStep(), runtime.deps)(
+    runtime.event({ params: { config: '/prod/pipeline/rabbitmq' } }),
     { getRemainingTimeInMillis: () => 300_000 },
   );
   expect(fetchSpy).not.toHaveBeenCalled();

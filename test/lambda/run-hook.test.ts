@@ -50,12 +50,13 @@ test('duplicate delivery of the same job starts one task and reports once', asyn
   const handler = defineStep(step, aws.deps());
   const event = aws.event({ id: 'job-dup', params: PRE });
   await Promise.all([handler(event, aws.context()), handler(event, aws.context())]);
-  expect(aws.calls('ECS.RunTask').map((r) => r.clientToken)).toEqual(['job-dup', 'job-dup']);
+  // The job runtime's exactly-once record: the delivery that lost the race does nothing, reports nothing.
+  expect(aws.calls('ECS.RunTask').map((r) => r.clientToken)).toEqual(['job-dup']);
   expect(aws.ecs.tasks.size).toBe(1);
   const reports = aws.codepipeline.reports.filter((r) => r.jobId === 'job-dup');
-  expect(reports).toHaveLength(1); // the second PutJobSuccessResult met InvalidJobStateException, treated as done
+  expect(reports).toHaveLength(1);
   expect(reports[0].kind).toBe('success');
-  expect(aws.calls('CodePipeline.PutJobSuccessResult')).toHaveLength(2);
+  expect(aws.calls('CodePipeline.PutJobSuccessResult')).toHaveLength(1);
 });
 
 test('a resumed job never starts a second task', async () => {

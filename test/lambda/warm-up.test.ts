@@ -2,10 +2,10 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CodePipelineClient, PutJobFailureResultCommand, PutJobSuccessResultCommand } from '@aws-sdk/client-codepipeline';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import type { CodePipelineEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { defineStep } from '../../lambda/runtime/job';
 import { step, warmUp, type WarmUpConfig } from '../../lambda/warm-up';
+import { mockedRuntime } from '../fakes/mock-runtime';
 
 /** A real shop stand-in on loopback: /ok, /slow (headers after 1.5 s), /error (500), /hang (never answers). */
 let server: http.Server;
@@ -110,11 +110,11 @@ describe('warmUp against a real HTTP server', () => {
 describe('warm-up handler', () => {
   const codepipeline = mockClient(CodePipelineClient);
   const ssm = mockClient(SSMClient);
-  const event = { 'CodePipeline.job': { id: 'job-1', data: { actionConfiguration: { configuration: { UserParameters: '{"config":"/production/pipeline/warm-up"}' } } } } } as unknown as CodePipelineEvent;
+  const runtime = mockedRuntime(codepipeline);
   const context = { getRemainingTimeInMillis: () => 60_000 };
   const run = async (cfg: WarmUpConfig) => {
     ssm.on(GetParameterCommand, { Name: '/production/pipeline/warm-up' }).resolves({ Parameter: { Value: JSON.stringify(cfg) } });
-    await defineStep(step, { codepipeline: codepipeline as unknown as CodePipelineClient })(event, context);
+    await defineStep(step, runtime.deps)(runtime.event({ id: 'job-1', params: { config: '/production/pipeline/warm-up' } }), context);
   };
 
   beforeEach(() => {

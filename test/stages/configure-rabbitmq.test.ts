@@ -7,7 +7,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { SprykerConfigError, SprykerPipeline, type SprykerBrokerProps } from '../../lib';
 import { rabbitMqStep } from '../../lambda/rabbitmq';
 import { defineStep } from '../../lambda/runtime/job';
-import { jobEvent } from '../fakes/job';
+import { mockedRuntime } from '../fakes/mock-runtime';
 import { arnText, baseProps, functionOf, statementsOfFunction, testApp, userParametersOf } from '../infra/helpers';
 
 const STAGE = 'Configure_RabbitMQ_Vhosts_and_Permissions';
@@ -51,7 +51,8 @@ test('without a broker: the stage is there, points at nothing, reads no secret, 
   expect(secretStatements(template)).toEqual([]);
 
   const codepipeline = mockClient(CodePipelineClient);
-  await defineStep(rabbitMqStep(), { codepipeline: codepipeline as unknown as CodePipelineClient })(jobEvent({ params: {} }), {
+  const runtime = mockedRuntime(codepipeline);
+  await defineStep(rabbitMqStep(), runtime.deps)(runtime.event({ params: {} }), {
     getRemainingTimeInMillis: () => 300_000,
   });
   expect(codepipeline.commandCalls(PutJobSuccessResultCommand)[0].args[0].input.executionDetails?.summary).toBe('no broker configured: nothing to do');
