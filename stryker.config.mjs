@@ -10,6 +10,7 @@
 // A subset while developing: `npm run mutation -- --mutate lib/config/validate.ts:40-90 --concurrency 1`.
 //
 // `npm run mutation` runs this file with node (see the end); `npx stryker run` reads it as usual.
+// `--testFiles a,b` scores a file against only those tests (faster, and a lower bound).
 
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -62,12 +63,17 @@ async function run() {
   const { values } = parseArgs({
     options: {
       mutate: { type: 'string' },
+      testFiles: { type: 'string' },
       concurrency: { type: 'string' },
       incremental: { type: 'boolean' },
       dryRunOnly: { type: 'boolean' },
       logLevel: { type: 'string' },
     },
   });
+  if (values.testFiles) {
+    // Also the jest config's testMatch: a mutant then loads only these files (Stryker imports this same module).
+    config.jest.config.testMatch = values.testFiles.split(',').map((glob) => `<rootDir>/${glob}`);
+  }
   const core = dirname(createRequire(import.meta.url).resolve('@stryker-mutator/core/package.json'));
   const { Stryker } = await import(pathToFileURL(join(core, 'dist/src/stryker.js')).href);
   await new Stryker({
