@@ -1,5 +1,5 @@
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
-import { ECSClient, type Task } from '@aws-sdk/client-ecs';
+import { ECSClient, RunTaskCommand, type Task } from '@aws-sdk/client-ecs';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { arnId } from '../../lambda/runtime/arn';
 import { describeServices, describeStoppedTask, stoppedTaskReasons } from '../../lambda/runtime/ecs';
@@ -13,7 +13,7 @@ import { pollWhileTimeRemains } from '../../lambda/runtime/poll';
 import { parseImages, parseRelease, releaseLabel, releaseOf, type ReleaseManifest } from '../../lambda/runtime/release';
 import { parseStackJson } from '../../lambda/runtime/stack-json';
 import { FakeAws, REGION } from '../fakes/aws';
-import { MODEL, setupShop, useFakeAws } from '../fakes/shop';
+import { MODEL, setupShop, td, useFakeAws } from '../fakes/shop';
 
 // The job runtime's helpers at their edges (mutation testing showed these behaviours unpinned):
 // each assertion names the exact message or value a person or the next stage relies on.
@@ -155,7 +155,7 @@ describe('release manifests', () => {
         type: 'JobFailed',
       });
     }
-    expect(failureOf(() => parseRelease('{', 'release.json')).message).toMatch(/^release\.json is not JSON \(/);
+    expect(failureOf(() => parseRelease('{', 'release.json'))).toEqual({ message: expect.stringMatching(/^release\.json is not JSON \(/), type: 'JobFailed' });
   });
 
   test('releaseOf finds a service, or names those the release has', () => {
@@ -171,7 +171,7 @@ describe('release manifests', () => {
     const images = { version: 'abc', images: { zed: 'r@sha256:1' } };
     expect(parseImages(JSON.stringify(images), 'images.json')).toEqual(images);
     const message = 'images.json is not an image manifest: expected {"version": "<commit>", "images": {"<image key>": "<repo>@sha256:<digest>"}}: check Build_and_Prepare\'s output';
-    for (const bad of [{ images: {} }, { version: '', images: {} }, { version: 'abc' }, { version: 'abc', images: null }, { version: 'abc', images: { zed: '' } }, { version: 'abc', images: { zed: 1 } }]) {
+    for (const bad of [{ images: {} }, { version: '', images: {} }, { version: 'abc' }, { version: 'abc', images: null }, { version: 'abc', images: { zed: '' } }, { version: 'abc', images: { zed: 1 } }, { version: 'abc', images: { zed: 'r@sha256:1', yves: '' } }]) {
       expect(failureOf(() => parseImages(JSON.stringify(bad), 'images.json'))).toEqual({ message, type: 'JobFailed' });
     }
   });
@@ -234,6 +234,45 @@ describe('against the fake AWS', () => {
     });
   });
 
+  test('describeServices: exactly 10 names are one call; an INACTIVE service counts as missing; a failed call names the services and cluster', async () => {
+    const model = setupShop(aws, { apps: Array.from({ length: 9 }, (_, i) => `app${i}`) });
+    const names = [...model.services, model.scheduler].map((s) => s.service);
+    await describeServices(client(ECSClient), 'production', names);
+    expect(aws.calls('ECS.DescribeServices').map((b) => b.services.length)).toEqual([10]);
+    const describe = aws.ecs.api.DescribeServices;
+    aws.ecs.api.DescribeServices = (body) => {
+      const out = describe(body) as { services: { serviceName?: string; status?: string }[] };
+      return { ...out, services: out.services.map((s) => (s.serviceName === 'production-app1' ? { ...s, status: 'INACTIVE' } : s)) };
+    };
+    await expect(describeServices(client(ECSClient), 'production', ['production-app0', 'production-app1'])).rejects.toMatchObject({
+      message: expect.stringMatching(/^ECS service\(s\) production-app1 not found \(or not ACTIVE\)/),
+    });
+    aws.fail('ECS.DescribeServices', 'AccessDeniedException', 'denied', 1, 403);
+    await expect(describeServices(client(ECSClient), 'production', ['production-app0', 'production-app1'])).rejects.toMatchObject({
+      failureType: 'PermissionError',
+      message: expect.stringMatching(/^ECS DescribeServices \(production-app0, production-app1\) in cluster production failed: AccessDeniedException: denied/),
+    });
+  });
+
+  test('stoppedTaskReasons: the newest stopped tasks of that deployment, at most max, from a bounded list', async () => {
+    setupShop(aws);
+    const ecs = client(ECSClient);
+    for (let i = 0; i < 10; i++) {
+      aws.ecs.nextTasks.push({ exitCode: i, runMs: 1000 });
+      await ecs.send(new RunTaskCommand({ cluster: 'production', taskDefinition: td('production-zed', 1), startedBy: 'ecs-svc/42' }));
+      aws.clock.advance(60_000);
+    }
+    aws.ecs.nextTasks.push({ exitCode: 99, runMs: 1000 });
+    await ecs.send(new RunTaskCommand({ cluster: 'production', taskDefinition: td('production-zed', 1), startedBy: 'ecs-svc/other' }));
+    aws.clock.advance(60_000);
+    const reasons = await stoppedTaskReasons(ecs, 'production', 'ecs-svc/42', 2);
+    expect(aws.calls('ECS.ListTasks')).toEqual([{ cluster: 'production', startedBy: 'ecs-svc/42', desiredStatus: 'STOPPED', maxResults: 100 }]);
+    expect(aws.calls('ECS.DescribeTasks')[0].tasks).toHaveLength(6);
+    expect(reasons).toHaveLength(2);
+    expect(reasons.map((r) => r.match(/exit code (\d+)/)![1])).toEqual(['5', '4']);
+    expect(reasons[0]).toMatch(/^task \w+: EssentialContainerExited: Essential container in task exited; container zed exit code 5$/);
+  });
+
   test('stoppedTaskReasons: none without stopped tasks', async () => {
     setupShop(aws);
     expect(await stoppedTaskReasons(client(ECSClient), 'production', 'ecs-svc/none')).toEqual([]);
@@ -250,6 +289,10 @@ describe('against the fake AWS', () => {
     expect(aws.calls('SSM.GetParameter')).toHaveLength(1);
     await loadModel(ssm, MODEL, 1000 + MODEL_CACHE_MS);
     expect(aws.calls('SSM.GetParameter')).toHaveLength(2);
+    aws.ssm.set('/production/pipeline/broken', 'not json');
+    await expect(loadModel(ssm, '/production/pipeline/broken', 0)).rejects.toMatchObject({
+      message: 'deployment model /production/pipeline/broken is not JSON: redeploy the pipeline stack',
+    });
     await expect(loadModel(ssm, '/production/pipeline/nothing', 0)).rejects.toMatchObject({
       failureType: 'ConfigurationError',
       message: expect.stringMatching(/^reading the deployment model \/production\/pipeline\/nothing \(SSM\) failed: ParameterNotFound/),
