@@ -52,6 +52,10 @@ describe('circuit breaker on: finished only when our PRIMARY deployment is COMPL
       deployment: ID,
     });
     expect(judge(service([deployment({ rolloutState: 'FAILED' })]), ID, TARGET)).toEqual({ failed: 'rollout FAILED: no reason given.', deployment: ID });
+    expect(judge(service([deployment({ rolloutState: 'FAILED', rolloutStateReason: 'r.' })], { events: ['newest', 'older', 'oldest'] }), ID, TARGET)).toEqual({
+      failed: 'rollout FAILED: r. Latest events: newest / older',
+      deployment: ID,
+    });
   });
 });
 
@@ -94,8 +98,9 @@ describe('our deployment is not the one on the release', () => {
   });
 
   test('rolled back by the circuit breaker: the service returned to the old deployment', () => {
+    // Ours listed first: the service's state is read from its PRIMARY deployment, wherever it is listed.
     const rolledBack = service(
-      [deployment({ id: 'ecs-svc/old', taskDefinition: OLD, rolloutState: 'COMPLETED' }), deployment({ status: 'ACTIVE', rolloutState: 'FAILED', rolloutStateReason: 'tasks failed' })],
+      [deployment({ status: 'ACTIVE', rolloutState: 'FAILED', rolloutStateReason: 'tasks failed' }), deployment({ id: 'ecs-svc/old', taskDefinition: OLD, rolloutState: 'COMPLETED' })],
       { events: ['rolling back'] },
     );
     expect(judge(rolledBack, ID, TARGET)).toEqual({
