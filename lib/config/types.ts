@@ -233,7 +233,7 @@ export interface SprykerApprovalProps {
   readonly enabled?: boolean;
   /** E-mail addresses notified when approval is needed. @default [] */
   readonly emails?: string[];
-  /** How long an approval may wait. @default Duration.days(7) (CodePipeline's maximum) */
+  /** How long an approval may wait: whole minutes, 5 minutes to 60 days. @default Duration.days(7) (CodePipeline's account default) */
   readonly timeout?: Duration;
   /**
    * Release_diff before the approval: commits, changed files by meaning, Propel schema risk, and

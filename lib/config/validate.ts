@@ -1,4 +1,4 @@
-import { Token } from 'aws-cdk-lib';
+import { type Duration, Token } from 'aws-cdk-lib';
 import { MAX_WARM_UP, WARM_UP_DEFAULTS, warmUpWorstCase } from '../stages/warm-up';
 import { hookOverridesLength, MAX_OVERRIDES_LENGTH, SCHEDULER_AFTER } from './hook-commands';
 import { MAX_HOOK_TIMEOUT_MINUTES, type SprykerPipelineProps, type SprykerServiceProps } from './types';
@@ -32,6 +32,8 @@ const APP_NAME = /^[a-z][a-z0-9-]{0,39}$/;
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
 /** A CloudWatch Logs group name, or a prefix of one ending in `*`. */
 const LOG_GROUP_PATTERN = /^[\w#./-]{1,512}\*?$/;
+/** An absolute http(s) URL: a scheme and a host (not anchored at the end: its first character is enough). */
+const HTTP_URL = /^https?:\/\/[^/\s]/;
 
 /** Whether a props value is known at synth (tokens are validated by CloudFormation, not by us). */
 export const isConcrete = (value: string | undefined): value is string => value !== undefined && !Token.isUnresolved(value);
@@ -121,18 +123,21 @@ export function validatePipelineProps(props: SprykerPipelineProps): PropsProblem
 
   const hookSvc = props.services.find((s) => s.application === hookService);
   // The container the hook runs in: the longest candidate name bounds the override's size.
-  const hookContainer = Object.keys(hookSvc?.containerImages ?? { [hookService]: '' }).reduce((a, b) => (b.length > a.length ? b : a), '');
+  const containers = hookSvc?.containerImages ? Object.keys(hookSvc.containerImages) : [hookService];
+  // Stryker disable next-line EqualityOperator: of two names of one length, either bounds the size
+  const hookContainer = containers.reduce((a, b) => (b.length > a.length ? b : a), '');
   for (const [key, command] of Object.entries(props.hooks ?? {})) {
-    if (typeof command === 'string' && isConcrete(command) && command.trim() === '') {
+    if (!isConcrete(command)) continue;
+    if (command.trim() === '') {
       add(`hooks.${key}`, "is an empty string: leave it out for SCCOS's default, or use 'true' to run nothing");
     }
-    const length = isConcrete(command) ? hookOverridesLength(hookContainer, command, SCHEDULER_AFTER[key as keyof typeof SCHEDULER_AFTER]) : 0;
+    const length = hookOverridesLength(hookContainer, command, SCHEDULER_AFTER[key as keyof typeof SCHEDULER_AFTER]);
     if (length > MAX_OVERRIDES_LENGTH) {
       add(`hooks.${key}`, `makes a RunTask command override of ${length} characters, ECS accepts ${MAX_OVERRIDES_LENGTH}: put the commands in a script in the image and call that`);
     }
   }
 
-  if ((props.pipelineType ?? 'normal') === 'destructive' && isProduction(props) && !props.allowDestructiveOnProduction) {
+  if (props.pipelineType === 'destructive' && isProduction(props) && !props.allowDestructiveOnProduction) {
     add(
       'pipelineType',
       `'destructive' on production environment '${props.environment}' wipes its data: set allowDestructiveOnProduction: true to confirm, or use 'normal'`,
@@ -141,7 +146,7 @@ export function validatePipelineProps(props: SprykerPipelineProps): PropsProblem
 
   if (props.broker) {
     const b = props.broker;
-    if (isConcrete(b.endpoint) && !/^https?:\/\/[^/\s]+/.test(b.endpoint)) {
+    if (isConcrete(b.endpoint) && !HTTP_URL.test(b.endpoint)) {
       add('broker.endpoint', `'${b.endpoint}' is not a URL: use the management API base URL, e.g. https://b-1234.mq.eu-central-1.amazonaws.com`);
     }
     if (isConcrete(b.endpoint) && b.endpoint.startsWith('http://') && !b.allowInsecureBrokerEndpoint) {
@@ -157,6 +162,7 @@ export function validatePipelineProps(props: SprykerPipelineProps): PropsProblem
       if (isConcrete(v) && v.trim() === '') add(`broker.vhosts[${i}]`, 'is empty: name the vhost (e.g. de_queue)');
     });
     const userNames = new Map<string, number>();
+    // Stryker disable next-line ArrayDeclaration: a string in place of a user has no name and no permissions to judge
     (b.users ?? []).forEach((u, i) => {
       if (isConcrete(u.name)) {
         // ':' would break HTTP basic auth; Amazon MQ deletes 'guest', and RabbitMQ lets it in from localhost only.
@@ -192,9 +198,8 @@ export function validatePipelineProps(props: SprykerPipelineProps): PropsProblem
       add(`hookTimeouts.${key}`, `is ${limit.toHumanString()}: use whole minutes from 1 minute to ${MAX_HOOK_TIMEOUT_MINUTES / 60} hours (CodePipeline gives a Lambda action 24 hours in all)`);
     }
   }
-  const timeout = props.approval?.timeout;
-  if (timeout && !timeout.isUnresolved() && (timeout.toMinutes() < 1 || timeout.toMinutes() > 7 * 24 * 60)) {
-    add('approval.timeout', 'must be between 1 minute and 7 days (CodePipeline manual approval limit)');
+  if (!wholeMinutesWithin(props.approval?.timeout, 5, 60 * 24 * 60)) {
+    add('approval.timeout', 'must be between 5 minutes and 60 days, in whole minutes (CodePipeline manual approval limit)');
   }
   problems.push(...validateSourceAndBuild(props));
   problems.push(...validateSafetyNet(props));
@@ -231,7 +236,7 @@ function validateSafetyNet(props: SprykerPipelineProps): PropsProblem[] {
   const w = props.warmUp;
   if (w) {
     if (w.urls.length === 0) add('warmUp.urls', 'is empty: list the pages to warm up (home, a category, a product, ...), or leave warmUp out');
-    const notUrls = w.urls.filter((u) => isConcrete(u) && !/^https?:\/\/[^/\s]+/.test(u));
+    const notUrls = w.urls.filter((u) => isConcrete(u) && !HTTP_URL.test(u));
     if (notUrls.length) add('warmUp.urls', `${notUrls.join(', ')} not http(s) URLs: write them in full, e.g. https://www.shop.de/`);
     const badConcurrency = w.concurrency !== undefined && (!Number.isInteger(w.concurrency) || w.concurrency < 1 || w.concurrency > 50);
     if (badConcurrency) add('warmUp.concurrency', `${w.concurrency} is not allowed: use a whole number from 1 to 50`);
@@ -279,7 +284,7 @@ function validateSourceAndBuild(props: SprykerPipelineProps): PropsProblem[] {
   if (built) {
     if (built.length === 0) add('build.images', 'is empty: leave it out to build every image of the services');
     built.forEach((image, i) => {
-      if (!IMAGE_KEY.test(image)) add(`build.images[${i}]`, `'${image}' is not allowed: use lowercase letters, digits, '.', '_' and '-' (it names the ECR repository ${props.environment}-${image})`);
+      if (isConcrete(image) && !IMAGE_KEY.test(image)) add(`build.images[${i}]`, `'${image}' is not allowed: use lowercase letters, digits, '.', '_' and '-' (it names the ECR repository ${props.environment}-${image})`);
       if (built.indexOf(image) !== i) add(`build.images[${i}]`, `'${image}' is listed twice`);
     });
     const all = propServices(props);
@@ -298,9 +303,18 @@ function validateSourceAndBuild(props: SprykerPipelineProps): PropsProblem[] {
   if (build.keepImages !== undefined && !(Number.isInteger(build.keepImages) && build.keepImages >= 1 && build.keepImages <= 10000)) {
     add('build.keepImages', `${build.keepImages} is not allowed: keep 1 to 10000 images per repository (enough versions for a rollback)`);
   }
-  const timeout = build.timeout;
-  if (timeout && !timeout.isUnresolved() && (timeout.toMinutes({ integral: false }) < 5 || timeout.toMinutes({ integral: false }) > 36 * 60)) {
-    add('build.timeout', 'must be between 5 minutes and 36 hours (CodeBuild limit)');
+  if (!wholeMinutesWithin(build.timeout, 5, 36 * 60)) {
+    add('build.timeout', 'must be between 5 minutes and 36 hours, in whole minutes (CodeBuild limit)');
   }
   return problems;
+}
+
+/**
+ * Whether an optional timeout is a whole number of minutes within [min, max]: CloudFormation takes
+ * these timeouts in minutes, and CDK throws on a fraction (Duration.toMinutes) instead of naming the prop.
+ */
+function wholeMinutesWithin(timeout: Duration | undefined, min: number, max: number): boolean {
+  if (timeout === undefined || timeout.isUnresolved()) return true;
+  const minutes = timeout.toMinutes({ integral: false });
+  return Number.isInteger(minutes) && minutes >= min && minutes <= max;
 }

@@ -36,7 +36,7 @@ describe('props validation', () => {
       hooks: { install: '  ', afterDeploy: '' },
       pipelineType: 'destructive',
       production: true,
-      approval: { timeout: Duration.days(8) },
+      approval: { timeout: Duration.days(61) },
     });
     expect(problems).toEqual([
       expect.stringMatching(/^environment: 'Prod_EU' is not allowed: use 1-31 lowercase letters/),
@@ -46,7 +46,7 @@ describe('props validation', () => {
       expect.stringMatching(/^hooks\.install: is an empty string: leave it out for SCCOS's default, or use 'true'/),
       expect.stringMatching(/^hooks\.afterDeploy: is an empty string/),
       expect.stringMatching(/^pipelineType: 'destructive' on production environment 'Prod_EU' wipes its data: set allowDestructiveOnProduction: true/),
-      expect.stringMatching(/^approval\.timeout: must be between 1 minute and 7 days/),
+      expect.stringMatching(/^approval\.timeout: must be between 5 minutes and 60 days, in whole minutes/),
     ]);
   });
 

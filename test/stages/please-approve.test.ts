@@ -77,8 +77,8 @@ test('approval can be forced on (staging, shorter timeout) and off (production)'
 });
 
 test('approval props are validated: every problem at once', () => {
-  expect(() => synthPipeline({ approval: { emails: ['ops@example.com', 'not-an-address'], timeout: Duration.days(8) } })).toThrow(
-    /approval\.timeout: must be between 1 minute and 7 days[\s\S]*approval\.emails\[1\]: 'not-an-address' is not an e-mail address/,
+  expect(() => synthPipeline({ approval: { emails: ['ops@example.com', 'not-an-address'], timeout: Duration.days(61) } })).toThrow(
+    /approval\.timeout: must be between 5 minutes and 60 days, in whole minutes[\s\S]*approval\.emails\[1\]: 'not-an-address' is not an e-mail address/,
   );
 });
 
