@@ -136,6 +136,12 @@ export class SprykerPipeline extends Construct {
     for (const w of props.preflightWarnings ?? []) {
       if (w.severity === 'warning') Annotations.of(this).addWarningV2(`cdk-spryker-pipeline:${w.code}`, formatFinding(w));
     }
+    if (props.approval?.emails?.length && !(props.approval.enabled ?? isProduction(props))) {
+      Annotations.of(this).addWarningV2(
+        'cdk-spryker-pipeline:approval-emails-unused',
+        `approval.emails (${props.approval.emails.join(', ')}) are never notified: approval is off for '${props.environment}' (only production approves by default). Set approval.enabled: true to ask them, or leave approval.emails out`,
+      );
+    }
     this.props = props;
 
     const companionOf = options.companionOf;
