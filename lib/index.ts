@@ -23,6 +23,7 @@ export { SprykerRolloutSchedulerPipeline, type SprykerRolloutSchedulerPipelinePr
 export { SprykerMaintenancePipelines, type SprykerMaintenancePipelinesProps } from './companion/maintenance-pipelines';
 export { SprykerCompanionPipeline } from './companion/companion-pipeline';
 export type { DeploymentModel, ModelService, ServiceSelection } from '../lambda/runtime/model';
+export type { HookName, HookTaskDefinition, MaintenanceMode } from './contracts';
 export {
   readDeployFile,
   sprykerPipelinePropsFromDeployFile,

@@ -1,6 +1,7 @@
 import type * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import type { Construct } from 'constructs';
-import type { HookName, RunHookParams } from '../../lambda/run-hook';
+import type { RunHookParams } from '../../lambda/run-hook';
+import type { HookName, HookTaskDefinition } from '../contracts';
 import { SCHEDULER_AFTER, SCHEDULER_SETUP, SCHEDULER_SUSPEND } from '../config/hook-commands';
 import { ssmPaths, type SprykerDeployment } from '../deployment';
 import { maintenanceConfigPath, type SprykerMaintenance } from '../maintenance';
@@ -10,7 +11,7 @@ export { SCHEDULER_SETUP, SCHEDULER_SUSPEND };
 
 interface HookSpec {
   readonly stageName: string;
-  readonly taskDefinition: RunHookParams['taskDefinition'];
+  readonly taskDefinition: HookTaskDefinition;
   readonly then?: string;
 }
 
