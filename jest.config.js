@@ -6,7 +6,7 @@ module.exports = {
   transform: {
     '^.+\\.tsx?$': ['ts-jest', { diagnostics: false }],
   },
-  snapshotSerializers: ['<rootDir>/test/asset-hash-serializer.js'],
   setupFiles: ['<rootDir>/test/setup-env.js'],
+  globalSetup: '<rootDir>/test/bundle-handlers.js',
   testTimeout: 60000,
 };

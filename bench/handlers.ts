@@ -1,6 +1,6 @@
 /**
- * Step handler bundles: size (esbuild with lib/step-handler.ts's options: minify, platform node,
- * AWS SDK external) and cold init (time to `require` the bundle in a fresh node process, the
+ * Step handler bundles, as the package ships them (scripts/bundle-handlers.mjs: minify, Node.js
+ * 24, AWS SDK external): size and cold init (time to `require` the bundle in a fresh node process, the
  * SDK loaded from node_modules as the Lambda runtime provides it), median of BENCH_RUNS runs
  * (default 7). Targets: under 50 KB and 100 ms each; exits 1 when one is missed.
  */
@@ -8,7 +8,6 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { buildSync } from 'esbuild';
 import { median } from './proc';
 
 const ROOT = path.join(__dirname, '..');
@@ -16,12 +15,6 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 const MAX_KB = 50;
 const MAX_INIT_MS = 100;
 
-const handlers = fs
-  .readdirSync(path.join(ROOT, 'lambda'))
-  .filter((f) => f.endsWith('.ts'))
-  .map((f) => f.replace(/\.ts$/, ''))
-  .sort();
-const out = fs.mkdtempSync(path.join(os.tmpdir(), 'handler-bench-'));
 
 // The child times only the require (node's own start is not the handler's cold init); with
 // argv[2] = 'own' it loads the bundle's SDK clients first, leaving the handler's own code.
@@ -31,26 +24,18 @@ const t = process.hrtime.bigint(); const m = require(file);
 if (typeof m.handler !== 'function') throw new Error('no handler export');
 process.stdout.write(String(Number(process.hrtime.bigint() - t) / 1e6));`;
 
+execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'bundle-handlers.mjs'), '--quiet'], { stdio: 'inherit' });
+const BUNDLES = path.join(ROOT, 'dist', 'handlers');
+const handlers = fs.readdirSync(BUNDLES).sort();
+
 const rows = handlers.map((name) => {
-  const outfile = path.join(out, `${name}.js`);
-  buildSync({
-    entryPoints: [path.join(ROOT, 'lambda', `${name}.ts`)],
-    outfile,
-    bundle: true,
-    minify: true,
-    platform: 'node',
-    target: 'node22',
-    format: 'cjs',
-    external: ['@aws-sdk/*'],
-    logLevel: 'error',
-  });
+  const outfile = path.join(BUNDLES, name, 'index.js');
   const kb = fs.statSync(outfile).size / 1024;
   const env = { ...process.env, NODE_PATH: path.join(ROOT, 'node_modules'), AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
   const run = (mode: string) => median(Array.from({ length: RUNS }, () => Number(execFileSync(process.execPath, ['-e', PROBE, outfile, mode], { env }).toString())));
   const sdk = [...new Set(fs.readFileSync(outfile, 'utf8').match(/@aws-sdk\/[a-z0-9-]+/g))].map((m) => m.replace('@aws-sdk/client-', ''));
   return { name, kb, ms: run('all'), own: run('own'), sdk };
 });
-fs.rmSync(out, { recursive: true, force: true });
 
 console.log(`\nstep handler bundles: size, cold init (require in a fresh node ${process.version}), median of ${RUNS} runs\n`);
 console.log('| handler | bundle | cold init | of which handler code | SDK clients loaded |');

@@ -3,6 +3,8 @@
  * `cdk-spryker-pipeline validate <deploy file>`: the preflight pass of SprykerPipeline, without
  * synth, for a pre-push hook or CI. Prints every finding with its code; exits 1 when one is critical.
  */
+import * as fs from 'fs';
+import * as path from 'path';
 import { parseArgs } from 'util';
 import { formatFinding, PREFLIGHT_RULES } from '../lib/config/preflight';
 import { preflight, readDeployFile } from '../lib/config/deploy-file';
@@ -10,6 +12,7 @@ import { RELEASE_DIFF_USAGE, releaseDiffMain } from './release-diff';
 
 const USAGE = `usage: cdk-spryker-pipeline validate <deploy file> [--environment <env>] [--template-dir <dir>]... [--json]
        cdk-spryker-pipeline rules
+       cdk-spryker-pipeline --version
 
   validate   check a docker-sdk deploy file before it deploys; exit 1 on critical findings
   rules      list the preflight rules and their codes
@@ -27,6 +30,7 @@ function main(argv: string[]): number {
         'template-dir': { type: 'string', multiple: true },
         json: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
+        version: { type: 'boolean', short: 'v', default: false },
       },
     });
   } catch (e) {
@@ -38,6 +42,14 @@ function main(argv: string[]): number {
   if (values.help) {
     console.log(USAGE);
     return 0;
+  }
+  if (values.version) {
+    console.log(packageVersion());
+    return 0;
+  }
+  if (command !== undefined && command !== 'validate' && command !== 'rules') {
+    console.error(`cdk-spryker-pipeline: unknown command '${command}'\n${USAGE}`);
+    return 2;
   }
   if (command === 'rules' && file === undefined) {
     for (const r of PREFLIGHT_RULES) console.log(`${r.code}  ${r.severity.padEnd(8)}  ${r.name}`);
@@ -60,5 +72,17 @@ function main(argv: string[]): number {
   }
   return critical ? 1 : 0;
 }
+
+/** package.json beside bin/ in the source tree, two levels up once compiled to dist/bin/. */
+function packageVersion(): string {
+  const file = [path.join(__dirname, '..', 'package.json'), path.join(__dirname, '..', '..', 'package.json')].find((f) => fs.existsSync(f));
+  return file ? JSON.parse(fs.readFileSync(file, 'utf8')).version : 'unknown';
+}
+
+// `... | head` closes the pipe early: the reader has what it wanted, which is not a crash.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code !== 'EPIPE') throw err;
+  process.exit(process.exitCode ?? 0);
+});
 
 process.exitCode = main(process.argv.slice(2));

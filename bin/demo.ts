@@ -28,8 +28,6 @@ export interface DemoOptions {
   readonly services?: number;
   /** Run cdk-nag's AwsSolutions checks. @default true */
   readonly nag?: boolean;
-  /** Bundle the step handlers with esbuild (template-only tests skip it). @default true */
-  readonly bundle?: boolean;
 }
 
 const SHOP = ['zed', 'yves', 'glue', 'backoffice'];
@@ -96,7 +94,7 @@ export class SprykerDemoStack extends Stack {
 }
 
 export function buildDemoApp(options: DemoOptions = {}): { app: App; stack: SprykerDemoStack } {
-  const app = new App({ context: options.bundle === false ? { 'aws:cdk:bundling-stacks': [] } : {} });
+  const app = new App();
   const stack = new SprykerDemoStack(app, 'SprykerDemoPipeline', {
     ...options,
     env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },

@@ -28,11 +28,12 @@ import type { CodePipelineEvent, Context } from 'aws-lambda';
 import { call, defineStep, describeError, StepFailure, type ClientConfig, type StepDefinition } from './runtime/job';
 import { parseParams } from './runtime/params';
 import { parseStackJson } from './runtime/stack-json';
+import type { MaintenanceMode } from '../lib/contracts';
 
 export interface MaintenanceParams {
   /** SSM parameter holding the MaintenanceConfig JSON. */
   readonly config: string;
-  readonly mode: 'enable' | 'disable';
+  readonly mode: MaintenanceMode;
 }
 
 export const MAINTENANCE_CONFIG_VERSION = 1;

@@ -15,7 +15,8 @@ import { parseParams } from './runtime/params';
 import { pollWhileTimeRemains, read, type PollState } from './runtime/poll';
 import { assertReleaseOf, parseRelease, RELEASE_FILE, releaseOf } from './runtime/release';
 
-export type HookName = 'beforeDeploy' | 'install' | 'destructiveInstall' | 'afterDeploy';
+import type { HookName, HookTaskDefinition } from '../lib/contracts';
+export type { HookName };
 
 export interface RunHookParams {
   /** SSM parameter name of the deployment model. */
@@ -23,7 +24,7 @@ export interface RunHookParams {
   /** Which of the model's hooks to run. */
   readonly hook: HookName;
   /** `live`: the hook service's running revision (pre-deploy, as SCCOS); `release`: the new revision from release.json. */
-  readonly taskDefinition: 'live' | 'release';
+  readonly taskDefinition: HookTaskDefinition;
   /** Scheduler command run after the hook in the same task, e.g. `vendor/bin/console scheduler:suspend -vvv --no-ansi`. */
   readonly then?: string;
   /** The hook's time limit (hookTimeouts): a task running longer is stopped and the stage fails. */

@@ -24,6 +24,7 @@ export { SprykerMaintenancePipelines, type SprykerMaintenancePipelinesProps } fr
 export { SprykerCompanionPipeline } from './companion/companion-pipeline';
 export { SprykerPipelineOperatorPolicy, type SprykerPipelineOperatorPolicyProps } from './companion/operator-policy';
 export type { DeploymentModel, ModelService, ServiceSelection } from '../lambda/runtime/model';
+export type { HookName, HookTaskDefinition, MaintenanceMode } from './contracts';
 export {
   readDeployFile,
   sprykerPipelinePropsFromDeployFile,

@@ -9,6 +9,7 @@ import type { LiftAfterExecution, MaintenanceConfig, MaintenanceParams } from '.
 import type { SprykerMaintenanceProps } from './config/types';
 import type { SprykerDeployment } from './deployment';
 import type { StepHandler } from './step-handler';
+import type { MaintenanceMode } from './contracts';
 
 /** The 503 page when the props give none. */
 export const DEFAULT_MAINTENANCE_PAGE =
@@ -68,7 +69,7 @@ export class SprykerMaintenance extends Construct {
   }
 
   /** An action turning maintenance on or off. */
-  public action(mode: MaintenanceParams['mode'], options: { actionName?: string; runOrder?: number } = {}): codepipeline.IAction {
+  public action(mode: MaintenanceMode, options: { actionName?: string; runOrder?: number } = {}): codepipeline.IAction {
     return this.handler.action<MaintenanceParams>({
       actionName: options.actionName ?? (mode === 'enable' ? 'Enable_maintenance' : 'Disable_maintenance'),
       userParameters: { config: maintenanceConfigPath(this.environment), mode },

@@ -7,7 +7,7 @@ import { Construct } from 'constructs';
 import type { SprykerPipelineProps } from './config/types';
 import { acknowledge, acknowledgeGrantWildcard, nagFlatten } from './nag';
 import { formatFinding } from './config/preflight/finding';
-import { isProduction, releaseDiffEnabled, SprykerConfigError, validatePipelineProps } from './config/validate';
+import { isProduction, releaseDiffEnabled, SprykerConfigError, validatePipelineProps, type PropsProblem } from './config/validate';
 import { SprykerDeployment } from './deployment';
 import { BuildAndPrepareStage } from './stages/build-and-prepare';
 import { ConfigureRabbitMqStage } from './stages/configure-rabbitmq';
@@ -81,6 +81,32 @@ export interface SprykerPipelineOptions {
   readonly companionOf?: SprykerPipeline;
 }
 
+/** The props SprykerPipeline computes for each SCCOS stage: what the stage's class receives. */
+export interface SccosStageProps {
+  readonly Source: ConstructorParameters<typeof SourceStage>[2];
+  readonly Please_approve: ConstructorParameters<typeof PleaseApproveStage>[2];
+  readonly Build_and_Prepare: ConstructorParameters<typeof BuildAndPrepareStage>[2];
+  readonly Configure_RabbitMQ_Vhosts_and_Permissions: ConstructorParameters<typeof ConfigureRabbitMqStage>[2];
+  readonly 'Run_pre-deploy_hook': ConstructorParameters<typeof HookStage>[2];
+  readonly Pre_Deployment_Configuration: ConstructorParameters<typeof PreDeploymentConfigurationStage>[2];
+  readonly Deploy_Scheduler: ConstructorParameters<typeof DeployServicesStage>[2];
+  readonly Run_install: ConstructorParameters<typeof HookStage>[2];
+  readonly Deploy_Spryker_services: ConstructorParameters<typeof DeployServicesStage>[2];
+  readonly UpdateDeployedVersion: ConstructorParameters<typeof UpdateDeployedVersionStage>[2];
+  readonly Post_Deployment_Configuration: ConstructorParameters<typeof PostDeploymentConfigurationStage>[2];
+  readonly 'Run_post-deploy_hook': ConstructorParameters<typeof HookStage>[2];
+}
+
+/**
+ * Builds a project's stage in place of a SCCOS stage from the props SprykerPipeline computed for
+ * it (hook, maintenance, artifacts, ...), with the SCCOS stage's scope and id (same logical ids).
+ * Usually `new MyStage(scope, id, props)` of a subclass of the SCCOS stage's class.
+ */
+export type SccosStageFactory<N extends SccosStageName> = (scope: Construct, id: string, props: SccosStageProps[N]) => SprykerStage;
+
+/** A factory per SCCOS stage to replace; the others stay SprykerPipeline's. */
+export type SccosStageOverrides = { readonly [N in SccosStageName]?: SccosStageFactory<N> };
+
 /** A project's own stage, placed relative to a SCCOS stage. */
 export interface ExtraStageOptions {
   readonly stageName: string;
@@ -91,8 +117,10 @@ export interface ExtraStageOptions {
  * The SCCOS deployment pipeline of one Spryker environment: a CodePipeline V2 in QUEUED mode
  * (two pushes never deploy over each other) with SCCOS's stages in SCCOS's order.
  *
- * Extension points: `createStage` (protected) to substitute a stage subclass; `stage(name)` to
- * add actions to a stage; `addStageBefore` / `addStageAfter` for a project's own stages.
+ * Extension points: props `stageOverrides` to build a SCCOS stage with a project's class (from
+ * the props computed for it; a companion built from these props applies them too); `stage(name)`
+ * to add actions to a stage; `addStageBefore` / `addStageAfter` for a project's own stages (on
+ * this pipeline only).
  */
 export class SprykerPipeline extends Construct {
   public readonly pipeline: codepipeline.Pipeline;
@@ -112,10 +140,16 @@ export class SprykerPipeline extends Construct {
 
   constructor(scope: Construct, id: string, props: SprykerPipelineProps, options: SprykerPipelineOptions = {}) {
     super(scope, id);
-    const problems = validatePipelineProps(props);
+    const problems = [...validatePipelineProps(props), ...stageOverrideProblems(props.stageOverrides)];
     if (problems.length) throw new SprykerConfigError(`SprykerPipeline ${this.node.path}`, problems);
     for (const w of props.preflightWarnings ?? []) {
       if (w.severity === 'warning') Annotations.of(this).addWarningV2(`cdk-spryker-pipeline:${w.code}`, formatFinding(w));
+    }
+    if (props.approval?.emails?.length && !(props.approval.enabled ?? isProduction(props))) {
+      Annotations.of(this).addWarningV2(
+        'cdk-spryker-pipeline:approval-emails-unused',
+        `approval.emails (${props.approval.emails.join(', ')}) are never notified: approval is off for '${props.environment}' (only production approves by default). Set approval.enabled: true to ask them, or leave approval.emails out`,
+      );
     }
     this.props = props;
 
@@ -198,20 +232,28 @@ export class SprykerPipeline extends Construct {
     return build;
   }
 
-  /**
-   * Creates one SCCOS stage. Override to substitute a subclass for a stage, and call
-   * `super.createStage` for the others.
-   */
-  protected createStage(name: SccosStageName, props: SprykerStageProps): SprykerStage {
+  /** A SCCOS stage from its computed props: the project's factory (`stageOverrides`), or the stage's own class. */
+  private sccosStage<N extends SccosStageName>(
+    name: N,
+    stage: new (scope: Construct, id: string, props: SccosStageProps[N]) => SprykerStage,
+    id: string,
+    props: SccosStageProps[N],
+  ): SprykerStage {
+    const factory = this.props.stageOverrides?.[name] as SccosStageFactory<N> | undefined;
+    return factory ? factory(this, id, props) : new stage(this, id, props);
+  }
+
+  /** Creates one SCCOS stage; runs in the constructor, so it is private (no subclass code runs before the subclass exists). */
+  private createStage(name: SccosStageName, props: SprykerStageProps): SprykerStage {
     const p = this.props;
     const versions = PleaseApproveStage.VARIABLES_NAMESPACE;
     switch (name) {
       case 'Source':
-        return new SourceStage(this, 'Source', { ...props, source: p.source });
+        return this.sccosStage(name, SourceStage, 'Source', { ...props, source: p.source });
       case 'Please_approve': {
         const source = this.sprykerStages.find((s): s is SourceStage => s instanceof SourceStage);
         if (!source) throw new Error('SprykerPipeline: the Source stage must be a SourceStage (or a subclass): Please_approve reads its version');
-        return new PleaseApproveStage(this, 'PleaseApprove', {
+        return this.sccosStage(name, PleaseApproveStage, 'PleaseApprove', {
           ...props,
           sourceVersion: source.versionVariable,
           sourceObject: source.sourceObject,
@@ -222,7 +264,7 @@ export class SprykerPipeline extends Construct {
         });
       }
       case 'Build_and_Prepare':
-        return new BuildAndPrepareStage(this, 'BuildAndPrepare', {
+        return this.sccosStage(name, BuildAndPrepareStage, 'BuildAndPrepare', {
           ...props,
           version: `#{${versions}.VERSION}`,
           sourceVersion: `#{${versions}.SOURCE_VERSION}`,
@@ -233,15 +275,15 @@ export class SprykerPipeline extends Construct {
           contentIdentity: !p.source?.connection && !p.source?.codeCommit,
         });
       case 'Configure_RabbitMQ_Vhosts_and_Permissions':
-        return new ConfigureRabbitMqStage(this, 'ConfigureRabbitMq', { ...props, broker: p.broker });
+        return this.sccosStage(name, ConfigureRabbitMqStage, 'ConfigureRabbitMq', { ...props, broker: p.broker });
       case 'Run_pre-deploy_hook':
-        return new HookStage(this, 'RunPreDeployHook', { ...props, hook: 'beforeDeploy', timeouts: p.hookTimeouts });
+        return this.sccosStage(name, HookStage, 'RunPreDeployHook', { ...props, hook: 'beforeDeploy', timeouts: p.hookTimeouts });
       case 'Pre_Deployment_Configuration':
-        return new PreDeploymentConfigurationStage(this, 'PreDeploymentConfiguration', props);
+        return this.sccosStage(name, PreDeploymentConfigurationStage, 'PreDeploymentConfiguration', props);
       case 'Deploy_Scheduler':
-        return new DeployServicesStage(this, 'DeployScheduler', { ...props, services: 'scheduler' });
+        return this.sccosStage(name, DeployServicesStage, 'DeployScheduler', { ...props, services: 'scheduler' });
       case 'Run_install':
-        return new HookStage(this, 'RunInstall', {
+        return this.sccosStage(name, HookStage, 'RunInstall', {
           ...props,
           hook: (p.pipelineType ?? 'normal') === 'destructive' ? 'destructiveInstall' : 'install',
           timeouts: p.hookTimeouts,
@@ -249,13 +291,23 @@ export class SprykerPipeline extends Construct {
           schemaRisk: p.maintenance?.duringInstall === 'auto' ? `#{${PleaseApproveStage.RELEASE_DIFF_NAMESPACE}.SCHEMA_RISK}` : undefined,
         });
       case 'Deploy_Spryker_services':
-        return new DeployServicesStage(this, 'DeploySprykerServices', { ...props, services: 'application' });
+        return this.sccosStage(name, DeployServicesStage, 'DeploySprykerServices', { ...props, services: 'application' });
       case 'UpdateDeployedVersion':
-        return new UpdateDeployedVersionStage(this, 'UpdateDeployedVersion', { ...props, images: this.buildStage().images, releaseHistory: p.releaseHistory });
+        return this.sccosStage(name, UpdateDeployedVersionStage, 'UpdateDeployedVersion', { ...props, images: this.buildStage().images, releaseHistory: p.releaseHistory });
       case 'Post_Deployment_Configuration':
-        return new PostDeploymentConfigurationStage(this, 'PostDeploymentConfiguration', props);
+        return this.sccosStage(name, PostDeploymentConfigurationStage, 'PostDeploymentConfiguration', props);
       case 'Run_post-deploy_hook':
-        return new HookStage(this, 'RunPostDeployHook', { ...props, hook: 'afterDeploy', timeouts: p.hookTimeouts });
+        return this.sccosStage(name, HookStage, 'RunPostDeployHook', { ...props, hook: 'afterDeploy', timeouts: p.hookTimeouts });
     }
   }
+}
+
+/** The names in `stageOverrides` must be SCCOS stages, and each value a factory. */
+function stageOverrideProblems(overrides: SccosStageOverrides | undefined): PropsProblem[] {
+  return Object.entries(overrides ?? {}).flatMap(([name, factory]): PropsProblem[] => {
+    if (!(SCCOS_STAGES as readonly string[]).includes(name)) {
+      return [{ prop: `stageOverrides.${name}`, message: `is not a SCCOS stage: use one of ${SCCOS_STAGES.join(', ')} (a project's own stage goes in with addStageBefore/addStageAfter)` }];
+    }
+    return typeof factory === 'function' ? [] : [{ prop: `stageOverrides.${name}`, message: 'must be a function (scope, id, props) => SprykerStage' }];
+  });
 }

@@ -6,7 +6,6 @@ import * as actions from 'aws-cdk-lib/aws-codepipeline-actions';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { acknowledge, acknowledgeGrantWildcard, acknowledgeInvokedByCodePipeline, addWildcardStatement, hasWildcard, nagFlatten } from './nag';
@@ -67,12 +66,12 @@ export interface StepActionProps<P> {
 }
 
 /**
- * The one way a stage gets a Lambda: bundling (local esbuild, AWS SDK external), runtime, logs
- * with retention, no Lambda-level retries (CodePipeline invokes asynchronously, a retry would
+ * The one way a stage gets a Lambda: its bundle, built with the package (AWS SDK external),
+ * runtime, logs with retention, no Lambda-level retries (CodePipeline invokes asynchronously, a retry would
  * repeat side effects), and the invoke action.
  */
 export class StepHandler extends Construct {
-  public readonly function: nodejs.NodejsFunction;
+  public readonly function: lambda.Function;
   public readonly logGroup: logs.LogGroup;
   /** The handler's own role: its log group and the grants of its stage, no managed policy. */
   public readonly role: iam.Role;
@@ -117,9 +116,9 @@ export class StepHandler extends Construct {
         'Lambda in a VPC manages its network interfaces; EC2 offers no resource-level permissions for creating and describing them',
       );
     }
-    this.function = new nodejs.NodejsFunction(this, 'Function', {
-      entry: handlerEntry(props.handler),
-      handler: 'handler',
+    this.function = new lambda.Function(this, 'Function', {
+      code: lambda.Code.fromAsset(handlerBundle(props.handler)),
+      handler: 'index.handler',
       runtime: STEP_RUNTIME,
       architecture: lambda.Architecture.ARM_64,
       description: props.description,
@@ -132,12 +131,6 @@ export class StepHandler extends Construct {
       vpc: props.vpc,
       vpcSubnets: props.vpc ? props.vpcSubnets : undefined,
       securityGroups: props.securityGroups,
-      bundling: {
-        minify: true,
-        sourceMap: false,
-        externalModules: ['@aws-sdk/*'],
-        forceDockerBundling: false,
-      },
     });
     acknowledgeInvokedByCodePipeline(this.function);
     // LambdaInvokeAction grants the pipeline's action role invoke on the function and its versions (`<arn>:*`).
@@ -181,11 +174,13 @@ export class StepHandler extends Construct {
   }
 }
 
-/** lambda/<name>.ts next to lib/ in the source tree, lambda/<name>.js once compiled to dist/. */
-function handlerEntry(name: string): string {
-  const base = path.join(__dirname, '..', 'lambda', name);
-  for (const ext of ['.ts', '.js']) {
-    if (fs.existsSync(base + ext)) return base + ext;
-  }
-  throw new Error(`StepHandler: no handler file ${base}.ts or .js`);
+/**
+ * The handler's bundle (scripts/bundle-handlers.mjs): dist/handlers/<name>/ of the package, seen
+ * from dist/lib/ once compiled and from lib/ in the source tree.
+ */
+function handlerBundle(name: string): string {
+  const candidates = [path.join(__dirname, '..', 'handlers', name), path.join(__dirname, '..', 'dist', 'handlers', name)];
+  const dir = candidates.find((d) => fs.existsSync(path.join(d, 'index.js')));
+  if (!dir) throw new Error(`StepHandler: no bundle of handler '${name}' in ${candidates.join(' or ')}: run \`npm run build\` (or \`node scripts/bundle-handlers.mjs\`)`);
+  return dir;
 }

@@ -23,7 +23,7 @@ function reportedFindings(message: string): string[] {
 }
 
 describe('the example app', () => {
-  // Real esbuild bundles and real cdk-nag 3 AwsSolutions and ServerlessChecks.
+  // The package's pre-built handler bundles and real cdk-nag 3 AwsSolutions and ServerlessChecks.
   const { app, stack } = buildDemoApp();
   Validations.of(app).addPlugins(new ServerlessChecks(app));
 
@@ -46,7 +46,7 @@ describe('the example app', () => {
   });
 
   test("cdk-nag 2 (classic Aspects, AwsSolutions and ServerlessChecks): 0 findings, the library's acknowledgements are seen", () => {
-    const { app: app2, stack: stack2 } = buildDemoApp({ nag: false, bundle: false });
+    const { app: app2, stack: stack2 } = buildDemoApp({ nag: false });
     Aspects.of(app2).add(new nag2.AwsSolutionsChecks({ reports: false }));
     Aspects.of(app2).add(new nag2.ServerlessChecks({ reports: false }));
     const artifact = app2.synth().getStackByName(stack2.stackName);
@@ -61,7 +61,7 @@ describe('the example app', () => {
     expect(suppressed.filter((r: any) => typeof r.reason !== 'string' || r.reason.length < 30)).toEqual([]);
   }, 120_000);
 
-  test('snapshot of the stack (asset hashes masked)', () => {
+  test('snapshot of the stack (asset hashes unmasked: the bundles are built once, the same everywhere)', () => {
     expect(Template.fromStack(stack).toJSON()).toMatchSnapshot();
   });
 

@@ -1,9 +1,9 @@
 import type * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import type { Construct } from 'constructs';
 import type { RabbitMqParams } from '../../lambda/rabbitmq';
-import { SprykerPipeline, type SccosStageName } from '../spryker-pipeline';
+import { SprykerPipeline, type SccosStageOverrides } from '../spryker-pipeline';
 import { ConfigureRabbitMqStage } from '../stages/configure-rabbitmq';
-import { SprykerStage, type SprykerStageProps } from '../stages/stage';
+import { SprykerStage } from '../stages/stage';
 import { companionSource } from './source';
 
 export interface SprykerDestructivePipelineProps {
@@ -36,20 +36,20 @@ export class SprykerDestructivePipeline extends SprykerPipeline {
         // The normal pipeline owns the repositories `{env}-{image}`.
         build: { ...normal.props.build, importRepositories: true },
         // Its notifications topic is the environment's; the normal pipeline created it.
+        stageOverrides: { ...normal.props.stageOverrides, ...sharedBrokerStage(normal) },
       },
       { companionOf: normal },
     );
     // The shared model carries the destructive install only now that a destructive pipeline exists.
     this.deployment.enableDestructiveInstall();
   }
+}
 
-  protected createStage(name: SccosStageName, props: SprykerStageProps): SprykerStage {
-    const normalStage = this.companionOf?.sprykerStages.find((s): s is ConfigureRabbitMqStage => s instanceof ConfigureRabbitMqStage);
-    if (name === 'Configure_RabbitMQ_Vhosts_and_Permissions' && normalStage) {
-      return new SharedRabbitMqStage(this, 'ConfigureRabbitMq', normalStage);
-    }
-    return super.createStage(name, props);
-  }
+/** The normal pipeline's broker stage, when it is a ConfigureRabbitMqStage: its handler and configuration parameter exist once. */
+function sharedBrokerStage(normal: SprykerPipeline): SccosStageOverrides {
+  const normalStage = normal.sprykerStages.find((s): s is ConfigureRabbitMqStage => s instanceof ConfigureRabbitMqStage);
+  if (!normalStage) return {};
+  return { Configure_RabbitMQ_Vhosts_and_Permissions: (scope, id) => new SharedRabbitMqStage(scope, id, normalStage) };
 }
 
 /** The normal pipeline's broker handler and configuration parameter (`/{env}/pipeline/rabbitmq` exists once). */

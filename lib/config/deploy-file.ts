@@ -563,7 +563,9 @@ export function sprykerPipelinePropsFromDeployFile(file: string, overrides: Depl
   const config = readDeployFile(file, options);
   const { props, findings } = evaluate(config, overrides, options);
   if (!props || findings.some((f) => f.severity === 'critical')) throw new PreflightError(displayPath(config.file), findings);
-  return { ...(props as SprykerPipelineProps), preflightWarnings: findings };
+  // Build_and_Prepare's docker/sdk boot reads the file these props came from (by name: it lives in the project's root).
+  const build = { ...props.build, deployFile: props.build?.deployFile ?? config.fileName };
+  return { ...(props as SprykerPipelineProps), build, preflightWarnings: findings };
 }
 
 /**

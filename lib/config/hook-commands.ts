@@ -1,4 +1,4 @@
-import type { HookName } from '../../lambda/run-hook';
+import type { HookName } from '../contracts';
 
 /** SCCOS's scheduler commands around the deployment. */
 export const SCHEDULER_SUSPEND = 'vendor/bin/console scheduler:suspend -vvv --no-ansi';

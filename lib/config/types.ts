@@ -9,6 +9,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { PreflightFinding } from './preflight/finding';
 import type * as sns from 'aws-cdk-lib/aws-sns';
+import type { SccosStageOverrides } from '../spryker-pipeline';
 
 /** Application types of a Spryker shop that run as a service, as docker-sdk has templates for them (`static` has none: the frontend serves it). */
 export const SPRYKER_APPLICATIONS = [
@@ -409,4 +410,11 @@ export interface SprykerPipelineProps {
   readonly warmUp?: SprykerWarmUpProps;
   /** @default - no notifications */
   readonly notifications?: SprykerNotificationProps;
+  /**
+   * A project's own class for SCCOS stages: per stage name, a factory that gets the props the
+   * pipeline computed for that stage (hook, maintenance, artifacts, ...). Companion pipelines
+   * built from these props (destructive) apply them too, with their own computed props.
+   * @default - SprykerPipeline's stage classes
+   */
+  readonly stageOverrides?: SccosStageOverrides;
 }

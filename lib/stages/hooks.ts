@@ -1,6 +1,7 @@
 import type * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import type { Construct } from 'constructs';
-import type { HookName, RunHookParams } from '../../lambda/run-hook';
+import type { RunHookParams } from '../../lambda/run-hook';
+import type { HookName, HookTaskDefinition } from '../contracts';
 import { SCHEDULER_AFTER, SCHEDULER_SETUP, SCHEDULER_SUSPEND } from '../config/hook-commands';
 import { DEFAULT_HOOK_TIMEOUT_MINUTES, type SprykerHookTimeouts } from '../config/types';
 import { ssmPaths, type SprykerDeployment } from '../deployment';
@@ -12,7 +13,7 @@ export { SCHEDULER_SETUP, SCHEDULER_SUSPEND };
 
 interface HookSpec {
   readonly stageName: string;
-  readonly taskDefinition: RunHookParams['taskDefinition'];
+  readonly taskDefinition: HookTaskDefinition;
   readonly then?: string;
 }
 

@@ -26,7 +26,7 @@ function worstCase(value: unknown): string {
 }
 
 describe.each([4, 50])('deploy-time limits for a shop of %i application services', (services) => {
-  const { stack } = buildDemoApp({ services, nag: false, bundle: false });
+  const { stack } = buildDemoApp({ services, nag: false });
   const template = Template.fromStack(stack);
   const json = template.toJSON();
 

@@ -10,7 +10,7 @@ export const EnvironmentUnknown: PreflightRule = {
       : [
           {
             message: `the environment cannot be taken from the file name '${ctx.config.fileName}' and props set none`,
-            suggestion: 'name the file deploy.(project)-(environment).yml, or set environment in the props',
+            suggestion: 'name the file deploy.(project)-(environment).yml, set environment in the props, or pass --environment <env> to `cdk-spryker-pipeline validate`',
           },
         ],
 };
