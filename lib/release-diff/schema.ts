@@ -5,8 +5,8 @@
  * default) and widened types are safe for V1 code; removed or renamed tables and columns,
  * narrowed types and NOT NULL columns without default break it.
  */
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import type { SchemaChange, SchemaRisk } from './types';
-import { parseElements, type XmlElement } from './xml';
 
 export interface Column {
   readonly name: string;
@@ -29,32 +29,80 @@ export type Schema = Map<string, Map<string, Column>>;
 const bool = (v: string | undefined) => v?.toLowerCase() === 'true';
 const num = (v: string | undefined) => (v === undefined || v.trim() === '' ? undefined : Number(v));
 
+/** One parsed element: its attributes under `@`, the children we read as arrays. */
+interface Element {
+  readonly '@'?: Readonly<Record<string, string>>;
+  readonly table?: readonly (Element | string)[];
+  readonly column?: readonly (Element | string)[];
+}
+
+/** fast-xml-parser gives an element without attributes or children as its (empty) text. */
+const element = (node: unknown): Element => (typeof node === 'object' && node !== null ? node : {});
+
+const parser = new XMLParser({
+  ignoreAttributes: false,
+  // Grouped under a name no element can have, so an attribute never meets a child of that name.
+  attributesGroupName: '@',
+  attributeNamePrefix: '',
+  parseAttributeValue: false,
+  parseTagValue: false,
+  ignoreDeclaration: true,
+  ignorePiTags: true,
+  // Arrays even for one <table> or <column>; attributes stay strings.
+  isArray: (_name, jPath, _leaf, isAttribute) => !isAttribute && (jPath === 'database.table' || jPath === 'database.table.column'),
+  // The five XML entities are what schema files use. fast-xml-parser drops DOCTYPE entities that
+  // refer to others (no nesting, so no billion laughs); the flat ones are capped in number and size.
+  processEntities: { enabled: true, maxEntityCount: 10, maxEntitySize: 1_000, maxTotalExpansions: 10_000, maxExpandedLength: 100_000 },
+});
+
+/** The validator's codes, worded without its messages: those quote the file's own text. */
+const PROBLEMS: Record<string, string> = {
+  InvalidTag: 'a tag is malformed, not closed, or closed out of order',
+  InvalidAttr: 'an attribute is malformed, unquoted, without a value, or repeated',
+  InvalidChar: 'a character is not allowed there',
+  InvalidXml: 'not a well-formed document (no root element, an element left open, or text after the root)',
+};
+
+/** The <database> element of one schema file, or why not (never a stack trace, never the file's text). */
+function parseDatabase(xml: string): Element | string {
+  const valid = XMLValidator.validate(xml);
+  if (valid !== true) {
+    const { code, line, col } = valid.err;
+    return `malformed XML at line ${line}${col === undefined ? '' : `, column ${col}`}: ${PROBLEMS[code] ?? 'not well-formed'}`;
+  }
+  let document: Record<string, unknown>;
+  try {
+    document = parser.parse(xml);
+  } catch {
+    return 'the XML parser rejected it (a DOCTYPE or entity it does not accept, or nesting too deep)';
+  }
+  // Two roots of one name arrive as one array.
+  const roots = Object.entries(document).flatMap(([name, value]) => (Array.isArray(value) ? value.map(() => name) : [name]));
+  if (roots.length !== 1) return `expected one root element, found ${roots.length}`;
+  if (roots[0] !== 'database') return `the root element is <${roots[0]}>, a Propel schema has <database>`;
+  return element(document.database);
+}
+
 /** Reads schema files (path → XML) into one schema; Spryker merges a table's columns over files, so do we. */
 export function readSchema(files: ReadonlyMap<string, string>): Schema {
   const schema: Schema = new Map();
   const problems: string[] = [];
   for (const [path, xml] of files) {
-    let database: XmlElement;
-    try {
-      database = parseElements(xml);
-    } catch (err) {
-      problems.push(`${path}: ${(err as Error).message}`);
+    const database = parseDatabase(xml);
+    if (typeof database === 'string') {
+      problems.push(`${path}: ${database}`);
       continue;
     }
-    if (database.name !== 'database') {
-      problems.push(`${path}: the root element is <${database.name}>, a Propel schema has <database>`);
-      continue;
-    }
-    for (const table of database.children.filter((e) => e.name === 'table')) {
-      const name = table.attributes.name;
+    for (const table of (database.table ?? []).map(element)) {
+      const name = table['@']?.name;
       if (!name) {
         problems.push(`${path}: a <table> without name`);
         continue;
       }
       const columns = schema.get(name) ?? new Map<string, Column>();
       schema.set(name, columns);
-      for (const c of table.children.filter((e) => e.name === 'column')) {
-        const a = c.attributes;
+      for (const c of (table.column ?? []).map(element)) {
+        const a = c['@'] ?? {};
         if (!a.name) {
           problems.push(`${path}: a <column> of ${name} without name`);
           continue;
