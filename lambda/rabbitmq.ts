@@ -19,18 +19,9 @@ import {
 } from './rabbitmq/plan';
 import { call, defineStep, describeError, StepFailure, type StepContext, type StepDefinition, type StepResult } from './runtime/job';
 import { parseParams } from './runtime/params';
+import type { RabbitMqParams } from '../lib/contracts';
 
-export interface RabbitMqParams {
-  /** SSM parameter holding the desired broker state (no secrets: secret ARNs only). Absent: no broker, nothing to do. */
-  readonly config?: string;
-  /**
-   * The broker endpoint, pinned by the stack: the desired state in SSM must name the same one.
-   * Whoever may write `/{env}/pipeline/*` then still cannot send the credentials to another host.
-   */
-  readonly endpoint?: string;
-  /** `broker.allowInsecureBrokerEndpoint`: an http endpoint is accepted. */
-  readonly allowInsecureEndpoint?: boolean;
-}
+export type { RabbitMqParams } from '../lib/contracts';
 
 /** Continuation state: what earlier invocations of this job applied, for the final summary. */
 export interface RabbitMqState {

@@ -74,21 +74,22 @@ export interface ReleaseFacts {
   readonly commits: Commit[];
   readonly changes: FileChange[];
   /** Contents at the deployed version and at the version to deploy, of the files the diff reads. */
-  readonly from: Map<string, Buffer>;
-  readonly to: Map<string, Buffer>;
+  readonly from: Map<string, Uint8Array>;
+  readonly to: Map<string, Uint8Array>;
 }
 
 /** The facts folder's files (relative path → content). */
-export function readFacts(files: ReadonlyMap<string, Buffer>): ReleaseFacts {
-  const direction = files.get('direction')?.toString('utf8').trim();
+export function readFacts(files: ReadonlyMap<string, Uint8Array>): ReleaseFacts {
+  const text = (name: string) => utf8(files.get(name));
+  const direction = text('direction')?.trim();
   if (direction !== 'forward' && direction !== 'rollback' && direction !== 'first' && direction !== 'same') {
     throw new Error(`release facts: 'direction' is ${JSON.stringify(direction)}, expected forward, rollback, first or same (did the facts script run?)`);
   }
   const side = (prefix: string) => new Map([...files].filter(([p]) => p.startsWith(prefix)).map(([p, c]) => [p.slice(prefix.length), c]));
   return {
     direction,
-    commits: parseLog(files.get('commits')?.toString('utf8') ?? ''),
-    changes: parseNameStatus(files.get('changes')?.toString('utf8') ?? ''),
+    commits: parseLog(text('commits') ?? ''),
+    changes: parseNameStatus(text('changes') ?? ''),
     from: side('from/'),
     to: side('to/'),
   };
@@ -121,3 +122,6 @@ export function gitFacts(repo: string, from: string, to: string): ReleaseFacts &
     fs.rmSync(out, { recursive: true, force: true });
   }
 }
+
+/** A file's content as text (the public types say Uint8Array: no Node.js types in the package's .d.ts). */
+export const utf8 = (content: Uint8Array | undefined): string | undefined => (content === undefined ? undefined : Buffer.from(content).toString('utf8'));

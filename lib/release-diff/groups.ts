@@ -47,12 +47,12 @@ export function brokerConfigMentions(content: string | undefined): boolean {
 }
 
 /** Files of two trees (path → content) compared by content: what an S3 source gives, without history. */
-export function diffTrees(from: ReadonlyMap<string, Buffer>, to: ReadonlyMap<string, Buffer>): FileChange[] {
+export function diffTrees(from: ReadonlyMap<string, Uint8Array>, to: ReadonlyMap<string, Uint8Array>): FileChange[] {
   const changes: FileChange[] = [];
   for (const [path, content] of to) {
     const before = from.get(path);
     if (!before) changes.push({ path, status: 'added' });
-    else if (!before.equals(content)) changes.push({ path, status: 'modified' });
+    else if (!Buffer.from(before).equals(content)) changes.push({ path, status: 'modified' });
   }
   for (const path of from.keys()) if (!to.has(path)) changes.push({ path, status: 'deleted' });
   return changes.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));

@@ -2,7 +2,7 @@
 import { diffComposerLock } from './composer';
 import { diffDeployFile } from './deploy-file';
 import { brokerConfigMentions, diffTrees, groupOf } from './groups';
-import type { ReleaseFacts } from './git';
+import { utf8, type ReleaseFacts } from './git';
 import { diffSchema, readSchema } from './schema';
 import {
   REPORT_VERSION,
@@ -24,15 +24,15 @@ export interface ReleaseInput extends ReleaseFacts {
 }
 
 /** The facts of the S3 route: two whole trees, compared by content; no commits. */
-export function archiveFacts(from: ReadonlyMap<string, Buffer>, to: ReadonlyMap<string, Buffer>, direction: ReleaseFacts['direction']): ReleaseFacts {
+export function archiveFacts(from: ReadonlyMap<string, Uint8Array>, to: ReadonlyMap<string, Uint8Array>, direction: ReleaseFacts['direction']): ReleaseFacts {
   return { direction, commits: [], changes: diffTrees(from, to), from: new Map(from), to: new Map(to) };
 }
 
 export function computeRelease(input: ReleaseInput): ReleaseDiff {
-  const text = (side: Map<string, Buffer>, p: string) => side.get(p)?.toString('utf8');
+  const text = (side: ReadonlyMap<string, Uint8Array>, p: string) => utf8(side.get(p));
   const byGroup = (name: string) => input.changes.filter((c) => groupOf(c.path) === name);
   const schemaFiles = byGroup('schema');
-  const schemaSide = (side: Map<string, Buffer>) => new Map(schemaFiles.flatMap((c) => (side.has(c.path) ? [[c.path, text(side, c.path)!] as [string, string]] : [])));
+  const schemaSide = (side: ReadonlyMap<string, Uint8Array>) => new Map(schemaFiles.flatMap((c) => (side.has(c.path) ? [[c.path, text(side, c.path)!] as [string, string]] : [])));
   const schema = diffSchema(readSchema(schemaSide(input.from)), readSchema(schemaSide(input.to)));
 
   const broker: BrokerChange[] = [];

@@ -3,7 +3,7 @@ import type * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
-import type { RabbitMqParams } from '../../lambda/rabbitmq';
+import type { RabbitMqParams } from '../contracts';
 import type { BrokerConfig } from '../../lambda/rabbitmq/config';
 import type { BrokerPermission, SprykerBrokerProps } from '../config/types';
 import type { StepHandler } from '../step-handler';

@@ -7,7 +7,8 @@ type Cfn = Record<string, any>;
 const { template } = synthPipeline();
 
 test('one release-history table: env + version keys, a KEYS_ONLY deployedAt index, on demand, point-in-time recovery, retained', () => {
-  const tables = Object.values(template.findResources('AWS::DynamoDB::Table')) as Cfn[];
+  // The other table is the environment's step table (the job runtime's records: test/infra/step-table.test.ts).
+  const tables = (Object.values(template.findResources('AWS::DynamoDB::Table')) as Cfn[]).filter((t) => t.Properties.TableName);
   expect(tables).toHaveLength(1);
   expect(tables[0].DeletionPolicy).toBe('Retain');
   expect(tables[0].Properties).toMatchObject({
@@ -36,9 +37,13 @@ test('UserParameters name the table, the kept count and both input artifacts; no
 test('IAM: DynamoDB items of the history table only; ECR get/put/untag on the environment repositories only; SSM on lastdeployedversion only', () => {
   const statements = statementsOfFunction(template, functionOf(template, 'UpdateDeployedVersion')).filter((s) => !String(s.Action).startsWith('logs:'));
   const byService = (prefix: string) => statements.filter((s) => [s.Action].flat().some((a: string) => a.startsWith(prefix)));
-  const [ddb] = byService('dynamodb:');
+  // Besides every step handler's item access to the step table.
+  const history = Object.entries(template.findResources('AWS::DynamoDB::Table')).find(([, t]) => (t as Cfn).Properties.TableName)![0];
+  const ddbs = byService('dynamodb:').filter((s) => JSON.stringify(s.Resource).includes(history));
+  expect(ddbs).toHaveLength(1);
+  const [ddb] = ddbs;
   expect([ddb.Action].flat().sort()).toEqual(['dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:Query']);
-  const table = Object.keys(template.findResources('AWS::DynamoDB::Table'))[0];
+  const table = history;
   expect([ddb.Resource].flat().map(arnText)).toEqual([JSON.stringify({ 'Fn::GetAtt': [table, 'Arn'] }), `${JSON.stringify({ 'Fn::GetAtt': [table, 'Arn'] })}/index/deployedAt`]);
   const [ecr] = byService('ecr:');
   expect([ecr.Action].flat().sort()).toEqual(['ecr:BatchDeleteImage', 'ecr:BatchGetImage', 'ecr:PutImage']);
