@@ -23,6 +23,7 @@ import {
   type Rule,
   type RuleCondition,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { CodePipelineClient, ListActionExecutionsCommand, type ActionExecutionDetail } from '@aws-sdk/client-codepipeline';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import type { CodePipelineEvent, Context } from 'aws-lambda';
 import { call, defineStep, describeError, StepFailure, type ClientConfig, type StepDefinition } from './runtime/job';
@@ -283,7 +284,8 @@ export const step: StepDefinition<MaintenanceParams, never> = {
 /**
  * What the EventBridge rule of SprykerMaintenance.liftAfter sends when a maintenance-wrapped stage
  * of a pipeline execution ends (CodePipeline "Action/Stage Execution State Change"), whether or
- * not our handler saw the end: maintenance that execution turned on is lifted.
+ * not our handler saw the end: maintenance that execution turned on is lifted, once CodePipeline
+ * confirms that execution's maintenance-wrapped actions are over (the event itself proves nothing).
  */
 export interface LiftAfterExecution {
   readonly liftAfterExecution: {
@@ -300,21 +302,84 @@ export interface LiftAfterExecution {
 /** Lift attempts before the out-of-band lift gives up and says maintenance is still on. */
 const LIFT_ATTEMPTS = 3;
 
+/**
+ * Whether CodePipeline confirms the event: the pipeline is one of the environment's, and every
+ * action execution of that pipeline execution that turns this maintenance on (its UserParameters
+ * name the config) is over. Which actions count comes from CodePipeline, not from the event's
+ * stage name, and a Retry (same execution id, a new action execution) keeps the lift off while
+ * the retried action runs. Source: ListActionExecutions with filter.pipelineExecutionId
+ * (ActionExecutionDetail: pipelineExecutionId, actionExecutionId, stageName, actionName, status
+ * InProgress | Abandoned | Succeeded | Failed, input.configuration).
+ */
+async function confirmEnded(
+  codepipeline: CodePipelineClient,
+  input: LiftAfterExecution['liftAfterExecution'],
+  pipelines: readonly string[],
+): Promise<{ refused?: string; running?: boolean }> {
+  if (!pipelines.includes(input.pipeline)) return { refused: `pipeline ${input.pipeline} is not one of this environment's (${pipelines.join(', ') || 'none configured'})` };
+  const details: ActionExecutionDetail[] = [];
+  let nextToken: string | undefined;
+  try {
+    do {
+      const page = await codepipeline.send(new ListActionExecutionsCommand({ pipelineName: input.pipeline, filter: { pipelineExecutionId: input.executionId }, nextToken }));
+      details.push(...(page.actionExecutionDetails ?? []));
+      nextToken = page.nextToken;
+    } while (nextToken);
+  } catch (err) {
+    const name = (err as Error).name;
+    if (name === 'PipelineExecutionNotFoundException' || name === 'PipelineNotFoundException') {
+      return { refused: `CodePipeline knows no execution ${input.executionId} of pipeline ${input.pipeline} (${name})` };
+    }
+    throw err;
+  }
+  const wrapped = details.filter((d) => d.pipelineExecutionId === input.executionId && maintenanceOf(d) === input.config);
+  if (!wrapped.length) return { refused: `CodePipeline lists no action of execution ${input.executionId} of ${input.pipeline} that turns on maintenance ${input.config}` };
+  const running = wrapped.filter((d) => d.status === 'InProgress');
+  if (running.length) {
+    const which = running.map((d) => `${d.stageName}/${d.actionName} (action execution ${d.actionExecutionId})`).join(', ');
+    return { refused: `CodePipeline shows ${which} of execution ${input.executionId} still in progress`, running: true };
+  }
+  return {};
+}
+
+/** The maintenance config a Run_install action execution names in its UserParameters (RunHookParams.maintenance). */
+function maintenanceOf(detail: ActionExecutionDetail): string | undefined {
+  try {
+    const params = JSON.parse(detail.input?.configuration?.UserParameters ?? '') as { maintenance?: unknown };
+    return typeof params?.maintenance === 'string' ? params.maintenance : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export async function liftAfterExecution(
   input: LiftAfterExecution['liftAfterExecution'],
-  deps: { clientConfig?: ClientConfig; sleep?: (ms: number) => Promise<void> } = {},
+  deps: { clientConfig?: ClientConfig; sleep?: (ms: number) => Promise<void>; pipelines?: readonly string[] } = {},
 ): Promise<{ lifted: boolean; summary: string }> {
   const where = `${input.pipeline} execution ${input.executionId}, stage ${input.stage} ${input.state}`;
+  const sleep = deps.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
+  // As the job runtime reads them (lambda/runtime/job.ts).
+  const pipelines = deps.pipelines ?? (process.env.STEP_PIPELINES ?? '').split(',').map((p) => p.trim()).filter(Boolean);
   let last: unknown;
   for (let attempt = 1; attempt <= LIFT_ATTEMPTS; attempt++) {
     try {
+      const check = await confirmEnded(new CodePipelineClient(deps.clientConfig ?? {}), input, pipelines);
+      // An action CodePipeline still shows running may be the event's own, not yet recorded as over: look again.
+      if (check.running && attempt < LIFT_ATTEMPTS) {
+        await sleep(2000 * attempt);
+        continue;
+      }
+      if (check.refused) {
+        console.warn(JSON.stringify({ level: 'WARN', step: 'maintenance-mode', liftAfter: where, refused: check.refused, note: 'maintenance left as it is' }));
+        return { lifted: false, summary: `not lifted: ${check.refused}` };
+      }
       const config = await loadMaintenanceConfig(new SSMClient(deps.clientConfig ?? {}), input.config);
       const out = await disableMaintenanceOwnedBy(new ElasticLoadBalancingV2Client(deps.clientConfig ?? {}), config, input.executionId);
       console.log(JSON.stringify({ step: 'maintenance-mode', liftAfter: where, ...out }));
       return out;
     } catch (err) {
       last = err;
-      await (deps.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms))))(2000 * attempt);
+      await sleep(2000 * attempt);
     }
   }
   const message = `MAINTENANCE IS STILL ON after ${where}: lifting it failed (${describeError(last).message}); run the pipeline ${input.config.split('/')[1]}-maintenance-disable, or delete the listener rules tagged ${TAG_ENV}`;

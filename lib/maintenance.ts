@@ -1,4 +1,4 @@
-import { Fn, Stack, Token } from 'aws-cdk-lib';
+import { Fn, Lazy, Stack, Token } from 'aws-cdk-lib';
 import type * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -39,12 +39,14 @@ export class SprykerMaintenance extends Construct {
   public readonly handler: StepHandler;
   public readonly props: SprykerMaintenanceProps;
   private readonly environment: string;
+  private readonly deployment: SprykerDeployment;
 
   private constructor(scope: Construct, id: string, deployment: SprykerDeployment, props: SprykerMaintenanceProps) {
     super(scope, id);
     this.props = props;
     const env = deployment.environment;
     this.environment = env;
+    this.deployment = deployment;
     const config: MaintenanceConfig = {
       v: 1,
       env,
@@ -82,7 +84,8 @@ export class SprykerMaintenance extends Construct {
    * stage ends in any way, also where no invocation of its handler runs: a lost or refused
    * continuation, a stopped or abandoned execution, the action's own time limit. An EventBridge
    * rule on CodePipeline's action and stage state changes invokes the maintenance handler, which
-   * lifts only maintenance whose 503 rule carries that execution's id (the stage tags it).
+   * lifts only maintenance whose 503 rule carries that execution's id (the stage tags it), and only
+   * once CodePipeline confirms that execution's maintenance-wrapped actions are over.
    */
   public liftAfter(stageName: string): void {
     const id = `LiftAfter${stageName.replace(/[^A-Za-z0-9]/g, '')}`;
@@ -106,6 +109,17 @@ export class SprykerMaintenance extends Construct {
       },
       targets: [new targets.LambdaFunction(this.handler.function, { event: events.RuleTargetInput.fromObject(input), retryAttempts: 2 })],
     });
+    // The lift corroborates the event (ListActionExecutions: Read, resource type pipeline) on the
+    // environment's own pipelines only. The list is complete only at synth (companions register
+    // later): uncached, and straight on the role, since addToRolePolicy resolves a statement at
+    // once to look for wildcards (these ARNs carry none).
+    const stack = Stack.of(this);
+    this.handler.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['codepipeline:ListActionExecutions'],
+        resources: Lazy.uncachedList({ produce: () => this.deployment.pipelines.map((p) => `arn:${stack.partition}:codepipeline:${stack.region}:${stack.account}:${p}`) }),
+      }),
+    );
   }
 
   /** Lets another handler (Run_install's) turn maintenance on and off. */

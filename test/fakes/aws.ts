@@ -448,9 +448,44 @@ export class FakeCodePipeline {
   readonly jobs = new Map<string, ReturnType<typeof jobDetails>>();
   readonly api: Record<string, (b: any) => unknown> = {
     GetJobDetails: (b) => ({ jobDetails: this.job(b.jobId) }),
+    ListActionExecutions: (b) => this.actionExecutions(b.pipelineName, b.filter?.pipelineExecutionId),
     PutJobSuccessResult: (b) => this.report('success', b),
     PutJobFailureResult: (b) => this.report('failure', b),
   };
+
+  /** Action executions CodePipeline ended without a report (its time limit, a stop with abandon), by action execution id. */
+  readonly ended = new Map<string, 'Succeeded' | 'Failed' | 'Abandoned'>();
+
+  /**
+   * ListActionExecutions from the issued jobs (one action execution per actionExecutionId, its
+   * continuations included): over once a job of it reported failure or success without a
+   * continuation token, or once the test ended it; InProgress until then. One page.
+   */
+  private actionExecutions(pipeline: string, executionId?: string) {
+    const jobs = [...this.jobs.values()].filter((j) => j.data.pipelineContext.pipelineName === pipeline);
+    if (!jobs.length && !PIPELINES.includes(pipeline)) throw new AwsError('PipelineNotFoundException', `Pipeline ${pipeline} not found`);
+    const ofExecution = jobs.filter((j) => !executionId || j.data.pipelineContext.pipelineExecutionId === executionId);
+    if (executionId && !ofExecution.length) throw new AwsError('PipelineExecutionNotFoundException', `Pipeline execution ${executionId} not found in pipeline ${pipeline}`);
+    const byAction = new Map<string, typeof jobs>();
+    for (const j of ofExecution) {
+      const id = j.data.pipelineContext.action.actionExecutionId;
+      byAction.set(id, [...(byAction.get(id) ?? []), j]);
+    }
+    return {
+      actionExecutionDetails: [...byAction].map(([actionExecutionId, ofAction]) => {
+        const final = this.reports.find((r) => ofAction.some((j) => j.id === r.jobId) && (r.kind === 'failure' || !r.body.continuationToken));
+        const { pipelineContext: ctx, actionTypeId, actionConfiguration } = ofAction[0].data;
+        return {
+          pipelineExecutionId: ctx.pipelineExecutionId,
+          actionExecutionId,
+          stageName: ctx.stage.name,
+          actionName: ctx.action.name,
+          status: this.ended.get(actionExecutionId) ?? (final ? (final.kind === 'success' ? 'Succeeded' : 'Failed') : 'InProgress'),
+          input: { actionTypeId, configuration: actionConfiguration.configuration },
+        };
+      }),
+    };
+  }
 
   /** Issues a job: from now on GetJobDetails knows it. */
   issue(job: JobOptions): ReturnType<typeof jobDetails> {

@@ -7,7 +7,7 @@ import { step, withNote } from '../../lambda/run-hook';
 import { defineStep, MAX_FAILURE_MESSAGE } from '../../lambda/runtime/job';
 import { clearModelCache } from '../../lambda/runtime/load-model';
 import { liftAfterExecution, type MaintenanceConfig } from '../../lambda/maintenance-mode';
-import { FakeAws } from '../fakes/aws';
+import { FakeAws, PIPELINES } from '../fakes/aws';
 import { MODEL, setupShop } from '../fakes/shop';
 import { FakeListener, LISTENER } from './maintenance-fake-elb';
 
@@ -189,11 +189,17 @@ test('an install that never ends: stopped at its limit, maintenance lifted, the 
 
 describe('the out-of-band lift: maintenance a Run_install turned on goes off however the stage ends', () => {
   const EXECUTION = '0a1b2c3d-0000-4000-8000-000000000001';
+  const OTHER = '99999999-0000-4000-8000-000000000009';
   const handler: ReturnType<typeof defineStep> = (event, context) => defineStep(step, aws.deps())(event, context);
-  /** A job of the pipeline execution EXECUTION, as CodePipeline issues it. */
-  const ofExecution = (id: string) => aws.event({ id, params: INSTALL, pipelineExecutionId: EXECUTION });
-  const lift = (executionId: string, state = 'FAILED') =>
-    liftAfterExecution({ config: CONFIG, pipeline: 'production-deploy', executionId, stage: 'Run_install', state }, { clientConfig: aws.deps().clientConfig, sleep: async () => undefined });
+  /** A Run_install job of the pipeline execution EXECUTION, as CodePipeline issues it. */
+  const ofExecution = (id: string, more: { actionExecutionId?: string; pipelineExecutionId?: string } = {}) =>
+    aws.event({ id, params: INSTALL, pipelineExecutionId: EXECUTION, stage: 'Run_install', action: 'Run_install', ...more });
+  const lift = (executionId: string, state = 'FAILED', event: { pipeline?: string; stage?: string } = {}) =>
+    liftAfterExecution(
+      { config: CONFIG, pipeline: event.pipeline ?? 'production-deploy', executionId, stage: event.stage ?? 'Run_install', state },
+      { clientConfig: aws.deps().clientConfig, sleep: async () => undefined, pipelines: PIPELINES },
+    );
+  const block = () => alb.maintenanceRules().find((r) => r.tags.some((t) => t.Key === 'spryker:maintenance-role' && t.Value === 'block'));
 
   test('a duplicate delivery plus a lost continuation: one task, and the lift after the action failed ends with maintenance off', async () => {
     aws.ecs.nextTasks.push({ exitCode: 0, runMs: 600_000 });
@@ -206,12 +212,13 @@ describe('the out-of-band lift: maintenance a Run_install turned on goes off how
     expect(aws.calls('CodePipeline.PutJobFailureResult')).toEqual([]);
     expect(aws.calls('CodePipeline.PutJobSuccessResult').map((r) => Boolean(r.continuationToken))).toEqual([true]);
     expect(alb.route(visitor)).toBe(`503 ${PAGE}`);
-    const [block] = alb.maintenanceRules().filter((r) => r.tags.some((t) => t.Key === 'spryker:maintenance-role' && t.Value === 'block'));
-    expect(block.tags).toContainEqual({ Key: 'spryker:maintenance-owner', Value: EXECUTION });
+    expect(block()!.tags).toContainEqual({ Key: 'spryker:maintenance-owner', Value: EXECUTION });
 
     // CodePipeline fails the action (no answer in 20 minutes): EventBridge invokes the maintenance handler.
     aws.clock.advance(20 * 60_000);
+    aws.codepipeline.ended.set('ae-job-dup', 'Failed');
     expect(await lift(EXECUTION)).toEqual({ lifted: true, summary: expect.stringMatching(/^maintenance of production off: 3 rule\(s\) removed/) });
+    expect(aws.calls('CodePipeline.ListActionExecutions')).toEqual([{ pipelineName: 'production-deploy', filter: { pipelineExecutionId: EXECUTION } }]);
     expect(alb.maintenanceRules()).toEqual([]);
     expect(alb.route(visitor)).toBe('tg-yves');
   });
@@ -219,11 +226,15 @@ describe('the out-of-band lift: maintenance a Run_install turned on goes off how
   test("another execution's end, or maintenance the maintenance pipeline turned on, is left on", async () => {
     aws.ecs.nextTasks.push({ exitCode: 0, runMs: 600_000 });
     await handler(ofExecution('job-a'), aws.context(20_000));
-    expect(await lift('99999999-0000-4000-8000-000000000009', 'ABANDONED')).toEqual({
+    // A genuine other execution whose Run_install CodePipeline abandoned.
+    aws.codepipeline.issue({ id: 'job-b', params: INSTALL, pipelineExecutionId: OTHER, stage: 'Run_install', action: 'Run_install' });
+    aws.codepipeline.ended.set('ae-job-b', 'Abandoned');
+    expect(await lift(OTHER, 'ABANDONED')).toEqual({
       lifted: false,
-      summary: `maintenance of production is on, turned on by ${EXECUTION}, not by 99999999-0000-4000-8000-000000000009: left on`,
+      summary: `maintenance of production is on, turned on by ${EXECUTION}, not by ${OTHER}: left on`,
     });
     expect(alb.route(visitor)).toBe(`503 ${PAGE}`);
+    aws.codepipeline.ended.set('ae-job-a', 'Abandoned');
     await lift(EXECUTION, 'ABANDONED');
     const { enableMaintenance } = await import('../../lambda/maintenance-mode');
     await enableMaintenance(alb.client, JSON.parse(aws.ssm.parameters.get(CONFIG)![0].value));
@@ -233,28 +244,92 @@ describe('the out-of-band lift: maintenance a Run_install turned on goes off how
 
   test('a lift that keeps failing says MAINTENANCE IS STILL ON and how to lift it', async () => {
     await handler(ofExecution('job-a'), aws.context(20_000));
+    aws.codepipeline.ended.set('ae-job-a', 'Failed');
     alb.failDelete = true;
     await expect(lift(EXECUTION)).rejects.toThrow(
       /^MAINTENANCE IS STILL ON after production-deploy execution 0a1b2c3d-0000-4000-8000-000000000001, stage Run_install FAILED: lifting it failed \(AccessDenied: .*\); run the pipeline production-maintenance-disable, or delete the listener rules tagged spryker:maintenance$/,
     );
+  });
+
+  describe('a lift event CodePipeline does not confirm does nothing and says why', () => {
+    let warn: jest.SpyInstance;
+    beforeEach(async () => {
+      warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+      aws.ecs.nextTasks.push({ exitCode: 0, runMs: 600_000 });
+      await handler(ofExecution('job-a'), aws.context(20_000));
+      expect(block()!.tags).toContainEqual({ Key: 'spryker:maintenance-owner', Value: EXECUTION });
+    });
+    /** Maintenance still on, no ELB write after the switch, one WARN line naming the reason. */
+    const leftOn = (reason: RegExp) => {
+      expect(alb.changes).toEqual(['create 1', 'create 2', 'create 3']);
+      expect(alb.route(visitor)).toBe(`503 ${PAGE}`);
+      expect(warn).toHaveBeenCalledTimes(1);
+      expect(JSON.parse(warn.mock.calls[0][0])).toMatchObject({ level: 'WARN', step: 'maintenance-mode', refused: expect.stringMatching(reason) });
+    };
+
+    test('an execution CodePipeline does not know', async () => {
+      const unknown = '0a1b2c3d-0000-4000-8000-0000000000ff';
+      expect(await lift(unknown)).toEqual({ lifted: false, summary: expect.stringMatching(/^not lifted: CodePipeline knows no execution .*PipelineExecutionNotFoundException/) });
+      leftOn(/no execution 0a1b2c3d-0000-4000-8000-0000000000ff of pipeline production-deploy/);
+    });
+
+    test("a pipeline that is not one of the environment's: CodePipeline is not even asked", async () => {
+      expect(await lift(EXECUTION, 'FAILED', { pipeline: 'someone-elses-pipeline' })).toMatchObject({ lifted: false });
+      expect(aws.calls('CodePipeline.ListActionExecutions')).toEqual([]);
+      leftOn(/^pipeline someone-elses-pipeline is not one of this environment's \(production-deploy, /);
+    });
+
+    test('the execution whose Run_install is still in progress (also when the event names another stage)', async () => {
+      expect(await lift(EXECUTION, 'SUCCEEDED', { stage: 'Deploy_Zed' })).toMatchObject({ lifted: false });
+      // Looked again before refusing (the event may come before CodePipeline records the end): bounded.
+      expect(aws.calls('CodePipeline.ListActionExecutions')).toHaveLength(3);
+      leftOn(/^CodePipeline shows Run_install\/Run_install \(action execution ae-job-a\) of execution 0a1b2c3d-0000-4000-8000-000000000001 still in progress$/);
+    });
+
+    test('an execution with no action that turns this maintenance on', async () => {
+      const { maintenance: _m, ...plain } = INSTALL;
+      aws.codepipeline.issue({ id: 'job-p', params: plain, pipelineExecutionId: OTHER, stage: 'Run_install', action: 'Run_install' });
+      aws.codepipeline.ended.set('ae-job-p', 'Succeeded');
+      expect(await lift(OTHER)).toMatchObject({ lifted: false });
+      leftOn(/^CodePipeline lists no action of execution 9{8}-.* that turns on maintenance \/production\/pipeline\/maintenance$/);
+    });
+
+    test('a Retry: the stage keeps its execution id, and while the retried Run_install runs the failed attempt\'s end lifts nothing', async () => {
+      aws.codepipeline.ended.set('ae-job-a', 'Failed');
+      // Retry of the failed stage: a new action execution of the same pipeline execution, in progress.
+      aws.ecs.nextTasks.push({ exitCode: 0, runMs: 600_000 });
+      await handler(ofExecution('job-r', { actionExecutionId: 'ae-retry' }), aws.context(20_000));
+      expect(await lift(EXECUTION, 'FAILED')).toMatchObject({ lifted: false });
+      leftOn(/^CodePipeline shows Run_install\/Run_install \(action execution ae-retry\) .* still in progress$/);
+      // The retry ends too: now the lift is genuine.
+      aws.codepipeline.ended.set('ae-retry', 'Failed');
+      expect(await lift(EXECUTION, 'FAILED')).toMatchObject({ lifted: true });
+      expect(alb.route(visitor)).toBe('tg-yves');
+    });
   });
 });
 
 test('the deployed handler takes the input the EventBridge rule renders and lifts the owner\'s maintenance', async () => {
   const { handler } = await import('../../lambda/maintenance-mode');
   const EXECUTION = '0a1b2c3d-0000-4000-8000-00000000000f';
-  await defineStep(step, aws.deps())(aws.event({ id: 'job-a', params: INSTALL, pipelineExecutionId: EXECUTION }), aws.context(20_000));
+  await defineStep(step, aws.deps())(aws.event({ id: 'job-a', params: INSTALL, pipelineExecutionId: EXECUTION, stage: 'Run_install', action: 'Run_install' }), aws.context(20_000));
   expect(alb.route(visitor)).toBe(`503 ${PAGE}`);
+  aws.codepipeline.ended.set('ae-job-a', 'Abandoned');
   // The rule's InputTemplate (test/stages/hooks-and-deploy.test.ts) with an event's fields filled in.
   const input = JSON.parse(`{"liftAfterExecution":{"config":"${CONFIG}","pipeline":"production-deploy","executionId":"${EXECUTION}","stage":"Run_install","state":"ABANDONED"}}`);
-  const endpoint = process.env.AWS_ENDPOINT_URL;
-  process.env.AWS_ENDPOINT_URL = aws.url; // the handler builds its own clients: SSM goes to the fake, the ELB client is mocked
+  const saved = { AWS_ENDPOINT_URL: process.env.AWS_ENDPOINT_URL, STEP_PIPELINES: process.env.STEP_PIPELINES };
+  // The handler builds its own clients: SSM and CodePipeline go to the fake, the ELB client is mocked; the stack sets STEP_PIPELINES.
+  process.env.AWS_ENDPOINT_URL = aws.url;
+  process.env.STEP_PIPELINES = PIPELINES.join(',');
   try {
     await handler(input, aws.context());
   } finally {
-    if (endpoint === undefined) delete process.env.AWS_ENDPOINT_URL;
-    else process.env.AWS_ENDPOINT_URL = endpoint;
+    for (const [key, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
   }
+  expect(aws.calls('CodePipeline.ListActionExecutions')).toHaveLength(1);
   expect(alb.maintenanceRules()).toEqual([]);
   expect(aws.codepipeline.reports.filter((r) => r.jobId !== 'job-a')).toEqual([]); // not a job: nothing reported to CodePipeline
 });

@@ -79,6 +79,22 @@ describe('the out-of-band lift of maintenance', () => {
     });
   });
 
+  test("the maintenance handler may list action executions of the environment's pipelines, and of no other", () => {
+    const template = synthPipelineWith(true);
+    // The function the lift rule invokes.
+    const fnId: string = (Object.values(liftRules(template))[0] as { Properties: { Targets: { Arn: { 'Fn::GetAtt': string[] } }[] } }).Properties.Targets[0].Arn['Fn::GetAtt'][0];
+    const names: string[] = template.toJSON().Resources[fnId].Properties.Environment.Variables.STEP_PIPELINES.split(',');
+    expect(names).toContain('staging-deploy');
+    const listing = statementsOfFunction(template, fnId).filter((s) => [s.Action].flat().includes('codepipeline:ListActionExecutions'));
+    expect(listing).toEqual([
+      {
+        Effect: 'Allow',
+        Action: 'codepipeline:ListActionExecutions',
+        Resource: names.map((n) => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:codepipeline:eu-central-1:111122223333:${n}`]] })),
+      },
+    ]);
+  });
+
   test('without duringInstall there is no rule', () => {
     expect(Object.keys(liftRules(synthPipelineWith(false)))).toEqual([]);
   });
