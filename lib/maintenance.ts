@@ -1,13 +1,15 @@
-import { Fn, Lazy, Stack, Token } from 'aws-cdk-lib';
+import { Duration, Fn, Lazy, Stack, Token } from 'aws-cdk-lib';
 import type * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import type { LiftAfterExecution, MaintenanceConfig, MaintenanceParams } from '../lambda/maintenance-mode';
 import type { SprykerMaintenanceProps } from './config/types';
 import type { SprykerDeployment } from './deployment';
+import { acknowledge } from './nag';
 import type { StepHandler } from './step-handler';
 import type { MaintenanceMode } from './contracts';
 
@@ -107,7 +109,7 @@ export class SprykerMaintenance extends Construct {
         // Terminal states of an action (SUCCEEDED, FAILED, CANCELED, ABANDONED) and of a stage (also STOPPED).
         detail: { stage: [stageName], state: ['SUCCEEDED', 'FAILED', 'CANCELED', 'ABANDONED', 'STOPPED'] },
       },
-      targets: [new targets.LambdaFunction(this.handler.function, { event: events.RuleTargetInput.fromObject(input), retryAttempts: 2 })],
+      targets: [new targets.LambdaFunction(this.handler.function, { event: events.RuleTargetInput.fromObject(input), retryAttempts: 2, deadLetterQueue: this.liftDeadLetters() })],
     });
     // The lift corroborates the event (ListActionExecutions: Read, resource type pipeline) on the
     // environment's own pipelines only. The list is complete only at synth (companions register
@@ -120,6 +122,23 @@ export class SprykerMaintenance extends Construct {
         resources: Lazy.uncachedList({ produce: () => this.deployment.pipelines.map((p) => `arn:${stack.partition}:codepipeline:${stack.region}:${stack.account}:${p}`) }),
       }),
     );
+  }
+
+  /**
+   * Lift events that failed after EventBridge's retries (the handler said MAINTENANCE IS STILL
+   * ON): kept 14 days, so a person can see which execution left maintenance on and re-drive it.
+   */
+  private liftDeadLetters(): sqs.Queue {
+    const existing = this.node.tryFindChild('LiftDeadLetters') as sqs.Queue | undefined;
+    if (existing) return existing;
+    const queue = new sqs.Queue(this, 'LiftDeadLetters', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    acknowledge(queue, 'AwsSolutions-SQS3', 'it is itself the dead-letter queue of the maintenance lift rule');
+    acknowledge(queue, 'Serverless-SQSRedrivePolicy', 'a dead-letter queue has nothing to redrive to: its messages are read by a person (or re-driven to the rule by hand)');
+    return queue;
   }
 
   /** Lets another handler (Run_install's) turn maintenance on and off. */

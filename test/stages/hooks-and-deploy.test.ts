@@ -73,6 +73,9 @@ describe('the out-of-band lift of maintenance', () => {
     const [target] = rule.Properties.Targets;
     expect(target.Arn).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^PipelineDeploymentMaintenanceHandlerFunction/), 'Arn'] });
     expect(target.RetryPolicy).toEqual({ MaximumRetryAttempts: 2 });
+    // A lift that still fails after the retries (maintenance still on) is kept, encrypted, for 14 days.
+    const dlq = (target as { DeadLetterConfig?: { Arn: { 'Fn::GetAtt': string[] } } }).DeadLetterConfig!.Arn['Fn::GetAtt'][0];
+    expect(build.toJSON().Resources[dlq]).toMatchObject({ Type: 'AWS::SQS::Queue', Properties: { SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 24 * 3600 } });
     expect((target as { InputTransformer?: unknown }).InputTransformer).toEqual({
       InputPathsMap: { 'detail-pipeline': '$.detail.pipeline', 'detail-execution-id': '$.detail.execution-id', 'detail-stage': '$.detail.stage', 'detail-state': '$.detail.state' },
       InputTemplate: '{"liftAfterExecution":{"config":"/staging/pipeline/maintenance","pipeline":<detail-pipeline>,"executionId":<detail-execution-id>,"stage":<detail-stage>,"state":<detail-state>}}',
