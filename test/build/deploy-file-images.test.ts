@@ -132,7 +132,8 @@ test("docker-sdk's real export format: every image key is built, pushed and depl
   const built = build(env);
   expect(built.stderr).not.toMatch(/ERROR/);
   expect(built.status).toBe(0);
-  expect(built.calls).toEqual(expect.arrayContaining(['docker/sdk boot deploy.yml', `docker/sdk export images -t ${V2}`]));
+  // The build boots the deploy file the props came from (sprykerPipelinePropsFromDeployFile sets build.deployFile).
+  expect(built.calls).toEqual(expect.arrayContaining(['docker/sdk boot deploy.shop-production.yml', `docker/sdk export images -t ${V2}`]));
   // docker-sdk builds Jenkins on the application image only when it pushes itself: the default commands do it as it does.
   expect(built.calls).toContain(`docker build -t shop_jenkins:${V2} -f docker/images/common/services/jenkins/export/Dockerfile --build-arg SPRYKER_PARENT_IMAGE=shop_app:${V2}-yves_eu docker/`);
   const tags = built.calls.filter((c) => c.startsWith('docker tag '));

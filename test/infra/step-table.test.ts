@@ -17,7 +17,8 @@ function environment() {
 
 const template = environment();
 const resources = template.toJSON().Resources as Record<string, Cfn>;
-const tables = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::DynamoDB::Table');
+// The step table; the environment's other table is the release history (test/stages/update-deployed-version.test.ts).
+const tables = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::DynamoDB::Table' && !r.Properties.TableName?.endsWith('-release-history'));
 const stepFunctions = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::Lambda::Function' && r.Properties.Environment?.Variables?.STEP_TABLE);
 const statementsOf = (fn: Cfn): Cfn[] => {
   const roleId = fn.Properties.Role['Fn::GetAtt'][0];
@@ -56,7 +57,8 @@ test('grants: item read/write on the step table only, and codepipeline:GetJobDet
   const tableArn = { 'Fn::GetAtt': [tables[0][0], 'Arn'] };
   for (const [, fn] of stepFunctions) {
     const statements = statementsOf(fn);
-    const dynamo = statements.filter((s) => actionsOf([s]).some((a) => a.startsWith('dynamodb:')));
+    // UpdateDeployedVersion's release-history grant is its own (and tested there).
+    const dynamo = statements.filter((s) => actionsOf([s]).some((a) => a.startsWith('dynamodb:')) && !JSON.stringify(s.Resource).includes('ReleaseHistory'));
     expect(dynamo).toEqual([{ Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'], Resource: tableArn }]);
     const jobDetails = statements.filter((s) => actionsOf([s]).includes('codepipeline:GetJobDetails'));
     expect(jobDetails).toEqual([{ Effect: 'Allow', Action: 'codepipeline:GetJobDetails', Resource: '*' }]);
