@@ -124,6 +124,11 @@ export function buildIntegApp(app = new App()): { app: App; stack: IntegShopStac
   const pipelineName = stack.sprykerPipeline.pipeline.pipelineName;
   const a = integ.assertions;
 
+  // The stack leaves the version parameters at teardown (they keep their value on purpose): one left
+  // from an earlier run would hold V2 already, and the check below would prove nothing.
+  const fresh = a
+    .awsApiCall('SSM', 'getParameter', { Name: `/${ENVIRONMENT}/lastdeployedversion` })
+    .expect(ExpectedResult.objectLike({ Parameter: { Value: 'none' } }));
   // Upload V2: the source object, its version in the `commit` metadata.
   const upload = a.awsApiCall('S3', 'copyObject', {
     Bucket: stack.sourceBucket.bucketName,
@@ -140,7 +145,7 @@ export function buildIntegApp(app = new App()): { app: App; stack: IntegShopStac
   const recorded = a
     .awsApiCall('SSM', 'getParameter', { Name: `/${ENVIRONMENT}/lastdeployedversion` })
     .expect(ExpectedResult.objectLike({ Parameter: { Value: V2 } }));
-  upload.next(start).next(finished).next(recorded);
+  fresh.next(upload).next(start).next(finished).next(recorded);
 
   // Each service runs a revision the pipeline registered (the stack registered revision 1), with the V2 image from ECR
   // (repository `{env}-{image key}`; here each image key is its container's name).

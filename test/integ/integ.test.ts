@@ -75,9 +75,15 @@ describe('integ app', () => {
         'ECS.describeTaskDefinition',
         'S3.copyObject',
         'SSM.getParameter',
+        'SSM.getParameter',
       ].sort(),
     );
     expect(JSON.stringify(calls)).toContain(V2);
+    // The deployed version starts at 'none' (no leftover of an earlier run) and ends at V2.
+    const expected = Object.values(calls)
+      .filter((r) => r.Properties.api === 'getParameter')
+      .map((r) => JSON.parse(r.Properties.expected as string).$ObjectLike.Parameter.Value);
+    expect(expected.sort()).toEqual([V2, 'none'].sort());
     expect(JSON.stringify(calls)).toContain(`/${ENVIRONMENT}/lastdeployedversion`);
   });
 
