@@ -19,6 +19,12 @@ describe('integ app', () => {
     expect(names.some((n) => n.includes('DeployAssert'))).toBe(true);
   });
 
+  test('the library finds nothing to object to in the integ props', () => {
+    // From the assembly above: integ-tests-alpha's aspects cannot run twice (a second synth would clash).
+    const messages = assembly.getStackArtifact(stack.artifactId).messages.filter((m) => m.level !== 'info');
+    expect(messages.map((m) => `${m.level} ${m.id}: ${m.entry.data}`)).toEqual([]);
+  });
+
   test('the shop: three Fargate services on V1, public subnets only, no NAT gateway', () => {
     shop.resourceCountIs('AWS::ECS::Service', 3);
     for (const name of ['zed', 'yves', 'scheduler']) {
