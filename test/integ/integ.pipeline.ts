@@ -14,7 +14,7 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
-import { ExpectedResult, IntegTest, Match } from '@aws-cdk/integ-tests-alpha';
+import { ExpectedResult, IntegTest } from '@aws-cdk/integ-tests-alpha';
 import type { Construct, IConstruct } from 'constructs';
 import { SprykerPipeline } from '../../lib';
 
@@ -139,8 +139,8 @@ export function buildIntegApp(app = new App()): { app: App; stack: IntegShopStac
   });
   const start = a.awsApiCall('CodePipeline', 'startPipelineExecution', { name: pipelineName });
   const finished = a
-    .awsApiCall('CodePipeline', 'getPipelineExecution', { pipelineName, pipelineExecutionId: start.getAttString('pipelineExecutionId') })
-    .expect(ExpectedResult.objectLike({ pipelineExecution: { status: 'Succeeded' } }))
+    .awsApiCall('CodePipeline', 'getPipelineExecution', { pipelineName, pipelineExecutionId: start.getAttString('pipelineExecutionId') }, ['pipelineExecution.status'])
+    .assertAtPath('pipelineExecution.status', ExpectedResult.exact('Succeeded'))
     .waitForAssertions({ totalTimeout: Duration.minutes(60), interval: Duration.minutes(1), backoffRate: 1 });
   const recorded = a
     .awsApiCall('SSM', 'getParameter', { Name: `/${ENVIRONMENT}/lastdeployedversion` })
@@ -148,34 +148,23 @@ export function buildIntegApp(app = new App()): { app: App; stack: IntegShopStac
   fresh.next(upload).next(start).next(finished).next(recorded);
 
   // Each service runs a revision the pipeline registered (the stack registered revision 1), with the V2 image from ECR
-  // (repository `{env}-{image key}`; here each image key is its container's name).
+  // (repository `{env}-{image key}`; here each image key is its container's name). The checks are
+  // at paths of the flattened answer, which is also all the custom resource returns: a whole
+  // DescribeServices answer (events included) is beyond a custom resource's 4 KB of data.
   for (const [application, container] of [['zed', 'zed'], ['yves', 'yves'], ['scheduler', 'jenkins']] as const) {
     const family = `${ENVIRONMENT}-${application}`;
-    const described = a
-      .awsApiCall('ECS', 'describeServices', { cluster: stack.cluster.clusterName, services: [family] }, ['services.0.taskDefinition'])
-      .expect(
-        ExpectedResult.objectLike({
-          services: Match.arrayWith([
-            Match.objectLike({
-              taskDefinition: Match.stringLikeRegexp(`:task-definition/${family}:([2-9]|[1-9][0-9]+)$`),
-              runningCount: 1,
-              deployments: [Match.objectLike({ status: 'PRIMARY', rolloutState: 'COMPLETED' })],
-            }),
-          ]),
-        }),
-      );
+    const service = { cluster: stack.cluster.clusterName, services: [family] };
+    const revision = a
+      .awsApiCall('ECS', 'describeServices', service, ['services.0.taskDefinition'])
+      .assertAtPath('services.0.taskDefinition', ExpectedResult.stringLikeRegexp(`:task-definition/${family}:([2-9]|[1-9][0-9]+)$`));
+    const running = a.awsApiCall('ECS', 'describeServices', service, ['services.0.runningCount']).assertAtPath('services.0.runningCount', ExpectedResult.exact(1));
     const image = a
-      .awsApiCall('ECS', 'describeTaskDefinition', { taskDefinition: described.getAttString('services.0.taskDefinition') }, ['taskDefinition.taskDefinitionArn'])
-      .expect(
-        ExpectedResult.objectLike({
-          taskDefinition: {
-            containerDefinitions: Match.arrayWith([
-              Match.objectLike({ name: container, image: Match.stringLikeRegexp(`\\.dkr\\.ecr\\.[a-z0-9-]+\\.amazonaws\\.com/${ENVIRONMENT}-${container}@sha256:`) }),
-            ]),
-          },
-        }),
+      .awsApiCall('ECS', 'describeTaskDefinition', { taskDefinition: revision.getAttString('services.0.taskDefinition') }, ['taskDefinition.containerDefinitions.0.image'])
+      .assertAtPath(
+        'taskDefinition.containerDefinitions.0.image',
+        ExpectedResult.stringLikeRegexp(`\\.dkr\\.ecr\\.[a-z0-9-]+\\.amazonaws\\.com/${ENVIRONMENT}-${container}@sha256:`),
       );
-    recorded.next(described).next(image);
+    recorded.next(revision).next(running).next(image);
   }
   return { app, stack, integ };
 }

@@ -73,9 +73,7 @@ describe('integ app', () => {
       [
         'CodePipeline.getPipelineExecution',
         'CodePipeline.startPipelineExecution',
-        'ECS.describeServices',
-        'ECS.describeServices',
-        'ECS.describeServices',
+        ...Array(6).fill('ECS.describeServices'),
         'ECS.describeTaskDefinition',
         'ECS.describeTaskDefinition',
         'ECS.describeTaskDefinition',
