@@ -137,6 +137,12 @@ export function buildIntegApp(app = new App()): { app: App; stack: IntegShopStac
     Metadata: { commit: V2 },
     MetadataDirective: 'REPLACE',
   });
+  // The provider grants `s3:CopyObject` from the API's name, which is no IAM action: a copy reads the source and writes the target.
+  upload.provider.addToRolePolicy({
+    Effect: 'Allow',
+    Action: ['s3:GetObject', 's3:PutObject'],
+    Resource: [v2Source.bucket.arnForObjects(v2Source.s3ObjectKey), stack.sourceBucket.arnForObjects('source.zip')],
+  });
   const start = a.awsApiCall('CodePipeline', 'startPipelineExecution', { name: pipelineName });
   const finished = a
     .awsApiCall('CodePipeline', 'getPipelineExecution', { pipelineName, pipelineExecutionId: start.getAttString('pipelineExecutionId') }, ['pipelineExecution.status'])

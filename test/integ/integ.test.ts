@@ -83,6 +83,8 @@ describe('integ app', () => {
       ].sort(),
     );
     expect(JSON.stringify(calls)).toContain(V2);
+    // The copy may read the V2 source and write the pipeline's source object (CopyObject is no IAM action).
+    expect(JSON.stringify(assertions.findResources('AWS::IAM::Role'))).toMatch(/"s3:GetObject","s3:PutObject"/);
     // The deployed version starts at 'none' (no leftover of an earlier run) and ends at V2.
     const expected = Object.values(calls)
       .filter((r) => r.Properties.api === 'getParameter')
