@@ -26,7 +26,7 @@ import {
 import { CodePipelineClient, ListActionExecutionsCommand, type ActionExecutionDetail } from '@aws-sdk/client-codepipeline';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import type { CodePipelineEvent, Context } from 'aws-lambda';
-import { call, defineStep, describeError, StepFailure, type ClientConfig, type StepDefinition } from './runtime/job';
+import { call, defineStep, describeError, environmentPipelines, StepFailure, type ClientConfig, type StepDefinition } from './runtime/job';
 import { parseParams } from './runtime/params';
 import { parseStackJson } from './runtime/stack-json';
 import type { MaintenanceMode } from '../lib/contracts';
@@ -358,12 +358,16 @@ export async function liftAfterExecution(
 ): Promise<{ lifted: boolean; summary: string }> {
   const where = `${input.pipeline} execution ${input.executionId}, stage ${input.stage} ${input.state}`;
   const sleep = deps.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
-  // As the job runtime reads them (lambda/runtime/job.ts).
-  const pipelines = deps.pipelines ?? (process.env.STEP_PIPELINES ?? '').split(',').map((p) => p.trim()).filter(Boolean);
+  const pipelines = deps.pipelines ?? environmentPipelines();
+  // One client per service for all attempts.
+  const clientConfig = deps.clientConfig ?? {};
+  const codepipeline = new CodePipelineClient(clientConfig);
+  const ssm = new SSMClient(clientConfig);
+  const elb = new ElasticLoadBalancingV2Client(clientConfig);
   let last: unknown;
   for (let attempt = 1; attempt <= LIFT_ATTEMPTS; attempt++) {
     try {
-      const check = await confirmEnded(new CodePipelineClient(deps.clientConfig ?? {}), input, pipelines);
+      const check = await confirmEnded(codepipeline, input, pipelines);
       // An action CodePipeline still shows running may be the event's own, not yet recorded as over: look again.
       if (check.running && attempt < LIFT_ATTEMPTS) {
         await sleep(2000 * attempt);
@@ -373,8 +377,8 @@ export async function liftAfterExecution(
         console.warn(JSON.stringify({ level: 'WARN', step: 'maintenance-mode', liftAfter: where, refused: check.refused, note: 'maintenance left as it is' }));
         return { lifted: false, summary: `not lifted: ${check.refused}` };
       }
-      const config = await loadMaintenanceConfig(new SSMClient(deps.clientConfig ?? {}), input.config);
-      const out = await disableMaintenanceOwnedBy(new ElasticLoadBalancingV2Client(deps.clientConfig ?? {}), config, input.executionId);
+      const config = await loadMaintenanceConfig(ssm, input.config);
+      const out = await disableMaintenanceOwnedBy(elb, config, input.executionId);
       console.log(JSON.stringify({ step: 'maintenance-mode', liftAfter: where, ...out }));
       return out;
     } catch (err) {

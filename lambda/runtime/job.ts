@@ -163,11 +163,16 @@ function log(level: 'INFO' | 'WARN' | 'ERROR', fields: Record<string, unknown>):
   (level === 'ERROR' ? console.error : level === 'WARN' ? console.warn : console.log)(JSON.stringify({ level, ...fields }));
 }
 
+/** The environment's own pipelines, as the stack passes them (STEP_PIPELINES, comma-separated). */
+export function environmentPipelines(): string[] {
+  return (process.env.STEP_PIPELINES ?? '').split(',').map((p) => p.trim()).filter(Boolean);
+}
+
 /** Who this function is and what it may serve, or the list of what is missing. */
 function identityOf(deps: RuntimeDeps, context: LambdaContext): { identity: Identity; table: string } | { missing: string[] } {
   const arn = parseFunction(context.invokedFunctionArn ?? deps.functionArn ?? '');
   const functionName = context.functionName ?? (arn.account ? arn.name : undefined);
-  const pipelines = deps.pipelines ?? (process.env.STEP_PIPELINES ?? '').split(',').map((p) => p.trim()).filter(Boolean);
+  const pipelines = deps.pipelines ?? environmentPipelines();
   const table = deps.table ?? process.env.STEP_TABLE;
   const missing = [
     !functionName && 'the function name (Lambda context)',
