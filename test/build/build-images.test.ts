@@ -2,13 +2,12 @@
  * scripts/build-images.sh run for real, with fake `aws` and `docker` executables first on PATH
  * (test/build/fake-bin) that record every call and keep a fake ECR in a temporary directory.
  */
-import { execFileSync, spawnSync } from 'child_process';
+import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { FAKE_BIN, runBuildScript } from './run-build-script';
 
-const SCRIPT = path.join(__dirname, '..', '..', 'scripts', 'build-images.sh');
-const FAKE_BIN = path.join(__dirname, 'fake-bin');
 const REGISTRY = '123456789012.dkr.ecr.eu-central-1.amazonaws.com';
 const V1 = 'a'.repeat(40);
 const IMAGES = ['zed', 'yves', 'glue', 'jenkins'];
@@ -49,14 +48,9 @@ function pushed(key: string, version: string): string {
 }
 
 function run(env: Record<string, string> = {}) {
-  const result = spawnSync('bash', [SCRIPT], {
-    cwd: work,
-    encoding: 'utf8',
-    env: {
-      PATH: `${FAKE_BIN}:${process.env.PATH}`,
-      HOME: dir,
-      FAKE_CALLS: calls,
-      FAKE_REGISTRY: registry,
+  return runBuildScript(
+    { dir, work, registry, calls },
+    {
       SPRYKER_ENVIRONMENT: 'production',
       VERSION: V1,
       SOURCE_VERSION: V1,
@@ -66,11 +60,7 @@ function run(env: Record<string, string> = {}) {
       SPRYKER_BUILD_COMMANDS: BUILD,
       ...env,
     },
-  });
-  const recorded = fs.readFileSync(calls, 'utf8').trim().split('\n').filter(Boolean);
-  const manifestFile = path.join(work, 'images.json');
-  const manifest = fs.existsSync(manifestFile) ? JSON.parse(fs.readFileSync(manifestFile, 'utf8')) : undefined;
-  return { status: result.status, stderr: result.stderr, calls: recorded, manifest };
+  );
 }
 
 function git(...args: string[]): string {
@@ -114,9 +104,9 @@ test('one image missing: exactly that one is built, tagged and pushed; the manif
     `docker tag spryker_app:${V1}-yves ${REGISTRY}/production-yves:${V1}`,
     `docker push ${REGISTRY}/production-yves:${V1}`,
   ]);
-  expect(manifest.images.yves).toBe(`${REGISTRY}/production-yves@${ecrDigest('yves')}`);
-  expect(manifest.images.zed).toBe(`${REGISTRY}/production-zed@sha256:${'zed'.padEnd(64, '0')}`);
-  expect(Object.keys(manifest.images)).toEqual(IMAGES);
+  expect(manifest!.images.yves).toBe(`${REGISTRY}/production-yves@${ecrDigest('yves')}`);
+  expect(manifest!.images.zed).toBe(`${REGISTRY}/production-zed@sha256:${'zed'.padEnd(64, '0')}`);
+  expect(Object.keys(manifest!.images)).toEqual(IMAGES);
 });
 
 test('a failing push exits non-zero naming the image, writes no manifest and does not record the version', () => {
@@ -141,7 +131,7 @@ test('a push refused because a concurrent build pushed the same tag uses the ima
   const { status, manifest, stderr } = run({ PATH: `${fakeDocker}:${FAKE_BIN}:${process.env.PATH}` });
   expect(status).toBe(0);
   expect(stderr).toContain("push of 'jenkins' failed, but");
-  expect(manifest.images.jenkins).toBe(`${REGISTRY}/production-jenkins@sha256:${'c'.repeat(64)}`);
+  expect(manifest!.images.jenkins).toBe(`${REGISTRY}/production-jenkins@sha256:${'c'.repeat(64)}`);
 });
 
 test('a rollback to a version built before builds nothing, whatever the source holds', () => {
@@ -150,7 +140,7 @@ test('a rollback to a version built before builds nothing, whatever the source h
   const { status, calls: recorded, manifest } = run({ VERSION: old });
   expect(status).toBe(0);
   expect(recorded.filter((c) => c.startsWith('docker'))).toEqual([]);
-  expect(manifest.version).toBe(old);
+  expect(manifest!.version).toBe(old);
 });
 
 test('a pinned older commit whose images are missing is checked out and built', () => {
@@ -159,7 +149,7 @@ test('a pinned older commit whose images are missing is checked out and built', 
   expect(status).toBe(0);
   expect(stderr).toContain(`checking out ${older} (the source holds ${head})`);
   expect(fs.readFileSync(path.join(work, 'built-commit'), 'utf8').trim()).toBe(older);
-  expect(manifest.version).toBe(older);
+  expect(manifest!.version).toBe(older);
 });
 
 test('a desired_version hash that does not exist fails clearly, before any build', () => {

@@ -5,7 +5,6 @@
  * Deploy_Spryker_services on the fake AWS. Every image SCCOS deploys is built, pushed and
  * deployed: each application, the frontend and the Jenkins scheduler.
  */
-import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -21,10 +20,9 @@ import { step as preDeploymentConfiguration } from '../../lambda/pre-deployment-
 import type { FakeAws } from '../fakes/aws';
 import { IMAGES_INPUT, MODEL, putArtifact, RELEASE_OUTPUT, td, useFakeAws } from '../fakes/shop';
 import { testApp } from '../infra/helpers';
+import { FAKE_BIN, runBuildScript } from './run-build-script';
 
 const FILE = path.join(__dirname, '..', 'fixtures', 'deploy-files', 'accepted', 'images', 'deploy.shop-production.yml');
-const SCRIPT = path.join(__dirname, '..', '..', 'scripts', 'build-images.sh');
-const FAKE_BIN = path.join(__dirname, 'fake-bin');
 const REGISTRY = '123456789012.dkr.ecr.eu-central-1.amazonaws.com';
 const V2 = '2'.repeat(40);
 
@@ -81,14 +79,9 @@ function build(env: Record<string, string>) {
   fs.writeFileSync(calls, '');
   for (const tool of ['aws', 'docker']) fs.chmodSync(path.join(FAKE_BIN, tool), 0o755);
   const config = readDeployFile(FILE);
-  const result = spawnSync('bash', [SCRIPT], {
-    cwd: work,
-    encoding: 'utf8',
-    env: {
-      PATH: `${FAKE_BIN}:${process.env.PATH}`,
-      HOME: dir,
-      FAKE_CALLS: calls,
-      FAKE_REGISTRY: registry,
+  return runBuildScript(
+    { dir, work, registry, calls },
+    {
       FAKE_SDK_PREFIX: String(config.data.namespace),
       // docker-sdk's _applications: the non-static application keys, in file order.
       FAKE_SDK_APPLICATIONS: config.applications.filter((a) => a.application !== STATIC_APPLICATION).map((a) => a.key).join(' '),
@@ -97,14 +90,7 @@ function build(env: Record<string, string>) {
       VERSION: V2,
       SOURCE_VERSION: V2,
     },
-  });
-  const manifest = path.join(work, 'images.json');
-  return {
-    status: result.status,
-    stderr: result.stderr,
-    calls: fs.readFileSync(calls, 'utf8').trim().split('\n'),
-    manifest: fs.existsSync(manifest) ? (JSON.parse(fs.readFileSync(manifest, 'utf8')) as { version: string; images: Record<string, string> }) : undefined,
-  };
+  );
 }
 
 test('deploy file → props: one service per application type, the frontend, the Jenkins scheduler; static builds nothing', () => {
