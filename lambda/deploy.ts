@@ -7,24 +7,11 @@ import { describeServices, stoppedTaskReasons, stoppedTasks } from './runtime/ec
 import { call, defineStep, describeError, encodeToken, StepFailure, type StepContext, type StepDefinition, type StepResult } from './runtime/job';
 import { loadModel } from './runtime/load-model';
 import { mapLimit } from './runtime/map-limit';
-import { selectServices, type DeploymentModel, type ModelService, type ServiceSelection } from './runtime/model';
-import { oneOf, parseParams } from './runtime/params';
+import { selectServices, type DeploymentModel, type ModelService } from './runtime/model';
+import { parseParams } from './runtime/params';
+import { DeployParams } from '../lib/contracts/params';
 import { pollWhileTimeRemains, type PollState } from './runtime/poll';
 import { assertReleaseOf, parseRelease, RELEASE_FILE, releaseOf, type ReleaseManifest } from './runtime/release';
-
-export interface DeployParams {
-  /** SSM parameter name of the deployment model. */
-  readonly model: string;
-  /** Which services of the model this stage deploys. */
-  readonly services: ServiceSelection;
-  /**
-   * `release`: each service moves to its task definition in release.json (the input artifact).
-   * `current`: each service is redeployed on its current task definition (forceNewDeployment, no
-   * input artifact), e.g. to pick up new parameters (Rollout_Scheduler).
-   * @default 'release'
-   */
-  readonly revision?: 'release' | 'current';
-}
 
 /** A rollout not finished after this long fails the job, naming the services still rolling out. */
 export const DEPLOY_TIMEOUT_MS = 60 * 60_000;
@@ -51,11 +38,7 @@ interface DeployState extends PollState {
 export const step: StepDefinition<DeployParams, DeployState> = {
   name: 'deploy',
   parseParams: (raw) =>
-    parseParams<DeployParams>('deploy', raw, {
-      model: 'string',
-      services: ['application', 'scheduler', 'all'],
-      revision: oneOf(['release', 'current']),
-    }),
+parseParams('deploy', raw, DeployParams),
   run: async (ctx, resumed) => {
     const model = await loadModel(ctx.client(SSMClient), ctx.params.model, ctx.now());
     const services = selectServices(model, ctx.params.services);

@@ -29,29 +29,7 @@ import type { CodePipelineEvent, Context } from 'aws-lambda';
 import { call, defineStep, describeError, environmentPipelines, StepFailure, type ClientConfig, type StepDefinition } from './runtime/job';
 import { parseParams } from './runtime/params';
 import { parseStackJson } from './runtime/stack-json';
-import type { MaintenanceMode } from '../lib/contracts';
-
-export interface MaintenanceParams {
-  /** SSM parameter holding the MaintenanceConfig JSON. */
-  readonly config: string;
-  readonly mode: MaintenanceMode;
-}
-
-export const MAINTENANCE_CONFIG_VERSION = 1;
-
-/** What the stack writes to the config parameter (`/{env}/pipeline/maintenance`). */
-export interface MaintenanceConfig {
-  readonly v: typeof MAINTENANCE_CONFIG_VERSION;
-  readonly env: string;
-  readonly listenerArn: string;
-  /** First listener-rule priority of the maintenance rules; the clones and the 503 rule take the ones after it. */
-  readonly priority: number;
-  /** CIDRs that still reach the shop. */
-  readonly allowedIps: string[];
-  /** Body of the 503 response (ALB: at most 1024 characters). */
-  readonly page: string;
-  readonly contentType: string;
-}
+import { LiftAfterExecution, MAINTENANCE_CONFIG_VERSION, MaintenanceConfig, MaintenanceParams } from '../lib/contracts/maintenance';
 
 /** Tags that mark the rules as ours: the environment, and the rule's role. */
 export const TAG_ENV = 'spryker:maintenance';
@@ -72,7 +50,7 @@ type Role = 'allow' | 'block';
 
 export async function loadMaintenanceConfig(ssm: SSMClient, name: string): Promise<MaintenanceConfig> {
   const out = await call(`SSM GetParameter ${name}`, ssm.send(new GetParameterCommand({ Name: name })));
-  return parseStackJson<MaintenanceConfig>('maintenance configuration', name, out.Parameter?.Value, MAINTENANCE_CONFIG_VERSION);
+  return parseStackJson('maintenance configuration', name, out.Parameter?.Value, MAINTENANCE_CONFIG_VERSION, MaintenanceConfig);
 }
 
 export interface Enabled {
@@ -270,7 +248,7 @@ async function deleteRules(elb: ElasticLoadBalancingV2Client, arns: string[]): P
 
 export const step: StepDefinition<MaintenanceParams, never> = {
   name: 'maintenance-mode',
-  parseParams: (raw) => parseParams<MaintenanceParams>('maintenance-mode', raw, { config: 'string', mode: ['enable', 'disable'] }),
+  parseParams: (raw) => parseParams('maintenance-mode', raw, MaintenanceParams),
   run: async (ctx) => {
     const { config: name, mode } = ctx.params;
     const config = await loadMaintenanceConfig(ctx.client(SSMClient), name);
@@ -280,24 +258,6 @@ export const step: StepDefinition<MaintenanceParams, never> = {
     return { status: 'done', summary };
   },
 };
-
-/**
- * What the EventBridge rule of SprykerMaintenance.liftAfter sends when a maintenance-wrapped stage
- * of a pipeline execution ends (CodePipeline "Action/Stage Execution State Change"), whether or
- * not our handler saw the end: maintenance that execution turned on is lifted, once CodePipeline
- * confirms that execution's maintenance-wrapped actions are over (the event itself proves nothing).
- */
-export interface LiftAfterExecution {
-  readonly liftAfterExecution: {
-    /** SSM parameter of the MaintenanceConfig. */
-    readonly config: string;
-    readonly pipeline: string;
-    /** `detail.execution-id`: the owner tag the stage put on the 503 rule. */
-    readonly executionId: string;
-    readonly stage: string;
-    readonly state: string;
-  };
-}
 
 /** Lift attempts before the out-of-band lift gives up and says maintenance is still on. */
 const LIFT_ATTEMPTS = 3;

@@ -8,16 +8,12 @@ import { defineStep, StepFailure, type StepDefinition } from './runtime/job';
 import { loadModel } from './runtime/load-model';
 import { selectServices } from './runtime/model';
 import { parseParams } from './runtime/params';
+import { PostDeploymentConfigurationParams } from '../lib/contracts/params';
 import { parseRelease, RELEASE_FILE, releaseOf } from './runtime/release';
-
-export interface PostDeploymentConfigurationParams {
-  /** SSM parameter name of the deployment model. */
-  readonly model: string;
-}
 
 export const step: StepDefinition<PostDeploymentConfigurationParams, never> = {
   name: 'post-deployment-configuration',
-  parseParams: (raw) => parseParams<PostDeploymentConfigurationParams>('post-deployment-configuration', raw, { model: 'string' }),
+  parseParams: (raw) => parseParams('post-deployment-configuration', raw, PostDeploymentConfigurationParams),
   run: async (ctx) => {
     const model = await loadModel(ctx.client(SSMClient), ctx.params.model, ctx.now());
     const release = parseRelease(await readArtifactFile(ctx, RELEASE_FILE), RELEASE_FILE);

@@ -15,19 +15,15 @@ import { mapLimit } from './runtime/map-limit';
 import { loadModel } from './runtime/load-model';
 import { selectServices, type ModelService } from './runtime/model';
 import { parseParams } from './runtime/params';
+import { PreDeploymentConfigurationParams } from '../lib/contracts/params';
 import { IMAGES_FILE, parseImages, RELEASE_FILE, RELEASE_VERSION, type ImagesManifest, type ReleaseManifest, type ReleaseService } from './runtime/release';
-
-export interface PreDeploymentConfigurationParams {
-  /** SSM parameter name of the deployment model. */
-  readonly model: string;
-}
 
 /** Registrations at once: RegisterTaskDefinition is throttled at a few calls per second. */
 const CONCURRENCY = 4;
 
 export const step: StepDefinition<PreDeploymentConfigurationParams, never> = {
   name: 'pre-deployment-configuration',
-  parseParams: (raw) => parseParams<PreDeploymentConfigurationParams>('pre-deployment-configuration', raw, { model: 'string' }),
+  parseParams: (raw) => parseParams('pre-deployment-configuration', raw, PreDeploymentConfigurationParams),
   run: async (ctx) => {
     const model = await loadModel(ctx.client(SSMClient), ctx.params.model, ctx.now());
     const images = parseImages(await readArtifactFile(ctx, IMAGES_FILE), IMAGES_FILE);

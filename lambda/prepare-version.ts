@@ -9,20 +9,7 @@ import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { defineStep, StepFailure, type RuntimeDeps } from './runtime/job';
 import { parseParams } from './runtime/params';
-
-export interface PrepareVersionParams {
-  /** The source action's revision: the commit hash, or the S3 object version when `sourceObject` is set. */
-  readonly sourceVersion: string;
-  /**
-   * S3 source: the object whose version `sourceVersion` is; its `commit` metadata holds the commit hash.
-   * @default - a git source: `sourceVersion` is the commit hash
-   */
-  readonly sourceObject?: { readonly bucket: string; readonly key: string };
-  /** `/{env}/desired_version`. */
-  readonly desiredVersionParameter: string;
-  /** `/{env}/lastdeployedversion`. */
-  readonly lastDeployedVersionParameter: string;
-}
+import { PrepareVersionParams } from '../lib/contracts/params';
 
 /** Output variables of the action. */
 export interface PrepareVersionOutput extends Record<string, string> {
@@ -85,13 +72,7 @@ export function createHandler(deps: PrepareVersionDeps = {}) {
   return defineStep<PrepareVersionParams>(
     {
       name: 'prepare-version',
-      parseParams: (raw) =>
-        parseParams<PrepareVersionParams>('prepare-version', raw, {
-          sourceVersion: 'string',
-          sourceObject: 'object?',
-          desiredVersionParameter: 'string',
-          lastDeployedVersionParameter: 'string',
-        }),
+      parseParams: (raw) => parseParams('prepare-version', raw, PrepareVersionParams),
       run: async ({ params }) => {
         const [source, desired, lastDeployed] = await Promise.all([
           sourceCommit(params),

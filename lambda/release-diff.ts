@@ -20,26 +20,7 @@ import { COMMIT_METADATA_KEY, NONE } from './prepare-version';
 import { readArtifactFiles, readZip } from './runtime/artifacts';
 import { call, defineStep, StepFailure, type RuntimeDeps, type StepContext } from './runtime/job';
 import { parseParams } from './runtime/params';
-
-export interface ReleaseDiffParams {
-  /** Environment name: the report's key prefix. */
-  readonly environment: string;
-  /** `#{Versions.VERSION}` */
-  readonly version: string;
-  /** `#{Versions.LAST_DEPLOYED_VERSION}`: a commit hash, or `none` before the first deployment. */
-  readonly lastDeployedVersion: string;
-  /** `#{codepipeline.PipelineExecutionId}`: one report per execution. */
-  readonly executionId: string;
-  /** Bucket of the reports. */
-  readonly reportBucket: string;
-  /** `/{env}/confirm_rollback`. */
-  readonly confirmParameter: string;
-  /**
-   * S3 source: the versioned object holding the source archives.
-   * @default - a git source: the input artifact holds the facts of the Release_facts action
-   */
-  readonly sourceObject?: { readonly bucket: string; readonly key: string };
-}
+import { ReleaseDiffParams } from '../lib/contracts/params';
 
 /** Output variables of the action (namespace `ReleaseDiff`). */
 export interface ReleaseDiffOutput extends Record<string, string> {
@@ -145,16 +126,7 @@ export function createHandler(deps: ReleaseDiffDeps = {}) {
   return defineStep<ReleaseDiffParams>(
     {
       name: 'release-diff',
-      parseParams: (raw) =>
-        parseParams<ReleaseDiffParams>('release-diff', raw, {
-          environment: 'string',
-          version: 'string',
-          lastDeployedVersion: 'string',
-          executionId: 'string',
-          reportBucket: 'string',
-          confirmParameter: 'string',
-          sourceObject: 'object?',
-        }),
+      parseParams: (raw) => parseParams('release-diff', raw, ReleaseDiffParams),
       run: async (ctx) => {
         const { params } = ctx;
         const diff = await releaseDiff(ctx);

@@ -15,33 +15,7 @@ import { parseParams } from './runtime/params';
 import { pollWhileTimeRemains, read, type PollState } from './runtime/poll';
 import { assertReleaseOf, parseRelease, RELEASE_FILE, releaseOf } from './runtime/release';
 
-import type { HookName, HookTaskDefinition } from '../lib/contracts';
-export type { HookName };
-
-export interface RunHookParams {
-  /** SSM parameter name of the deployment model. */
-  readonly model: string;
-  /** Which of the model's hooks to run. */
-  readonly hook: HookName;
-  /** `live`: the hook service's running revision (pre-deploy, as SCCOS); `release`: the new revision from release.json. */
-  readonly taskDefinition: HookTaskDefinition;
-  /** Scheduler command run after the hook in the same task, e.g. `vendor/bin/console scheduler:suspend -vvv --no-ansi`. */
-  readonly then?: string;
-  /** The hook's time limit (hookTimeouts): a task running longer is stopped and the stage fails. */
-  readonly timeoutMinutes: number;
-  /**
-   * SSM parameter of the environment's maintenance configuration: maintenance is turned on before
-   * the task starts and lifted when the stage ends, whatever the outcome.
-   * @default - no maintenance mode
-   */
-  readonly maintenance?: string;
-  /**
-   * `maintenance.duringInstall: 'auto'`: Release_diff's SCHEMA_RISK (`#{ReleaseDiff.SCHEMA_RISK}`);
-   * maintenance is turned on only when it is neither `none` nor `additive`.
-   * @default - maintenance whenever `maintenance` is set
-   */
-  readonly schemaRisk?: string;
-}
+import { RunHookParams } from '../lib/contracts/params';
 
 /** ECS refuses RunTask overrides longer than this (JSON included). */
 export const MAX_OVERRIDES_LENGTH = 8192;
@@ -88,16 +62,7 @@ const maintenanceOwner = (ctx: StepContext<RunHookParams>) => ctx.job.pipelineEx
 
 export const step: StepDefinition<RunHookParams, HookState> = {
   name: 'run-hook',
-  parseParams: (raw) =>
-    parseParams<RunHookParams>('run-hook', raw, {
-      model: 'string',
-      hook: ['beforeDeploy', 'install', 'destructiveInstall', 'afterDeploy'],
-      taskDefinition: ['live', 'release'],
-      then: 'string?',
-      timeoutMinutes: 'number',
-      maintenance: 'string?',
-      schemaRisk: 'string?',
-    }),
+  parseParams: (raw) => parseParams('run-hook', raw, RunHookParams),
   run: async (ctx, resumed) => {
     const model = await loadModel(ctx.client(SSMClient), ctx.params.model, ctx.now());
     // Whether this stage turned maintenance on: then every way it ends lifts it.

@@ -12,6 +12,8 @@ import { arnId } from './runtime/arn';
 import { call, defineStep, describeError, StepFailure, type StepDefinition } from './runtime/job';
 import { mapLimit } from './runtime/map-limit';
 import { parseParams } from './runtime/params';
+import { DEPLOYED_AT_INDEX, DeployedRelease } from '../lib/contracts/release';
+import { UpdateDeployedVersionParams } from '../lib/contracts/params';
 import {
   DEPLOYED_RELEASE_VERSION,
   IMAGES_FILE,
@@ -20,27 +22,8 @@ import {
   parseImages,
   parseRelease,
   RELEASE_FILE,
-  type DeployedRelease,
 } from './runtime/release';
 
-export interface UpdateDeployedVersionParams {
-  /** SSM parameter that holds the last deployed version: `/{env}/lastdeployedversion`. */
-  readonly parameter: string;
-  /** DynamoDB table of the environment's kept releases (SprykerReleaseHistory). */
-  readonly releaseTable: string;
-  /** Releases kept, newest `deployedAt` first; older ones are pruned (record and protective tags). */
-  readonly keepReleases: number;
-  /** Prefix of the ECR tag that protects a kept release's images (`<prefix><version>`), matched by the repositories' first lifecycle rule. */
-  readonly keptTagPrefix: string;
-  /** Input artifact that holds release.json (Pre_Deployment_Configuration's output). */
-  readonly releaseArtifact: string;
-  /** Input artifact that holds images.json (Build_and_Prepare's output). */
-  readonly imagesArtifact: string;
-}
-
-/** The history table's local secondary index on `deployedAt` (KEYS_ONLY). */
-export const DEPLOYED_AT_INDEX = 'deployedAt';
-export type DeployedAtIndex = typeof DEPLOYED_AT_INDEX;
 /** ECR and DynamoDB calls in flight at once. */
 const CONCURRENCY = 4;
 /** Media types the protective tag is put with, as pushed (a multi-architecture index stays an index). */
@@ -53,20 +36,7 @@ const MANIFEST_TYPES = [
 
 export const step: StepDefinition<UpdateDeployedVersionParams, never> = {
   name: 'update-deployed-version',
-  parseParams: (raw) => {
-    const params = parseParams<UpdateDeployedVersionParams>('update-deployed-version', raw, {
-      parameter: 'string',
-      releaseTable: 'string',
-      keepReleases: 'number',
-      keptTagPrefix: 'string',
-      releaseArtifact: 'string',
-      imagesArtifact: 'string',
-    });
-    if (!Number.isInteger(params.keepReleases) || params.keepReleases < 2) {
-      throw new StepFailure(`update-deployed-version: invalid UserParameters: keepReleases must be an integer of at least 2, got ${params.keepReleases}`, 'ConfigurationError');
-    }
-    return params;
-  },
+  parseParams: (raw) => parseParams('update-deployed-version', raw, UpdateDeployedVersionParams),
   run: async (ctx) => {
     const { parameter, releaseTable, keepReleases, keptTagPrefix } = ctx.params;
     const release = parseRelease(await readArtifactFile(ctx, RELEASE_FILE, ctx.params.releaseArtifact), RELEASE_FILE);
@@ -218,11 +188,13 @@ async function prune(ecr: ECRClient, ddb: DynamoDBClient, table: string, env: st
         )
         .catch((err) => (err instanceof ConditionalCheckFailedException ? undefined : Promise.reject(err))),
     );
-    const old = deleted?.Attributes ? (unmarshall(deleted.Attributes) as DeployedRelease) : undefined;
-    if (!old) return;
+    if (!deleted?.Attributes) return;
     pruned.push(version);
+    const old = DeployedRelease.safeParse(unmarshall(deleted.Attributes));
+    // A record this handler cannot read keeps its tags: extra protection only, the first lifecycle rule caps them.
+    if (!old.success) return console.warn(JSON.stringify({ warning: `pruned release ${version} is not a version-${DEPLOYED_RELEASE_VERSION} record: its images keep tag ${keptTag(prefix, version)}` }));
     const tag = keptTag(prefix, version);
-    for (const repositoryName of new Set(old.images.map((uri) => imageRef(uri)?.repositoryName).filter((r): r is string => !!r))) {
+    for (const repositoryName of new Set(old.data.images.map((uri) => imageRef(uri)?.repositoryName).filter((r): r is string => !!r))) {
       // An image already expired or untagged answers with a failure entry, not an error: nothing to do.
       await call(`ECR BatchDeleteImage ${repositoryName}:${tag}`, ecr.send(new BatchDeleteImageCommand({ repositoryName, imageIds: [{ imageTag: tag }] })));
     }

@@ -7,27 +7,8 @@
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { call, defineStep, StepFailure, type StepDefinition } from './runtime/job';
 import { parseParams } from './runtime/params';
-
-export interface WarmUpParams {
-  /** SSM parameter holding the WarmUpConfig JSON (URLs do not fit UserParameters' 1000 characters). */
-  readonly config: string;
-}
-
-export const WARM_UP_CONFIG_VERSION = 1;
-
-/** What the stack writes to the config parameter. */
-export interface WarmUpConfig {
-  readonly v: typeof WARM_UP_CONFIG_VERSION;
-  readonly urls: string[];
-  /** Requests in flight at once. */
-  readonly concurrency: number;
-  /** Whole request (headers and body) limit, in milliseconds. */
-  readonly timeoutMs: number;
-  /** Time to first byte (response headers) above which a page is a problem, in milliseconds. */
-  readonly ttfbMs: number;
-  /** `fail` fails the stage on a problem; `warn` reports it and succeeds. */
-  readonly onProblem: 'fail' | 'warn';
-}
+import { parseStackJson } from './runtime/stack-json';
+import { WARM_UP_CONFIG_VERSION, WarmUpConfig, WarmUpParams } from '../lib/contracts/warm-up';
 
 export interface PageResult {
   readonly url: string;
@@ -95,29 +76,13 @@ export function describeProblems(results: PageResult[]): string {
   return `${problems.length} of ${results.length} page(s) failed the warm-up check: ` + problems.map((r) => `${r.url}: ${r.problem}`).join('; ');
 }
 
-function parseConfig(name: string, value: string | undefined): WarmUpConfig {
-  let config: WarmUpConfig;
-  try {
-    config = JSON.parse(value ?? '');
-  } catch {
-    throw new StepFailure(`warm-up configuration ${name} is not JSON: redeploy the pipeline stack`, 'ConfigurationError');
-  }
-  if (config?.v !== WARM_UP_CONFIG_VERSION || !Array.isArray(config.urls)) {
-    throw new StepFailure(
-      `warm-up configuration ${name} has version ${JSON.stringify(config?.v)}, this handler reads ${WARM_UP_CONFIG_VERSION}: redeploy the pipeline stack`,
-      'ConfigurationError',
-    );
-  }
-  return config;
-}
-
 export const step: StepDefinition<WarmUpParams, never> = {
   name: 'warm-up',
-  parseParams: (raw) => parseParams<WarmUpParams>('warm-up', raw, { config: 'string' }),
+  parseParams: (raw) => parseParams('warm-up', raw, WarmUpParams),
   run: async (ctx) => {
     const { config: name } = ctx.params;
     const out = await call(`SSM GetParameter ${name}`, ctx.client(SSMClient).send(new GetParameterCommand({ Name: name })));
-    const config = parseConfig(name, out.Parameter?.Value);
+    const config = parseStackJson('warm-up configuration', name, out.Parameter?.Value, WARM_UP_CONFIG_VERSION, WarmUpConfig);
     const started = Date.now();
     const budget = ctx.remainingMs() - REPORT_MARGIN_MS;
     const results = await warmUp(config, () => budget - (Date.now() - started));

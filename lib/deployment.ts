@@ -5,7 +5,8 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
-import type { DeploymentModel, ModelService, ServiceSelection } from '../lambda/runtime/model';
+import { parseContract } from './contracts/issues';
+import { DeploymentModel, MODEL_VERSION, type ModelService, type ServiceSelection } from './contracts/model';
 import { DEFAULT_HOOKS, type SprykerPipelineProps, type SprykerServiceProps } from './config/types';
 import { serviceName } from './config/validate';
 import { StepHandler, type StepHandlerProps } from './step-handler';
@@ -79,7 +80,7 @@ export class SprykerDeployment extends Construct {
       afterDeploy: hooks.afterDeploy,
     };
     this.model = {
-      v: 1,
+      v: MODEL_VERSION,
       env: props.environment,
       cluster: this.clusterName,
       services: this.resolved.application.map(strip),
@@ -101,7 +102,7 @@ export class SprykerDeployment extends Construct {
     const hookService = props.services.find((s) => s.application === this.model.hookService);
     this.hookLogGroups = props.hookLogGroups ?? (hookService && awslogsGroupsOf(hookService)) ?? [`/ecs/${props.environment}-*`, `/${props.environment}/*`];
     // Rendered at synth: a destructive pipeline added later still enables its hook.
-    const value = () => Stack.of(this).toJsonString(this.model);
+    const value = () => Stack.of(this).toJsonString(validModel(this.model));
     this.modelParameter = new ssm.StringParameter(this, 'Model', {
       parameterName: ssmPaths(props.environment).model,
       description: `Deployment model of ${props.environment} for the pipeline's step handlers (written by the stack)`,
@@ -339,4 +340,11 @@ function awslogsGroupsOf(svc: SprykerServiceProps): string[] | undefined {
     .map((cfg) => cfg!.options?.['awslogs-group'])
     .filter((g): g is string => g !== undefined);
   return groups.length ? [...new Set(groups)] : undefined;
+}
+
+/** The model as every handler will parse it: a model they would refuse fails the synth, not a deployment. */
+function validModel(model: DeploymentModel): DeploymentModel {
+  const parsed = parseContract(DeploymentModel, model);
+  if (!parsed.ok) throw new Error(`SprykerDeployment ${model.env}: the deployment model is invalid: ${parsed.problems.join('; ')}`);
+  return model;
 }

@@ -23,7 +23,7 @@ export { SprykerRolloutSchedulerPipeline, type SprykerRolloutSchedulerPipelinePr
 export { SprykerMaintenancePipelines, type SprykerMaintenancePipelinesProps } from './companion/maintenance-pipelines';
 export { SprykerCompanionPipeline } from './companion/companion-pipeline';
 export { SprykerPipelineOperatorPolicy, type SprykerPipelineOperatorPolicyProps } from './companion/operator-policy';
-export type { DeploymentModel, ModelService, ServiceSelection } from '../lambda/runtime/model';
+export type { DeploymentModel, ModelService, ServiceSelection } from './contracts/model';
 export type { HookName, HookTaskDefinition, MaintenanceMode } from './contracts';
 export {
   readDeployFile,

@@ -6,12 +6,11 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
-import type { LiftAfterExecution, MaintenanceConfig, MaintenanceParams } from '../lambda/maintenance-mode';
 import type { SprykerMaintenanceProps } from './config/types';
 import type { SprykerDeployment } from './deployment';
 import { acknowledge } from './nag';
 import type { StepHandler } from './step-handler';
-import type { MaintenanceMode } from './contracts';
+import { MAINTENANCE_CONFIG_VERSION, type LiftAfterExecution, type MaintenanceConfig, type MaintenanceMode, type MaintenanceParams } from './contracts/maintenance';
 
 /** The 503 page when the props give none. */
 export const DEFAULT_MAINTENANCE_PAGE =
@@ -50,7 +49,7 @@ export class SprykerMaintenance extends Construct {
     this.environment = env;
     this.deployment = deployment;
     const config: MaintenanceConfig = {
-      v: 1,
+      v: MAINTENANCE_CONFIG_VERSION,
       env,
       listenerArn: props.listener.listenerArn,
       priority: props.priority ?? 1,

@@ -2,10 +2,7 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import type { DeployedAtIndex } from '../lambda/update-deployed-version';
-
-/** The handler's index name; the type makes both sides agree without a runtime import. */
-const DEPLOYED_AT_INDEX: DeployedAtIndex = 'deployedAt';
+import { DEPLOYED_AT_INDEX } from './contracts/release';
 
 /** Releases kept for rollback when `releaseHistory` is not set. */
 export const DEFAULT_RELEASE_HISTORY = 100;

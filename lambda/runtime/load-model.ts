@@ -1,7 +1,7 @@
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { call } from './job';
 import { parseStackJson } from './stack-json';
-import { MODEL_VERSION, type DeploymentModel } from './model';
+import { DeploymentModel, MODEL_VERSION } from '../../lib/contracts/model';
 
 /**
  * How long a container reuses a model it read: the continuations of one job read SSM once a
@@ -16,7 +16,7 @@ export async function loadModel(ssm: SSMClient, name: string, now: number = Date
   const hit = cache.get(name);
   if (hit && now - hit.at < MODEL_CACHE_MS) return hit.model;
   const out = await call(`reading the deployment model ${name} (SSM)`, ssm.send(new GetParameterCommand({ Name: name })));
-  const model = parseStackJson<DeploymentModel>('deployment model', name, out.Parameter?.Value, MODEL_VERSION);
+  const model = parseStackJson('deployment model', name, out.Parameter?.Value, MODEL_VERSION, DeploymentModel);
   cache.set(name, { at: now, model });
   return model;
 }

@@ -3,73 +3,33 @@
  * images.json in (Build_and_Prepare), release.json out (Pre_Deployment_Configuration) and in
  * (Deploy_*, Run_install, UpdateDeployedVersion, Post_Deployment_Configuration, Run_post-deploy_hook).
  */
+import type { z } from 'zod';
+import { ImagesManifest, IMAGES_VERSION } from '../../lib/contracts/images';
+import { ReleaseManifest, RELEASE_VERSION, type ReleaseService } from '../../lib/contracts/release';
 import { StepFailure } from './job';
+import { parseWith } from './params';
 
-export const IMAGES_FILE = 'images.json';
-export const RELEASE_FILE = 'release.json';
-/** Bump when release.json changes incompatibly. */
-export const RELEASE_VERSION = 1;
+export { IMAGES_FILE, type ImagesManifest } from '../../lib/contracts/images';
+export { DEPLOYED_RELEASE_VERSION, RELEASE_FILE, RELEASE_VERSION, type DeployedRelease, type ReleaseManifest, type ReleaseService } from '../../lib/contracts/release';
 
-/** images.json: the build's image manifest. */
-export interface ImagesManifest {
-  /** The version (commit hash) the images were built from. */
-  readonly version: string;
-  /** Image key (a service's `containers` value) → `<repository uri>@sha256:<digest>`. */
-  readonly images: Record<string, string>;
-}
+/** images.json (absent `v`: a manifest built before it had one, read as version 1). */
+export const parseImages = (text: string, where: string): ImagesManifest =>
+  parseArtifact(text, where, ImagesManifest, IMAGES_VERSION, "check Build_and_Prepare's output, or rerun the pipeline from Build_and_Prepare");
 
-/** One service of a release. */
-export interface ReleaseService {
-  /** Application name, as in the model. */
-  readonly app: string;
-  /** ECS service name. */
-  readonly service: string;
-  /** Task definition ARN the service ran when the release was prepared (what a rollback returns to). */
-  readonly previousTaskDefinition: string;
-  /** Task definition ARN of the release. */
-  readonly taskDefinition: string;
-}
+export const parseRelease = (text: string, where: string): ReleaseManifest =>
+  parseArtifact(text, where, ReleaseManifest, RELEASE_VERSION, 'rerun the pipeline from Pre_Deployment_Configuration');
 
-/** release.json: what Pre_Deployment_Configuration registered, for the stages after it. */
-export interface ReleaseManifest {
-  readonly v: typeof RELEASE_VERSION;
-  /** Environment name. */
-  readonly env: string;
-  /** The version (commit hash) from images.json. */
-  readonly version: string;
-  /** ISO 8601 time the release was prepared. */
-  readonly preparedAt: string;
-  /** Every service of the model, application services then the scheduler. */
-  readonly services: ReleaseService[];
-}
-
-export function parseImages(text: string, where: string): ImagesManifest {
-  const m = parseJson(text, where) as Partial<ImagesManifest>;
-  const images = m.images as Record<string, unknown> | undefined;
-  const ok =
-    typeof m.version === 'string' &&
-    m.version !== '' &&
-    typeof images === 'object' &&
-    images !== null &&
-    Object.values(images).every((v) => typeof v === 'string' && v !== '');
-  if (!ok) {
-    throw new StepFailure(
-      `${where} is not an image manifest: expected {"version": "<commit>", "images": {"<image key>": "<repo>@sha256:<digest>"}}: check Build_and_Prepare's output`,
-      'JobFailed',
-    );
+/**
+ * An artifact another stage wrote: its version first (an artifact of another pipeline version is
+ * named as such), then its schema, every problem at once. JobFailed: the input, not the pipeline
+ * definition, is wrong.
+ */
+function parseArtifact<S extends z.ZodType>(text: string, where: string, schema: S, version: number, fix: string): z.output<S> {
+  const doc = parseJson(text, where) as { v?: unknown } | null;
+  if (doc?.v !== undefined && doc.v !== version) {
+    throw new StepFailure(`${where} has version ${JSON.stringify(doc.v)}, this handler reads version ${version}: ${fix}`, 'JobFailed');
   }
-  return m as ImagesManifest;
-}
-
-export function parseRelease(text: string, where: string): ReleaseManifest {
-  const m = parseJson(text, where) as Partial<ReleaseManifest>;
-  if (m.v !== RELEASE_VERSION || typeof m.version !== 'string' || !Array.isArray(m.services)) {
-    throw new StepFailure(
-      `${where} is not a release manifest of version ${RELEASE_VERSION} (got v=${JSON.stringify(m.v)}): rerun Pre_Deployment_Configuration`,
-      'JobFailed',
-    );
-  }
-  return m as ReleaseManifest;
+  return parseWith(schema, doc, `${where} is invalid`, fix, 'JobFailed');
 }
 
 /** The release's entry for an ECS service; a missing one means the model changed since the release was prepared. */
@@ -104,7 +64,7 @@ export function assertReleaseOf(
   for (const { service, liveTaskDefinition } of services) {
     const entry = release.services.find((s) => s.service === service);
     if (!entry) problems.push(`it has no task definition for service ${service}`);
-    else if (typeof entry.taskDefinition !== 'string' || familyArn(entry.taskDefinition) !== familyArn(liveTaskDefinition)) {
+    else if (familyArn(entry.taskDefinition) !== familyArn(liveTaskDefinition)) {
       problems.push(`service ${service} would run ${JSON.stringify(entry.taskDefinition)}, not a revision of its own family ${familyArn(liveTaskDefinition)}`);
     }
   }
@@ -122,29 +82,6 @@ function parseJson(text: string, where: string): unknown {
   } catch (err) {
     throw new StepFailure(`${where} is not JSON (${(err as Error).message})`, 'JobFailed');
   }
-}
-
-/** Bump when the kept-release record changes incompatibly (1 was the SSM parameter-version record). */
-export const DEPLOYED_RELEASE_VERSION = 2;
-
-/**
- * What UpdateDeployedVersion keeps for a later rollback: one item per release in the
- * environment's release-history table (partition `env`, sort `version`), the newest
- * `keepReleases` by `deployedAt`. Task definitions are `family:revision`, images
- * `<repository uri>@sha256:<digest>`: a 50-service shop stays far inside DynamoDB's 400 KB item.
- */
-export interface DeployedRelease {
-  readonly v: typeof DEPLOYED_RELEASE_VERSION;
-  readonly env: string;
-  readonly version: string;
-  /** The release.json it was recorded from (its `preparedAt`): the same release recorded again writes nothing. */
-  readonly releaseId: string;
-  /** ISO 8601 time UpdateDeployedVersion recorded it: the newest `keepReleases` are kept. */
-  readonly deployedAt: string;
-  /** ECS service name → task definition `family:revision` of the release. */
-  readonly taskDefinitions: Record<string, string>;
-  /** Every image of the release (images.json): each carries the protective tag `keptTag(version)` while kept. */
-  readonly images: string[];
 }
 
 /** An image URI by digest split into what the ECR API takes. */

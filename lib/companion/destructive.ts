@@ -1,6 +1,6 @@
 import type * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import type { Construct } from 'constructs';
-import type { RabbitMqParams } from '../../lambda/rabbitmq';
+import type { RabbitMqParams } from '../contracts';
 import { SprykerPipeline, type SccosStageOverrides } from '../spryker-pipeline';
 import { ConfigureRabbitMqStage } from '../stages/configure-rabbitmq';
 import { SprykerStage } from '../stages/stage';

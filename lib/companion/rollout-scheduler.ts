@@ -1,5 +1,5 @@
 import type { Construct } from 'constructs';
-import type { DeployParams } from '../../lambda/deploy';
+import type { DeployParams } from '../contracts/params';
 import { ssmPaths } from '../deployment';
 import type { SprykerPipeline } from '../spryker-pipeline';
 import { deployHandler } from '../stages/deploy-services';

@@ -1,19 +1,13 @@
 /**
- * The stack/handler types that lib/'s public API shows, in a module free of the AWS SDK and of
- * Lambda types: the package's .d.ts then compile (skipLibCheck: false) for a project that has
- * only aws-cdk-lib and constructs. The handler files import them from here and re-export them;
- * each handler's full parameter interface stays in its file (lib/ uses it inside function bodies
- * only, so no published .d.ts refers to a handler file that imports the SDK).
+ * The stack/handler contracts, in a module free of the AWS SDK and of Lambda types: the package's
+ * .d.ts then compile (skipLibCheck: false) for a project that has only aws-cdk-lib and constructs.
+ * Each contract is a zod schema in its own file (model, images, release, maintenance, warm-up,
+ * params: every step's UserParameters) with its type inferred from it; lib/ and lambda/ both
+ * import them from there.
  */
 
-/** Which of the model's hooks a hook stage runs. */
-export type HookName = 'beforeDeploy' | 'install' | 'destructiveInstall' | 'afterDeploy';
-
-/** `live`: the hook service's running revision (pre-deploy, as SCCOS); `release`: the new revision from release.json. */
-export type HookTaskDefinition = 'live' | 'release';
-
-/** What a maintenance action does. */
-export type MaintenanceMode = 'enable' | 'disable';
+export { HookName, HookTaskDefinition } from './params';
+export { MaintenanceMode } from './maintenance';
 
 /** Configure_RabbitMQ_Vhosts_and_Permissions' UserParameters (the stage exposes them to the destructive companion). */
 export interface RabbitMqParams {

@@ -1,6 +1,6 @@
 import type * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import type { Construct } from 'constructs';
-import type { DeployParams } from '../../lambda/deploy';
+import type { DeployParams } from '../contracts/params';
 import { ssmPaths, type SprykerDeployment } from '../deployment';
 import { POLLING_TIMEOUT } from '../step-handler';
 import { SprykerStage, type SprykerStageProps } from './stage';

@@ -1,6 +1,6 @@
 import type * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import type { Construct } from 'constructs';
-import type { RunHookParams } from '../../lambda/run-hook';
+import type { RunHookParams } from '../contracts/params';
 import type { HookName, HookTaskDefinition } from '../contracts';
 import { SCHEDULER_AFTER, SCHEDULER_SETUP, SCHEDULER_SUSPEND } from '../config/hook-commands';
 import { DEFAULT_HOOK_TIMEOUT_MINUTES, type SprykerHookTimeouts } from '../config/types';

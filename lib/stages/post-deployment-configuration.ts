@@ -1,6 +1,6 @@
 import type * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import type { Construct } from 'constructs';
-import type { PostDeploymentConfigurationParams } from '../../lambda/post-deployment-configuration';
+import type { PostDeploymentConfigurationParams } from '../contracts/params';
 import { ssmPaths } from '../deployment';
 import { SprykerStage, type SprykerStageProps } from './stage';
 

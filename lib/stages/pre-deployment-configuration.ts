@@ -1,6 +1,6 @@
 import type * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import type { Construct } from 'constructs';
-import type { PreDeploymentConfigurationParams } from '../../lambda/pre-deployment-configuration';
+import type { PreDeploymentConfigurationParams } from '../contracts/params';
 import { ssmPaths } from '../deployment';
 import { SprykerStage, type SprykerStageProps } from './stage';
 

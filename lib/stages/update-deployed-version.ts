@@ -2,7 +2,7 @@ import type * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Stack } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import type { UpdateDeployedVersionParams } from '../../lambda/update-deployed-version';
+import type { UpdateDeployedVersionParams } from '../contracts/params';
 import { ssmPaths } from '../deployment';
 import { KEPT_TAG_PREFIX, type SprykerImages } from '../images';
 import { DEFAULT_RELEASE_HISTORY, releaseTableName, SprykerReleaseHistory } from '../release-history';

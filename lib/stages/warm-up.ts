@@ -2,7 +2,7 @@ import { Duration, Stack } from 'aws-cdk-lib';
 import type * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
-import type { WarmUpConfig, WarmUpParams } from '../../lambda/warm-up';
+import { WARM_UP_CONFIG_VERSION, type WarmUpConfig, type WarmUpParams } from '../contracts/warm-up';
 import type { SprykerWarmUpProps } from '../config/types';
 import type { SprykerDeployment } from '../deployment';
 import { SprykerStage, type SprykerStageProps } from './stage';
@@ -60,7 +60,7 @@ function warmUpHandler(deployment: SprykerDeployment, props: SprykerWarmUpProps)
     },
     (handler) => {
       const config: WarmUpConfig = {
-        v: 1,
+        v: WARM_UP_CONFIG_VERSION,
         urls: props.urls,
         concurrency: props.concurrency ?? WARM_UP_DEFAULTS.concurrency,
         timeoutMs: (props.timeout ?? WARM_UP_DEFAULTS.timeout).toMilliseconds(),

@@ -6,7 +6,7 @@
 import { DescribeImagesCommand, ECRClient } from '@aws-sdk/client-ecr';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import type { UpdateDeployedVersionParams } from '../../lambda/update-deployed-version';
+import type { UpdateDeployedVersionParams } from '../../lib/contracts/params';
 import { KEPT_TAG_PREFIX, repositoryName, SprykerImages } from '../../lib/images';
 import { releaseTableName } from '../../lib/release-history';
 import type { FakeAws } from './aws';

@@ -47,7 +47,7 @@ export function setupShop(aws: FakeAws, options: ShopOptions = {}): DeploymentMo
     },
   };
   aws.ssm.set(MODEL, JSON.stringify(model));
-  const images: ImagesManifest = { version: V2, images: Object.fromEntries([...apps, 'scheduler'].map((a) => [a, image(a, V2)])) };
+  const images: ImagesManifest = { v: 1, version: V2, images: Object.fromEntries([...apps, 'scheduler'].map((a) => [a, image(a, V2)])) };
   putArtifact(aws, IMAGES_INPUT, { 'images.json': JSON.stringify(images) });
   return model;
 }

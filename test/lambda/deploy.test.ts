@@ -157,7 +157,7 @@ test("revision 'current' redeploys each service on its current task definition, 
 
 test('a release.json without the service fails before any UpdateService', async () => {
   prepared();
-  putArtifact(aws, RELEASE, { 'release.json': JSON.stringify({ v: 1, env: 'production', version: V2, preparedAt: '', services: [] }) });
+  putArtifact(aws, RELEASE, { 'release.json': JSON.stringify({ v: 1, env: 'production', version: V2, preparedAt: '2026-01-01T00:00:00.000Z', services: [] }) });
   const { report } = await deploy();
   expect(report.body.failureDetails.message).toMatch(/^release 2{40} refused, nothing was changed: it has no task definition for service production-zed; it has no task definition for service production-yves; .*Rerun the pipeline from Pre_Deployment_Configuration/);
   expect(updates()).toHaveLength(0);

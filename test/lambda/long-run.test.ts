@@ -7,7 +7,8 @@
  */
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { step as deploy } from '../../lambda/deploy';
-import { createHandler as prepareVersion, type PrepareVersionParams } from '../../lambda/prepare-version';
+import { createHandler as prepareVersion } from '../../lambda/prepare-version';
+import type { PrepareVersionParams } from '../../lib/contracts/params';
 import { step as preDeploymentConfiguration } from '../../lambda/pre-deployment-configuration';
 import { defineStep } from '../../lambda/runtime/job';
 import type { DeployedRelease } from '../../lambda/runtime/release';

@@ -1,7 +1,8 @@
 import { CodePipelineClient, PutJobFailureResultCommand, PutJobSuccessResultCommand } from '@aws-sdk/client-codepipeline';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
-import { disableMaintenance, enableMaintenance, step, type MaintenanceConfig } from '../../lambda/maintenance-mode';
+import { disableMaintenance, enableMaintenance, step } from '../../lambda/maintenance-mode';
+import type { MaintenanceConfig } from '../../lib/contracts/maintenance';
 import { defineStep } from '../../lambda/runtime/job';
 import { mockedRuntime } from '../fakes/mock-runtime';
 import { FakeListener, LISTENER } from './maintenance-fake-elb';
@@ -149,7 +150,7 @@ describe('maintenance-mode handler', () => {
     const alb = shop();
     await defineStep(step, runtime.deps)(event('pause'), context);
     const [call] = codepipeline.commandCalls(PutJobFailureResultCommand);
-    expect(call.args[0].input.failureDetails).toMatchObject({ type: 'ConfigurationError', message: expect.stringContaining('mode must be one of enable, disable') });
+    expect(call.args[0].input.failureDetails).toMatchObject({ type: 'ConfigurationError', message: expect.stringContaining('mode: expected one of "enable", "disable"') });
     expect(alb.mock.calls()).toHaveLength(0);
   });
 });

@@ -6,7 +6,8 @@
 import { step, withNote } from '../../lambda/run-hook';
 import { defineStep, MAX_FAILURE_MESSAGE } from '../../lambda/runtime/job';
 import { clearModelCache } from '../../lambda/runtime/load-model';
-import { liftAfterExecution, type MaintenanceConfig } from '../../lambda/maintenance-mode';
+import { liftAfterExecution } from '../../lambda/maintenance-mode';
+import type { MaintenanceConfig } from '../../lib/contracts/maintenance';
 import { FakeAws, PIPELINES } from '../fakes/aws';
 import { MODEL, setupShop } from '../fakes/shop';
 import { FakeListener, LISTENER } from './maintenance-fake-elb';

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { ECSClient, RunTaskCommand, type Task } from '@aws-sdk/client-ecs';
 import { SSMClient } from '@aws-sdk/client-ssm';
@@ -8,7 +9,7 @@ import { clearModelCache, loadModel, MODEL_CACHE_MS } from '../../lambda/runtime
 import { logTail } from '../../lambda/runtime/log-tail';
 import { mapLimit } from '../../lambda/runtime/map-limit';
 import { selectServices, type DeploymentModel } from '../../lambda/runtime/model';
-import { oneOf, parseParams } from '../../lambda/runtime/params';
+import { parseParams } from '../../lambda/runtime/params';
 import { parseImages, parseRelease, releaseOf, type ReleaseManifest } from '../../lambda/runtime/release';
 import { parseStackJson } from '../../lambda/runtime/stack-json';
 import { FakeAws, REGION } from '../fakes/aws';
@@ -38,48 +39,61 @@ describe('arnId', () => {
 });
 
 describe('parseParams', () => {
-  type P = { model: string; count: number; mode: 'a' | 'b'; flag?: boolean; extra?: object; pick?: string; note?: string };
-  const spec = { model: 'string', count: 'number', mode: ['a', 'b'], flag: 'boolean?', extra: 'object?', pick: oneOf(['x', 'y']), note: 'string?' } as const;
-  const parse = (raw: unknown) => parseParams<P>('demo', raw, spec);
+  const schema = z.strictObject({ model: z.string().min(1), count: z.number(), mode: z.enum(['a', 'b']), flag: z.boolean().optional(), note: z.string().min(1).optional() });
+  const parse = (raw: unknown) => parseParams('demo', raw, schema);
+  const FIX = ' (the pipeline stack writes them: redeploy it, or undo a hand edit of the action)';
 
-  test('a valid object is returned as it is, optional fields absent', () => {
-    const raw = { model: '/m', count: 0, mode: 'b' };
-    expect(parse(raw)).toBe(raw);
-    expect(parse({ model: '/m', count: 1, mode: 'a', flag: false, extra: {}, pick: 'y', note: 'n' })).toEqual({ model: '/m', count: 1, mode: 'a', flag: false, extra: {}, pick: 'y', note: 'n' });
+  test('a valid object is returned, optional fields absent', () => {
+    expect(parse({ model: '/m', count: 0, mode: 'b' })).toEqual({ model: '/m', count: 0, mode: 'b' });
+    expect(parse({ model: '/m', count: 1, mode: 'a', flag: false, note: 'n' })).toEqual({ model: '/m', count: 1, mode: 'a', flag: false, note: 'n' });
   });
 
-  test.each([null, [], 'text', 3, undefined])('%p is not a JSON object', (raw) => {
-    expect(failureOf(() => parse(raw))).toEqual({ message: `demo: UserParameters must be a JSON object, got ${JSON.stringify(raw)}`, type: 'ConfigurationError' });
+  test.each([
+    [null, 'null'],
+    [[], 'array'],
+    ['text', 'string'],
+    [3, 'number'],
+  ])('%p is not a JSON object', (raw, type) => {
+    expect(failureOf(() => parse(raw))).toEqual({ message: `demo: invalid UserParameters: expected object, got ${type}${FIX}`, type: 'ConfigurationError' });
   });
 
-  test('every wrong field is named in one ConfigurationError', () => {
-    expect(failureOf(() => parse({ model: '', count: '1', mode: 'c', flag: 'yes', extra: null, pick: 'z', note: 5 }))).toEqual({
+  test('every wrong field is named in one ConfigurationError, its value never', () => {
+    expect(failureOf(() => parse({ model: '', count: '1', mode: 'c', flag: 'yes', note: 5, extra: 'secret' }))).toEqual({
       message:
-        'demo: invalid UserParameters: model must be a non-empty string, got ""; count must be a non-empty number, got "1"; mode must be one of a, b, got "c"; ' +
-        'flag must be a non-empty boolean, got "yes"; extra must be a non-empty object, got null; pick must be absent or one of x, y, got "z"; note must be a non-empty string, got 5',
+        'demo: invalid UserParameters: model: expected a non-empty string; count: expected number, got string; mode: expected one of "a", "b"; ' +
+        `flag: expected boolean, got string; note: expected string, got number; extra: unknown field${FIX}`,
       type: 'ConfigurationError',
     });
   });
 
-  test('a required field may not be absent; a restricted one may not be absent unless optional', () => {
-    expect(failureOf(() => parse({ count: 1 })).message).toBe(
-      'demo: invalid UserParameters: model must be a non-empty string, got undefined; mode must be one of a, b, got undefined',
+  test('a required field may not be absent', () => {
+    expect(failureOf(() => parse({ count: 1 })).message).toBe(`demo: invalid UserParameters: model: required; mode: required${FIX}`);
+  });
+
+  test('the flat field spec (the RabbitMQ step until it has a schema) is parsed by zod the same way', () => {
+    const legacy = (raw: unknown) => parseParams<{ config?: string; insecure?: boolean; name: string }>('legacy', raw, { config: 'string?', insecure: 'boolean?', name: 'string' });
+    expect(legacy({ name: 'x' })).toEqual({ name: 'x' });
+    expect(failureOf(() => legacy({ config: '', insecure: 'false' })).message).toBe(
+      `legacy: invalid UserParameters: config: expected a non-empty string; insecure: expected boolean, got string; name: required${FIX}`,
     );
   });
 });
 
 describe('parseStackJson', () => {
+  const schema = z.object({ v: z.literal(2), x: z.number() });
   test('returns the document of the expected version', () => {
     expect(parseStackJson('deployment model', '/p/model', '{"v":2,"x":1}', 2)).toEqual({ v: 2, x: 1 });
+    expect(parseStackJson('deployment model', '/p/model', '{"v":2,"x":1}', 2, schema)).toEqual({ v: 2, x: 1 });
   });
 
   test.each([
     [undefined, 'deployment model /p/model is not JSON: redeploy the pipeline stack'],
     ['{', 'deployment model /p/model is not JSON: redeploy the pipeline stack'],
-    ['{"v":1}', 'deployment model /p/model has version 1, this handler reads 2: redeploy the pipeline stack'],
-    ['null', 'deployment model /p/model has version undefined, this handler reads 2: redeploy the pipeline stack'],
-  ])('%p is refused as a stack/handler mismatch', (value, message) => {
-    expect(failureOf(() => parseStackJson('deployment model', '/p/model', value, 2))).toEqual({ message, type: 'ConfigurationError' });
+    ['{"v":1}', 'deployment model /p/model has version 1, this handler reads version 2: redeploy the pipeline stack'],
+    ['null', 'deployment model /p/model has version undefined, this handler reads version 2: redeploy the pipeline stack'],
+    ['{"v":2,"x":"1"}', 'deployment model /p/model is invalid: x: expected number, got string (redeploy the pipeline stack)'],
+  ])('%p is refused as a stack/handler mismatch, the version checked first', (value, message) => {
+    expect(failureOf(() => parseStackJson('deployment model', '/p/model', value, 2, schema))).toEqual({ message, type: 'ConfigurationError' });
   });
 });
 
@@ -116,14 +130,16 @@ describe('release manifests', () => {
     ],
   };
 
-  test('parseRelease takes version 1 with services; anything else names what to rerun', () => {
+  test('parseRelease takes version 1; another version, or a wrong field, names what to rerun', () => {
+    const FIX = 'rerun the pipeline from Pre_Deployment_Configuration';
     expect(parseRelease(JSON.stringify(release), 'release.json')).toEqual(release);
-    for (const bad of [{ ...release, v: 2 }, { ...release, version: 7 }, { ...release, services: {} }]) {
-      expect(failureOf(() => parseRelease(JSON.stringify(bad), 'release.json'))).toEqual({
-        message: `release.json is not a release manifest of version 1 (got v=${JSON.stringify(bad.v)}): rerun Pre_Deployment_Configuration`,
-        type: 'JobFailed',
-      });
-    }
+    expect(failureOf(() => parseRelease(JSON.stringify({ ...release, v: 2 }), 'release.json'))).toEqual({ message: `release.json has version 2, this handler reads version 1: ${FIX}`, type: 'JobFailed' });
+    const { v: _v, ...unversioned } = release;
+    expect(failureOf(() => parseRelease(JSON.stringify(unversioned), 'release.json')).message).toBe(`release.json is invalid: v: required (${FIX})`);
+    expect(failureOf(() => parseRelease(JSON.stringify({ ...release, version: 7, services: {} }), 'release.json'))).toEqual({
+      message: `release.json is invalid: version: expected string, got number; services: expected array, got object (${FIX})`,
+      type: 'JobFailed',
+    });
     expect(failureOf(() => parseRelease('{', 'release.json'))).toEqual({ message: expect.stringMatching(/^release\.json is not JSON \(/), type: 'JobFailed' });
   });
 
@@ -136,12 +152,22 @@ describe('release manifests', () => {
     });
   });
 
-  test('parseImages wants a version and an image per key', () => {
+  test('parseImages wants a version and an image per key; a manifest without `v` (built before it had one) is version 1', () => {
+    const FIX = "(check Build_and_Prepare's output, or rerun the pipeline from Build_and_Prepare)";
     const images = { version: 'abc', images: { zed: 'r@sha256:1' } };
-    expect(parseImages(JSON.stringify(images), 'images.json')).toEqual(images);
-    const message = 'images.json is not an image manifest: expected {"version": "<commit>", "images": {"<image key>": "<repo>@sha256:<digest>"}}: check Build_and_Prepare\'s output';
-    for (const bad of [{ images: {} }, { version: '', images: {} }, { version: 'abc' }, { version: 'abc', images: null }, { version: 'abc', images: { zed: '' } }, { version: 'abc', images: { zed: 1 } }, { version: 'abc', images: { zed: 'r@sha256:1', yves: '' } }]) {
-      expect(failureOf(() => parseImages(JSON.stringify(bad), 'images.json'))).toEqual({ message, type: 'JobFailed' });
+    expect(parseImages(JSON.stringify(images), 'images.json')).toEqual({ v: 1, ...images });
+    expect(parseImages(JSON.stringify({ v: 1, ...images }), 'images.json')).toEqual({ v: 1, ...images });
+    expect(failureOf(() => parseImages(JSON.stringify({ v: 2, ...images }), 'images.json')).message).toBe(
+      "images.json has version 2, this handler reads version 1: check Build_and_Prepare's output, or rerun the pipeline from Build_and_Prepare",
+    );
+    for (const [bad, problems] of [
+      [{ images: {} }, 'version: required'],
+      [{ version: '', images: {} }, 'version: expected a non-empty string'],
+      [{ version: 'abc' }, 'images: required'],
+      [{ version: 'abc', images: null }, 'images: expected object, got null'],
+      [{ version: 'abc', images: { zed: 1, yves: '' } }, 'images.zed: expected string, got number; images.yves: expected a non-empty string'],
+    ] as const) {
+      expect(failureOf(() => parseImages(JSON.stringify(bad), 'images.json'))).toEqual({ message: `images.json is invalid: ${problems} ${FIX}`, type: 'JobFailed' });
     }
   });
 

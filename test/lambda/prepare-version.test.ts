@@ -3,7 +3,8 @@ import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetParameterCommand, ParameterNotFound, SSMClient } from '@aws-sdk/client-ssm';
 import type { CodePipelineEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { createHandler, type PrepareVersionParams } from '../../lambda/prepare-version';
+import { createHandler } from '../../lambda/prepare-version';
+import type { PrepareVersionParams } from '../../lib/contracts/params';
 import { mockedRuntime } from '../fakes/mock-runtime';
 
 const SOURCE = '3f2a9c1d5e6f708192a3b4c5d6e7f8091a2b3c4d';

@@ -46,7 +46,7 @@ const admin = JSON.stringify({ username: 'admin', password: 'admin-pw' });
 test('a config of another version, or not JSON: ConfigurationError, redeploy the stack', async () => {
   expect(await failureFor({ ...config, v: 2 }, {})).toEqual({
     type: 'ConfigurationError',
-    message: 'broker config /prod/pipeline/rabbitmq has version 2, this handler reads 1: redeploy the pipeline stack',
+    message: 'broker config /prod/pipeline/rabbitmq has version 2, this handler reads version 1: redeploy the pipeline stack',
   });
   expect((await failureFor('{oops', {}))?.message).toBe('broker config /prod/pipeline/rabbitmq is not JSON: redeploy the pipeline stack');
 });

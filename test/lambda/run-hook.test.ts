@@ -235,7 +235,7 @@ test('secrets in the log tail are masked in the failure message', async () => {
 
 test('a release naming a foreign family or environment: no task, before anything changes', async () => {
   setupShop(aws);
-  const release = { v: 1, env: 'production', version: V2, preparedAt: '', services: [{ app: 'zed', service: 'production-zed', previousTaskDefinition: td('production-zed', 1), taskDefinition: td('attacker', 1) }] };
+  const release = { v: 1, env: 'production', version: V2, preparedAt: '2026-01-01T00:00:00.000Z', services: [{ app: 'zed', service: 'production-zed', previousTaskDefinition: td('production-zed', 1), taskDefinition: td('attacker', 1) }] };
   putArtifact(aws, RELEASE_INPUT, { 'release.json': JSON.stringify(release) });
   const install = { model: MODEL, hook: 'install', taskDefinition: 'release', then: 'vendor/bin/console scheduler:setup -vvv --no-ansi', timeoutMinutes: 60 };
   const { report } = await aws.runJob(defineStep(step, aws.deps()), { id: 'job-forged', params: install, inputs: [RELEASE_INPUT] });

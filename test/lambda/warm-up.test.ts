@@ -4,7 +4,8 @@ import { CodePipelineClient, PutJobFailureResultCommand, PutJobSuccessResultComm
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { defineStep } from '../../lambda/runtime/job';
-import { step, warmUp, type WarmUpConfig } from '../../lambda/warm-up';
+import { step, warmUp } from '../../lambda/warm-up';
+import type { WarmUpConfig } from '../../lib/contracts/warm-up';
 import { mockedRuntime } from '../fakes/mock-runtime';
 
 /** A real shop stand-in on loopback: /ok, /slow (headers after 1.5 s), /error (500), /hang (never answers). */

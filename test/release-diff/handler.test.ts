@@ -2,7 +2,8 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { createHandler, type ReleaseDiffOutput, type ReleaseDiffParams } from '../../lambda/release-diff';
+import { createHandler, type ReleaseDiffOutput } from '../../lambda/release-diff';
+import type { ReleaseDiffParams } from '../../lib/contracts/params';
 import { writeZip } from '../../lambda/runtime/artifacts';
 import { factsScript } from '../../lib/release-diff';
 import { FakeAws } from '../fakes/aws';
@@ -148,7 +149,7 @@ describe('git source: the facts artifact of Release_facts', () => {
     const { report: r } = await aws.runJob(createHandler(aws.deps()), { params: { environment: 'production' } });
     expect(r.body.failureDetails).toEqual({
       type: 'ConfigurationError',
-      message: expect.stringMatching(/^release-diff: invalid UserParameters: version must be a non-empty string, got undefined; lastDeployedVersion .*; executionId .*; reportBucket .*; confirmParameter /),
+      message: expect.stringMatching(/^release-diff: invalid UserParameters: version: required; lastDeployedVersion: required; executionId: required; reportBucket: required; confirmParameter: required \(/),
     });
   });
 });

@@ -1,5 +1,5 @@
 /** UpdateDeployedVersion's template: the release-history table, least-privilege grants, the bucket lifecycle. */
-import type { UpdateDeployedVersionParams } from '../../lambda/update-deployed-version';
+import type { UpdateDeployedVersionParams } from '../../lib/contracts/params';
 import { NONCURRENT_VERSION_DAYS } from '../../lib/retention';
 import { actionOf, arnText, functionOf, statementsOfFunction, synthPipeline, userParametersOf } from '../infra/helpers';
 

@@ -6,6 +6,7 @@ import {
 } from '@aws-sdk/client-codepipeline';
 import { mockClient } from 'aws-sdk-client-mock';
 import { call, decodeToken, defineStep, describeError, encodeToken, isTransient, MAX_FAILURE_MESSAGE, MAX_STORED_STATE, StepFailure, type StepDefinition } from '../../../lambda/runtime/job';
+import { z } from 'zod';
 import { parseParams } from '../../../lambda/runtime/params';
 import { SECRET_ACCESS_KEY, type JobOptions } from '../../fakes/job';
 import { mockedRuntime } from '../../fakes/mock-runtime';
@@ -19,7 +20,7 @@ const sleeps: number[] = [];
 type P = { n: number };
 function step(run: StepDefinition<P, { i: number }>['run']) {
   return defineStep<P, { i: number }>(
-    { name: 'demo', parseParams: (raw) => parseParams<P>('demo', raw, { n: 'number' }), run },
+    { name: 'demo', parseParams: (raw) => parseParams('demo', raw, z.strictObject({ n: z.number() })), run },
     { ...runtime.deps, sleep: async (ms) => void sleeps.push(ms) },
   );
 }
@@ -57,7 +58,7 @@ test('a corrupted or unknown-version token fails the job and says to retry', asy
 
 test('invalid UserParameters are a ConfigurationError naming every field', async () => {
   await step(jest.fn())(jobEvent({ params: { n: 'x' } }), lambdaContext());
-  expect(failure()).toEqual([{ type: 'ConfigurationError', message: 'demo: invalid UserParameters: n must be a non-empty number, got "x"' }]);
+  expect(failure()).toEqual([{ type: 'ConfigurationError', message: 'demo: invalid UserParameters: n: expected number, got string (the pipeline stack writes them: redeploy it, or undo a hand edit of the action)' }]);
 });
 
 test('with too little time left the job is handed back untouched, state unchanged', async () => {
