@@ -169,8 +169,9 @@ else
   log "every image of $VERSION exists: nothing to build"
 fi
 
+# "v": IMAGES_VERSION of lib/contracts/images.ts (the handlers refuse a version they do not read).
 {
-  printf '{\n  "version": "%s",\n  "images": {' "$VERSION"
+  printf '{\n  "v": 1,\n  "version": "%s",\n  "images": {' "$VERSION"
   sep=''
   for key in "${images[@]}"; do
     printf '%s\n    "%s": "%s@%s"' "$sep" "$key" "$ECR_REGISTRY/$(repository "$key")" "${digests[$key]}"

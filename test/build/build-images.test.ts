@@ -7,6 +7,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { FAKE_BIN, runBuildScript } from './run-build-script';
+import { ImagesManifest, IMAGES_VERSION } from '../../lib/contracts/images';
 
 const REGISTRY = '123456789012.dkr.ecr.eu-central-1.amazonaws.com';
 const V1 = 'a'.repeat(40);
@@ -88,9 +89,12 @@ test('all images present: no build, no login, a manifest of every image by diges
   expect(recorded.filter((c) => c.startsWith('docker'))).toEqual([]);
   expect(recorded).not.toContain('aws ecr get-login-password');
   expect(manifest).toEqual({
+    v: IMAGES_VERSION,
     version: V1,
     images: Object.fromEntries(IMAGES.map((key) => [key, `${REGISTRY}/production-${key}@${digests[key]}`])),
   });
+  // What the handlers parse it with.
+  expect(ImagesManifest.parse(manifest)).toEqual(manifest);
   expect(recorded).toContain(`aws ssm put-parameter --name /production/lastbuildversion --value ${V1} --overwrite`);
 });
 

@@ -29,6 +29,6 @@ export function runBuildScript(folders: BuildFolders, env: Record<string, string
     status: result.status,
     stderr: result.stderr,
     calls: fs.readFileSync(folders.calls, 'utf8').trim().split('\n').filter(Boolean),
-    manifest: fs.existsSync(manifest) ? (JSON.parse(fs.readFileSync(manifest, 'utf8')) as { version: string; images: Record<string, string> }) : undefined,
+    manifest: fs.existsSync(manifest) ? (JSON.parse(fs.readFileSync(manifest, 'utf8')) as { v: number; version: string; images: Record<string, string> }) : undefined,
   };
 }
