@@ -15,7 +15,7 @@ import { readDeployFile, sprykerPipelinePropsFromDeployFile } from '../../lib/co
 import { STATIC_APPLICATION } from '../../lib/config/preflight/finding';
 import { step as deploy } from '../../lambda/deploy';
 import { defineStep } from '../../lambda/runtime/job';
-import type { DeploymentModel } from '../../lambda/runtime/model';
+import type { DeploymentModel } from '../../lib/contracts/model';
 import { step as preDeploymentConfiguration } from '../../lambda/pre-deployment-configuration';
 import type { FakeAws } from '../fakes/aws';
 import { IMAGES_INPUT, MODEL, putArtifact, RELEASE_OUTPUT, td, useFakeAws } from '../fakes/shop';

@@ -1,4 +1,4 @@
-import type { DeploymentModel, ModelService } from '../../lambda/runtime/model';
+import type { DeploymentModel, ModelService } from '../../lib/contracts/model';
 import { writeZip } from '../../lambda/runtime/artifacts';
 import type { ImagesManifest } from '../../lambda/runtime/release';
 import { clearModelCache } from '../../lambda/runtime/load-model';
