@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseContract } from '../../lib/contracts/issues';
 import { StepFailure, type StepFailureType } from './job';
 

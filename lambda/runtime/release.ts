@@ -3,7 +3,7 @@
  * images.json in (Build_and_Prepare), release.json out (Pre_Deployment_Configuration) and in
  * (Deploy_*, Run_install, UpdateDeployedVersion, Post_Deployment_Configuration, Run_post-deploy_hook).
  */
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { ImagesManifest, IMAGES_VERSION } from '../../lib/contracts/images';
 import { ReleaseManifest, RELEASE_VERSION, type ReleaseService } from '../../lib/contracts/release';
 import { StepFailure } from './job';

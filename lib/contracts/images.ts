@@ -2,7 +2,7 @@
  * images.json: Build_and_Prepare's image manifest (scripts/build-images.sh writes it), read by
  * Pre_Deployment_Configuration and UpdateDeployedVersion.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const IMAGES_FILE = 'images.json';
 

@@ -4,7 +4,7 @@
  * expected object, got array`), all of them at once. Values are never printed, only their type:
  * an input may hold what should not reach a log.
  */
-import type { z } from 'zod';
+import type * as z from 'zod';
 
 /**
  * Parses with a contract's schema: the value, or every problem worded as above. (zod keeps each

@@ -2,7 +2,7 @@
  * Maintenance mode: the configuration the stack writes to SSM (`/{env}/pipeline/maintenance`),
  * the maintenance-mode action's UserParameters, and the out-of-band lift's event input.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** What a maintenance action does. */
 export const MaintenanceMode = z.enum(['enable', 'disable']);

@@ -5,7 +5,7 @@
  * This keeps every action configuration value far below CodePipeline's 1000-character limit,
  * whatever the size of the shop.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Bump when the shape changes incompatibly; handlers refuse a model they do not understand. */
 export const MODEL_VERSION = 1;

@@ -4,7 +4,7 @@
  * handler does not know is a stage/handler mismatch, reported rather than ignored. (Maintenance
  * mode's and Warm_up's are in maintenance.ts and warm-up.ts, beside their configurations.)
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ModelHooks, ServiceSelection } from './model';
 
 const required = z.string().min(1);

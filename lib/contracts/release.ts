@@ -2,7 +2,7 @@
  * release.json (Pre_Deployment_Configuration's output artifact, read by every stage after it) and
  * the kept-release record (UpdateDeployedVersion's item in the release-history table).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const RELEASE_FILE = 'release.json';
 

@@ -3,7 +3,7 @@
  * of the timeline, and each state's window. A real run's report step and the rehearsal
  * (`cdk-spryker-pipeline rehearse`) produce the same document; `rehearse --json` prints it.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { TIMELINE_STATES, TimelineSpan, type TimelineState } from './timeline';
 
 export const REPORT_VERSION = 1;

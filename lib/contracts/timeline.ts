@@ -4,7 +4,7 @@
  * metrics and the rehearsal read the marks back. Shared by lib/ (report stage, dashboard) and
  * lambda/ (handlers), so it imports nothing but zod.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** The risky states, in the order a run passes them (the report draws them in this order). */
 export const TIMELINE_STATES = [

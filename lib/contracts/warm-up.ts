@@ -1,5 +1,5 @@
 /** Warm_up: the configuration the stack writes to SSM (`/{env}/pipeline/warm-up`) and the action's UserParameters. */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Bump when the configuration changes incompatibly; the handler refuses a version it does not read. */
 export const WARM_UP_CONFIG_VERSION = 1;

@@ -1,5 +1,5 @@
 /** The one wording of schema problems (lib/contracts/issues.ts): `path: what was expected`, every problem, never a value. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { formatPath, parseContract } from '../../lib/contracts/issues';
 import { problems } from './problems';
 

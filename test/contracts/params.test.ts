@@ -4,7 +4,7 @@
  */
 import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { SprykerMaintenancePipelines, SprykerPipeline, SprykerRolloutSchedulerPipeline } from '../../lib';
 import { parseContract } from '../../lib/contracts/issues';
 import { MaintenanceConfig, MaintenanceParams } from '../../lib/contracts/maintenance';

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { parseContract } from '../../lib/contracts/issues';
 
 /** The problems a schema finds in a value, as handlers and the synth word them (fails the test when there are none). */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { ECSClient, RunTaskCommand, type Task } from '@aws-sdk/client-ecs';
 import { SSMClient } from '@aws-sdk/client-ssm';

@@ -6,7 +6,7 @@ import {
 } from '@aws-sdk/client-codepipeline';
 import { mockClient } from 'aws-sdk-client-mock';
 import { call, decodeToken, defineStep, describeError, encodeToken, isTransient, MAX_FAILURE_MESSAGE, MAX_STORED_STATE, StepFailure, type StepDefinition } from '../../../lambda/runtime/job';
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseParams } from '../../../lambda/runtime/params';
 import { SECRET_ACCESS_KEY, type JobOptions } from '../../fakes/job';
 import { mockedRuntime } from '../../fakes/mock-runtime';
