@@ -29,6 +29,7 @@ import type { CodePipelineEvent, Context } from 'aws-lambda';
 import { call, defineStep, describeError, environmentPipelines, StepFailure, type ClientConfig, type StepDefinition } from './runtime/job';
 import { parseParams } from './runtime/params';
 import { parseStackJson } from './runtime/stack-json';
+import { parseContract } from '../lib/contracts/issues';
 import { LiftAfterExecution, MAINTENANCE_CONFIG_VERSION, MaintenanceConfig, MaintenanceParams } from '../lib/contracts/maintenance';
 
 /** Tags that mark the rules as ours: the environment, and the rule's role. */
@@ -356,7 +357,10 @@ const stepHandler = defineStep(step);
 /** Pipeline jobs (enable/disable actions) and the out-of-band lift after an execution ended. */
 export const handler = async (event: CodePipelineEvent | LiftAfterExecution, context: Pick<Context, 'getRemainingTimeInMillis'>): Promise<void> => {
   if ('liftAfterExecution' in event) {
-    await liftAfterExecution(event.liftAfterExecution);
+    const lift = parseContract(LiftAfterExecution, event);
+    // Thrown before anything is read: EventBridge retries, then the dead-letter queue keeps the event.
+    if (!lift.ok) throw new Error(`maintenance lift event refused, nothing done: ${lift.problems.join('; ')} (SprykerMaintenance.liftAfter's rule writes it: redeploy the pipeline stack)`);
+    await liftAfterExecution(lift.value.liftAfterExecution);
     return;
   }
   await stepHandler(event, context);

@@ -1,7 +1,7 @@
 import { CodePipelineClient, PutJobFailureResultCommand, PutJobSuccessResultCommand } from '@aws-sdk/client-codepipeline';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
-import { disableMaintenance, enableMaintenance, step } from '../../lambda/maintenance-mode';
+import { disableMaintenance, enableMaintenance, handler as maintenanceHandler, step } from '../../lambda/maintenance-mode';
 import type { MaintenanceConfig } from '../../lib/contracts/maintenance';
 import { defineStep } from '../../lambda/runtime/job';
 import { mockedRuntime } from '../fakes/mock-runtime';
@@ -153,4 +153,17 @@ describe('maintenance-mode handler', () => {
     expect(call.args[0].input.failureDetails).toMatchObject({ type: 'ConfigurationError', message: expect.stringContaining('mode: expected one of "enable", "disable"') });
     expect(alb.mock.calls()).toHaveLength(0);
   });
+});
+
+test('a lift event that is not the rule\'s shape is refused, naming every field, before any AWS call', async () => {
+  const cp = mockClient(CodePipelineClient);
+  const ssm = mockClient(SSMClient);
+  const event = { liftAfterExecution: { config: '/production/pipeline/maintenance', pipeline: 'production-normal', executionId: '', stage: 3 } } as never;
+  await expect(maintenanceHandler(event, { getRemainingTimeInMillis: () => 60_000 })).rejects.toThrow(
+    "maintenance lift event refused, nothing done: liftAfterExecution.executionId: expected a non-empty string; liftAfterExecution.stage: expected string, got number; liftAfterExecution.state: required (SprykerMaintenance.liftAfter's rule writes it: redeploy the pipeline stack)",
+  );
+  expect(cp.calls()).toHaveLength(0);
+  expect(ssm.calls()).toHaveLength(0);
+  cp.restore();
+  ssm.restore();
 });
