@@ -37,8 +37,7 @@ interface DeployState extends PollState {
 
 export const step: StepDefinition<DeployParams, DeployState> = {
   name: 'deploy',
-  parseParams: (raw) =>
-parseParams('deploy', raw, DeployParams),
+  parseParams: (raw) => parseParams('deploy', raw, DeployParams),
   run: async (ctx, resumed) => {
     const model = await loadModel(ctx.client(SSMClient), ctx.params.model, ctx.now());
     const services = selectServices(model, ctx.params.services);
