@@ -1,7 +1,8 @@
 import type * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import type { Construct } from 'constructs';
 import type { RabbitMqParams } from '../../lambda/rabbitmq';
-import { SprykerPipeline, type SccosStageOverrides } from '../spryker-pipeline';
+import type { SccosStageOverrides } from '../config/types';
+import { SprykerPipeline } from '../spryker-pipeline';
 import { ConfigureRabbitMqStage } from '../stages/configure-rabbitmq';
 import { SprykerStage } from '../stages/stage';
 import { companionSource } from './source';
