@@ -18,7 +18,7 @@ export { PostDeploymentConfigurationStage } from './stages/post-deployment-confi
 export { WarmUpStage, type WarmUpStageProps } from './stages/warm-up';
 export { WARM_UP_DEFAULTS } from './config/limits';
 export { SprykerMaintenance, DEFAULT_MAINTENANCE_PAGE, maintenanceConfigPath } from './maintenance';
-export { SprykerNotifications } from './companion/notifications';
+export { SprykerNotifications } from './notifications';
 export { SprykerDestructivePipeline, type SprykerDestructivePipelineProps } from './companion/destructive';
 export { SprykerRolloutSchedulerPipeline, type SprykerRolloutSchedulerPipelineProps } from './companion/rollout-scheduler';
 export { SprykerMaintenancePipelines, type SprykerMaintenancePipelinesProps } from './companion/maintenance-pipelines';

@@ -21,8 +21,8 @@ import type { PipelineArtifacts, SprykerStage, SprykerStageProps } from './stage
 import { UpdateDeployedVersionStage } from './stages/update-deployed-version';
 import { VERSIONED_BUCKET_LIFECYCLE } from './retention';
 import { SprykerVersions } from './versions';
-import { SprykerNotifications } from './companion/notifications';
-import { disableSourceChangeDetection } from './companion/source';
+import { SprykerNotifications } from './notifications';
+import { disableSourceChangeDetection } from './source-change';
 import { SprykerMaintenance } from './maintenance';
 import { WarmUpStage } from './stages/warm-up';
 

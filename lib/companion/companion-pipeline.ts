@@ -2,7 +2,7 @@ import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import { Construct } from 'constructs';
 import { acknowledgePipelineGrants, type SprykerPipeline } from '../spryker-pipeline';
 import { SourceStage } from '../stages/source';
-import { companionSource, disableSourceChangeDetection } from './source';
+import { companionSource, disableSourceChangeDetection } from '../source-change';
 
 /**
  * A short companion pipeline of an environment (Rollout_Scheduler, Maintenance): CodePipeline

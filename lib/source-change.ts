@@ -1,8 +1,8 @@
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as actions from 'aws-cdk-lib/aws-codepipeline-actions';
-import type { SprykerSourceProps } from '../config/types';
-import type { SprykerPipeline } from '../spryker-pipeline';
-import { SourceStage } from '../stages/source';
+import type { SprykerSourceProps } from './config/types';
+import type { SprykerPipeline } from './spryker-pipeline';
+import { SourceStage } from './stages/source';
 
 /**
  * The source of a companion pipeline: the normal pipeline's repository, or its S3 source object
