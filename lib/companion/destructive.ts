@@ -5,7 +5,7 @@ import type { SccosStageOverrides } from '../config/types';
 import { SprykerPipeline } from '../spryker-pipeline';
 import { ConfigureRabbitMqStage } from '../stages/configure-rabbitmq';
 import { SprykerStage } from '../stages/stage';
-import { companionSource } from '../source-change';
+import { companionSource } from './companion-pipeline';
 
 export interface SprykerDestructivePipelineProps {
   /** The environment's normal pipeline: its props, model, version parameters, images and source are shared. */
