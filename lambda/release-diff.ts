@@ -7,18 +7,26 @@
  * archives are object versions of the versioned source bucket, found by their `commit` metadata;
  * they give file changes without commits.
  *
+ * Which images Build_and_Prepare will build and which it reuses: the model's image keys, asked
+ * of ECR as Build_and_Prepare asks (`{env}-{key}:{version}` exists: reused).
+ *
  * Writes the full report (HTML and JSON) per execution to the report bucket and outputs
  * SCHEMA_RISK (none, additive, breaking, or unknown when no diff could be made), DIRECTION,
  * SUMMARY (for the approval's comments) and REPORT_URL (the approval's link). A rollback across a
  * breaking schema change fails here, before anything changes, unless the confirm parameter holds
  * the target version.
  */
+import { DescribeImagesCommand, ECRClient } from '@aws-sdk/client-ecr';
 import { GetObjectCommand, HeadObjectCommand, ListObjectVersionsCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { imageKeys, repositoryName } from '../lib/contracts/image-repository';
 import { archiveFacts, computeRelease, readFacts, renderHtml, renderUnavailable, rollbackGuard, summarize, SUMMARY_LIMIT, type ReleaseDiff } from '../lib/release-diff';
 import { COMMIT_METADATA_KEY, NONE } from './prepare-version';
 import { readArtifactFiles, readZip } from './runtime/artifacts';
 import { call, defineStep, StepFailure, type RuntimeDeps, type StepContext } from './runtime/job';
+import { loadModel } from './runtime/load-model';
+import { mapLimit } from './runtime/map-limit';
+import { selectServices } from './runtime/model';
 import { parseParams } from './runtime/params';
 import { ReleaseDiffParams } from '../lib/contracts/params';
 
@@ -32,6 +40,9 @@ export interface ReleaseDiffOutput extends Record<string, string> {
 
 /** Newest object versions of the source archive searched for a commit: the bound of the lookup. */
 export const MAX_ARCHIVE_VERSIONS = 100;
+
+/** DescribeImages calls in flight at once: one per image, 50 images stay well inside ECR's request rate. */
+export const ECR_CONCURRENCY = 5;
 
 export type ReleaseDiffDeps = RuntimeDeps;
 
@@ -80,10 +91,37 @@ async function readArchive(ctx: Ctx, version: ArchiveVersion): Promise<Map<strin
   }
 }
 
+/**
+ * The model's image keys, and those whose `{env}-{key}:{version}` is in ECR: Build_and_Prepare
+ * reuses them (scripts/build-images.sh asks DescribeImages the same) and builds the others.
+ */
+async function imagePlan(ctx: Ctx): Promise<{ all: string[]; existing: string[] }> {
+  const model = await loadModel(ctx.client(SSMClient), ctx.params.model, ctx.now());
+  const all = imageKeys(selectServices(model, 'all'));
+  const ecr = ctx.client(ECRClient);
+  const exists = await mapLimit(all, ECR_CONCURRENCY, (key) => {
+    const repository = repositoryName(model.env, key);
+    const request = ecr.send(new DescribeImagesCommand({ repositoryName: repository, imageIds: [{ imageTag: ctx.params.version }] })).then(
+      () => true,
+      (err: { name?: string }) => {
+        if (err.name === 'ImageNotFoundException') return false;
+        if (err.name !== 'RepositoryNotFoundException') throw err;
+        throw new StepFailure(
+          `ECR repository ${repository} (image '${key}' of the deployment model ${ctx.params.model}) does not exist, so Build_and_Prepare cannot push it: ` +
+            'deploy the pipeline stack (it creates the repositories), or create it when the repositories are imported',
+          'ConfigurationError',
+        );
+      },
+    );
+    return call(`ECR DescribeImages ${repository}:${ctx.params.version}`, request);
+  });
+  return { all, existing: all.filter((_, i) => exists[i]) };
+}
+
 /** The release diff, or why none can be made (the approver is told; the pipeline goes on). */
 async function releaseDiff(ctx: Ctx): Promise<ReleaseDiff | { unavailable: string }> {
   const { version, lastDeployedVersion: last, sourceObject } = ctx.params;
-  const base = { fromVersion: last, toVersion: version };
+  const base = { fromVersion: last, toVersion: version, images: await imagePlan(ctx) };
   if (!sourceObject) {
     const { files, where } = await readArtifactFiles(ctx);
     try {

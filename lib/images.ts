@@ -2,6 +2,7 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import { repositoryName } from './contracts/image-repository';
 
 export interface SprykerImagesProps {
   /** Environment name: repositories are `{env}-{image key}`. */
@@ -33,8 +34,7 @@ export const KEPT_TAG_PREFIX = 'kept-';
 /** Protected images beyond the kept releases that the first lifecycle rule tolerates before it expires the oldest pushed. */
 export const KEPT_MARGIN = 10;
 
-/** The ECR repository name of an image of an environment. */
-export const repositoryName = (env: string, image: string) => `${env}-${image}`;
+export { repositoryName } from './contracts/image-repository';
 
 /**
  * One ECR repository per application image: scan on push, immutable tags (a version's image is

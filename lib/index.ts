@@ -15,9 +15,10 @@ export { PreDeploymentConfigurationStage } from './stages/pre-deployment-configu
 export { DeployServicesStage, type DeployServicesStageProps } from './stages/deploy-services';
 export { UpdateDeployedVersionStage } from './stages/update-deployed-version';
 export { PostDeploymentConfigurationStage } from './stages/post-deployment-configuration';
-export { WarmUpStage, WARM_UP_DEFAULTS, type WarmUpStageProps } from './stages/warm-up';
+export { WarmUpStage, type WarmUpStageProps } from './stages/warm-up';
+export { WARM_UP_DEFAULTS } from './config/limits';
 export { SprykerMaintenance, DEFAULT_MAINTENANCE_PAGE, maintenanceConfigPath } from './maintenance';
-export { SprykerNotifications } from './companion/notifications';
+export { SprykerNotifications } from './notifications';
 export { SprykerDestructivePipeline, type SprykerDestructivePipelineProps } from './companion/destructive';
 export { SprykerRolloutSchedulerPipeline, type SprykerRolloutSchedulerPipelineProps } from './companion/rollout-scheduler';
 export { SprykerMaintenancePipelines, type SprykerMaintenancePipelinesProps } from './companion/maintenance-pipelines';

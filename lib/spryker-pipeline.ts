@@ -4,7 +4,7 @@ import * as actions from 'aws-cdk-lib/aws-codepipeline-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import type { SprykerPipelineProps } from './config/types';
+import type { SccosStageOverrides, SprykerPipelineProps } from './config/types';
 import { acknowledge, acknowledgeGrantWildcard, nagFlatten } from './nag';
 import { formatFinding } from './config/preflight/finding';
 import { isProduction, releaseDiffEnabled, SprykerConfigError, validatePipelineProps, type PropsProblem } from './config/validate';
@@ -21,8 +21,8 @@ import type { PipelineArtifacts, SprykerStage, SprykerStageProps } from './stage
 import { UpdateDeployedVersionStage } from './stages/update-deployed-version';
 import { VERSIONED_BUCKET_LIFECYCLE } from './retention';
 import { SprykerVersions } from './versions';
-import { SprykerNotifications } from './companion/notifications';
-import { disableSourceChangeDetection } from './companion/source';
+import { SprykerNotifications } from './notifications';
+import { disableSourceChangeDetection } from './source-change';
 import { SprykerMaintenance } from './maintenance';
 import { WarmUpStage } from './stages/warm-up';
 
@@ -105,7 +105,12 @@ export interface SccosStageProps {
 export type SccosStageFactory<N extends SccosStageName> = (scope: Construct, id: string, props: SccosStageProps[N]) => SprykerStage;
 
 /** A factory per SCCOS stage to replace; the others stay SprykerPipeline's. */
-export type SccosStageOverrides = { readonly [N in SccosStageName]?: SccosStageFactory<N> };
+export type SccosStageFactories = { readonly [N in SccosStageName]?: SccosStageFactory<N> };
+
+declare module './config/types' {
+  /** `stageOverrides`: config/types.ts declares the prop, this module its members (it knows the stages). */
+  interface SccosStageOverrides extends SccosStageFactories {}
+}
 
 /** A project's own stage, placed relative to a SCCOS stage. */
 export interface ExtraStageOptions {

@@ -2,7 +2,20 @@ import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import { Construct } from 'constructs';
 import { acknowledgePipelineGrants, type SprykerPipeline } from '../spryker-pipeline';
 import { SourceStage } from '../stages/source';
-import { companionSource, disableSourceChangeDetection } from './source';
+import type { SprykerSourceProps } from '../config/types';
+import { disableSourceChangeDetection } from '../source-change';
+
+/**
+ * The source of a companion pipeline: the normal pipeline's repository, or its S3 source object
+ * (CodePipeline needs a source stage, and a destructive run builds from the same code).
+ */
+export function companionSource(normal: SprykerPipeline): SprykerSourceProps {
+  const source = normal.props.source;
+  if (source?.connection || source?.codeCommit) return source;
+  const stage = normal.sprykerStages.find((s): s is SourceStage => s instanceof SourceStage);
+  if (!stage?.sourceObject) throw new Error(`${normal.node.path}: the companion pipelines need its Source stage to be a SourceStage`);
+  return { s3: stage.sourceObject };
+}
 
 /**
  * A short companion pipeline of an environment (Rollout_Scheduler, Maintenance): CodePipeline

@@ -1,10 +1,11 @@
 import type * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import type { Construct } from 'constructs';
 import type { RabbitMqParams } from '../contracts';
-import { SprykerPipeline, type SccosStageOverrides } from '../spryker-pipeline';
+import type { SccosStageOverrides } from '../config/types';
+import { SprykerPipeline } from '../spryker-pipeline';
 import { ConfigureRabbitMqStage } from '../stages/configure-rabbitmq';
 import { SprykerStage } from '../stages/stage';
-import { companionSource } from './source';
+import { companionSource } from './companion-pipeline';
 
 export interface SprykerDestructivePipelineProps {
   /** The environment's normal pipeline: its props, model, version parameters, images and source are shared. */

@@ -11,12 +11,15 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { isMap as isYamlMap, isScalar, LineCounter, parseDocument, visit, type Document, type YAMLError } from 'yaml';
+import type { LoadProblem, DeployFileStore, DeployFileRegion, DeployFileApplication, DeployFileGroup, DeployFileConfig, DeployFileVhost, DeployFileBrokerUser } from './deploy-file-model';
 import { runPreflight } from './preflight';
 import { hookApplication, PreflightError, STATIC_APPLICATION, type DerivedService, type FileLocation, type PreflightContext, type PreflightFinding } from './preflight/finding';
 import { HOOK_VARIABLES, type BrokerUser, type HookKey, type SprykerBrokerProps, type SprykerHooks, type SprykerPipelineProps, type SprykerServiceProps } from './types';
 
 /** The frontend service's application name and image key, as docker-sdk's export prints it. */
 export const FRONTEND_APPLICATION = 'frontend';
+
+export type { LoadProblemKind, LoadProblem, DeployFileStore, DeployFileRegion, DeployFileEndpoint, DeployFileApplication, DeployFileGroup, DeployFileConfig, DeployFileVhost, DeployFileBrokerUser } from './deploy-file-model';
 
 /** SCCOS names deploy files `deploy.(project)-(environment).yml`; the project name has no hyphen. */
 export const DEPLOY_FILE_NAME = /^deploy\.([a-z0-9]+)-([a-z0-9][a-z0-9-]*)\.yml$/;
@@ -28,111 +31,6 @@ export interface DeployFileReadOptions {
    * @default [`{dir}/config/deploy-templates`, `{dir}/docker/generator/deploy-file-generator/templates`] (docker-sdk's project and base layers, `{dir}` the deploy file's directory)
    */
   readonly templateDirs?: string[];
-}
-
-/** Why the file (or an import) could not be read as a deploy file. Preflight rules report them. */
-export type LoadProblemKind =
-  | 'syntax'
-  | 'duplicate-key'
-  | 'import-missing'
-  | 'import-skipped'
-  | 'import-cycle'
-  | 'import-outside'
-  | 'unreadable'
-  | 'not-utf8'
-  | 'alias-bomb'
-  | 'placeholder-filter';
-
-
-
-export interface LoadProblem {
-  readonly kind: LoadProblemKind;
-  readonly message: string;
-  readonly location?: FileLocation;
-}
-
-export interface DeployFileStore {
-  readonly region: string;
-  readonly name: string;
-  /** `services.broker.namespace`: the store's vhost. */
-  readonly brokerNamespace?: string;
-  /** `services.broker.username`. */
-  readonly brokerUser?: string;
-  readonly path: string[];
-}
-
-export interface DeployFileRegion {
-  readonly name: string;
-  /** `regions.*.services.broker.namespace`: the region's vhost in Dynamic Multistore mode. */
-  readonly brokerNamespace?: string;
-  readonly brokerUser?: string;
-  readonly stores: DeployFileStore[];
-  readonly path: string[];
-}
-
-export interface DeployFileEndpoint {
-  readonly host: string;
-  readonly store?: string;
-  readonly region?: string;
-}
-
-export interface DeployFileApplication {
-  /** The key under `groups.*.applications` (project-wide unique in docker-sdk). */
-  readonly key: string;
-  /** The application type (`application:`), when the file sets a string. */
-  readonly application?: string;
-  readonly group: string;
-  /** The group's region. */
-  readonly region?: string;
-  readonly endpoints: DeployFileEndpoint[];
-  /** `endpoints` is a map (or list), as docker-sdk's schema requires. */
-  readonly hasEndpoints: boolean;
-  readonly path: string[];
-}
-
-export interface DeployFileGroup {
-  readonly name: string;
-  readonly region?: string;
-  readonly path: string[];
-}
-
-/** A deploy file with its imports merged, and what the pipeline reads from it. */
-export interface DeployFileConfig {
-  /** Absolute path of the main file. */
-  readonly file: string;
-  readonly fileName: string;
-  /** From the file name, when it follows `deploy.(project)-(environment).yml`. */
-  readonly project?: string;
-  readonly environment?: string;
-  /** Every file read, the main file first. */
-  readonly files: string[];
-  /**
-   * The Spryker project the file sits in: the nearest directory at or above it with a
-   * composer.json or a config/install/. @default - not in a Spryker project: recipes are not checked
-   */
-  readonly projectRoot?: string;
-  /** The merged document. */
-  readonly data: Record<string, unknown>;
-  /** `image.environment.SPRYKER_DYNAMIC_STORE_MODE` is on: vhosts are per region. */
-  readonly dynamicStoreMode: boolean;
-  /** Hook variables present in `image.environment`, as the file has them (not always strings). */
-  readonly hooks: Partial<Record<HookKey, unknown>>;
-  readonly regions: DeployFileRegion[];
-  readonly groups: DeployFileGroup[];
-  readonly applications: DeployFileApplication[];
-  /** `services.broker`. @default - the file declares no broker */
-  readonly broker?: {
-    readonly engine?: unknown;
-    /** `services.broker.api.username`. */
-    readonly apiUser?: string;
-    /** Key paths of broker passwords written in the file (never their values). */
-    readonly passwordPaths: string[][];
-  };
-  /** `services.scheduler`. @default - the file declares no scheduler */
-  readonly scheduler?: { readonly engine?: unknown };
-  readonly loadProblems: LoadProblem[];
-  /** File, line and column of a key path, searching the main file first. */
-  locate(keyPath: readonly string[]): FileLocation | undefined;
 }
 
 type YamlMap = Record<string, unknown>;
@@ -663,18 +561,6 @@ function brokerProps(config: DeployFileConfig, override: NonNullable<DeployFileO
       ...(u.vhosts ? { permissions: u.vhosts.map((vhost) => ({ vhost })) } : { tags: ['management'] }),
     }));
   return { vhosts: [...new Set(vhosts)], users, ...broker };
-}
-
-export interface DeployFileVhost {
-  readonly vhost: string;
-  readonly path: string[];
-}
-
-export interface DeployFileBrokerUser {
-  readonly name: string;
-  /** The vhosts of the stores (regions) that name the user. @default - every vhost: the API user */
-  readonly vhosts?: string[];
-  readonly path: string[];
 }
 
 /** Who owns a vhost: each store, or each region in Dynamic Multistore mode. */

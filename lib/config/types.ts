@@ -7,9 +7,15 @@ import type * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import type { PreflightFinding } from './preflight/finding';
+import type { PreflightFinding } from './preflight/finding-types';
 import type * as sns from 'aws-cdk-lib/aws-sns';
-import type { SccosStageOverrides } from '../spryker-pipeline';
+
+/**
+ * A factory per SCCOS stage to replace (`stageOverrides`). Its members are declared where the
+ * stages are known (lib/spryker-pipeline.ts augments this interface): the config types do not
+ * import the stages, whose props import the config types.
+ */
+export interface SccosStageOverrides {}
 
 /** Application types of a Spryker shop that run as a service, as docker-sdk has templates for them (`static` has none: the frontend serves it). */
 export const SPRYKER_APPLICATIONS = [

@@ -1,5 +1,5 @@
 import { type Duration, Token } from 'aws-cdk-lib';
-import { MAX_WARM_UP, WARM_UP_DEFAULTS, warmUpWorstCase } from '../stages/warm-up';
+import { MAX_WARM_UP, WARM_UP_DEFAULTS, warmUpWorstCase } from './limits';
 import { hookOverridesLength, MAX_OVERRIDES_LENGTH, SCHEDULER_AFTER } from './hook-commands';
 import { MAX_HOOK_TIMEOUT_MINUTES, type SprykerPipelineProps, type SprykerServiceProps } from './types';
 

@@ -92,6 +92,8 @@ export const ReleaseDiffParams = z.strictObject({
   reportBucket: required,
   /** `/{env}/confirm_rollback`. */
   confirmParameter: required,
+  /** SSM parameter of the deployment model: its services' images are the ones Build_and_Prepare builds or reuses. */
+  model,
   /**
    * S3 source: the versioned object holding the source archives.
    * @default - a git source: the input artifact holds the facts of the Release_facts action

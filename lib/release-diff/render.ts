@@ -26,8 +26,10 @@ function names(items: string[], budget: number): string {
 
 /** One paragraph, at most `limit` characters: the risk first, then what the release touches. */
 export function summarize(diff: ReleaseDiff, limit = SUMMARY_LIMIT): string {
-  if (diff.direction === 'first') return `First deployment of ${short(diff.to)}: no deployed version to compare.`;
-  if (diff.direction === 'same') return `Redeploys ${short(diff.to)}, the deployed version: nothing changes.`;
+  // What Build_and_Prepare will do: the images to build by name, those reused counted.
+  const images = diff.images && `images: build ${diff.images.build.length}${diff.images.build.length ? ` (${names(diff.images.build, 60)})` : ''}, reuse ${diff.images.reuse.length}`;
+  if (diff.direction === 'first') return [`First deployment of ${short(diff.to)}: no deployed version to compare.`, images].filter(Boolean).join(' · ');
+  if (diff.direction === 'same') return [`Redeploys ${short(diff.to)}, the deployed version: nothing changes.`, images].filter(Boolean).join(' · ');
   const parts: string[] = [];
   if (diff.direction === 'rollback') parts.push(`ROLLBACK to ${short(diff.to)}: migrations are not undone`);
   const schema =
@@ -37,6 +39,8 @@ export function summarize(diff: ReleaseDiff, limit = SUMMARY_LIMIT): string {
         ? `Schema additive: ${names(diff.additive.map((c) => `${c.table}${c.column ? `.${c.column}` : ''}`), 100)}`
         : 'Schema: no change';
   parts.push(schema);
+  // Before the groups: the summary is cut at its limit, and the build's work matters to the approver.
+  if (images) parts.push(images);
   const g = diff.groups;
   if (diff.history) parts.push(`${diff.commits.length} commit(s)`);
   if (g.deployFile.length) parts.push(`deploy file: ${names([...new Set(g.deployFile.flatMap((d) => [...d.sections, ...d.hooks]))], 60) || g.deployFile.map((d) => d.path).join(', ')}`);
@@ -48,7 +52,6 @@ export function summarize(diff: ReleaseDiff, limit = SUMMARY_LIMIT): string {
     parts.push(`composer: ${g.composer.length} package(s)${majors.length ? `, MAJOR: ${names(majors, 80)}` : ''}`);
   }
   if (g.frontend.length) parts.push(`frontend: ${g.frontend.length} file(s)`);
-  if (diff.images) parts.push(`images: build ${diff.images.build.length}, reuse ${diff.images.reuse.length}`);
   parts.push(`other files: ${diff.other.length}`);
   const text = parts.join(' · ');
   return text.length <= limit ? text : `${text.slice(0, limit - 1)}…`;
@@ -92,7 +95,8 @@ export function renderHtml(diff: ReleaseDiff, context: ReportContext): string {
       g.composer.map((c) => `${c.sprykerMajor ? '<strong>MAJOR</strong> ' : ''}<code>${escape(c.name)}</code> ${escape(c.from ?? '(new)')} → ${escape(c.to ?? '(removed)')}`),
     ),
     list('Frontend sources', g.frontend.map(file)),
-    diff.images ? list('Images', [...diff.images.build.map((i) => `${escape(i)}: built`), ...diff.images.reuse.map((i) => `${escape(i)}: reused`)]) : '',
+    diff.images ? list('Images to build (no image of this version in ECR yet)', diff.images.build.map((i) => `<code>${escape(i)}</code>`)) : '',
+    diff.images ? list('Images reused (already in ECR for this version)', diff.images.reuse.map((i) => `<code>${escape(i)}</code>`)) : '',
     list('Other files', diff.other.map(file)),
   ].join('\n');
   return page(context.title, body);

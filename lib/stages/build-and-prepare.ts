@@ -7,6 +7,7 @@ import * as actions from 'aws-cdk-lib/aws-codepipeline-actions';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { SprykerBuildProps } from '../config/types';
+import { imageKeys as serviceImageKeys } from '../contracts/image-repository';
 import { SprykerImages } from '../images';
 import { acknowledge, acknowledgeGrantWildcard, nagFlatten } from '../nag';
 import type { SprykerVersions } from '../versions';
@@ -81,7 +82,7 @@ export class BuildAndPrepareStage extends SprykerStage {
     const build = props.build ?? {};
     const env = deployment.environment;
     const stack = Stack.of(this);
-    const imageKeys = build.images ?? defaultImages(deployment.services('all'));
+    const imageKeys = build.images ?? serviceImageKeys(deployment.services('all'));
     this.images = new SprykerImages(this, 'Images', {
       environment: env,
       images: imageKeys,
@@ -171,9 +172,4 @@ export function acknowledgeProjectGrants(project: codebuild.PipelineProject): vo
       "CDK's grant for the project's own test report groups, which are named after it",
   };
   for (const [arn, reason] of Object.entries(own)) acknowledge(project, `AwsSolutions-IAM5[Resource::${nagFlatten(project, arn)}]`, reason);
-}
-
-/** Every image key of the services, in order, once. */
-function defaultImages(services: { containers: Record<string, string> }[]): string[] {
-  return [...new Set(services.flatMap((s) => Object.values(s.containers)))];
 }

@@ -10,7 +10,8 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import type { PrepareVersionParams, ReleaseDiffParams } from '../contracts/params';
 import type { SprykerApprovalProps } from '../config/types';
-import type { SprykerDeployment } from '../deployment';
+import { imageKeys, repositoryName } from '../contracts/image-repository';
+import { ssmPaths, type SprykerDeployment } from '../deployment';
 import { acknowledge } from '../nag';
 import { confirmRollbackParameter, factsScript } from '../release-diff';
 import type { SprykerVersions } from '../versions';
@@ -132,6 +133,12 @@ function releaseDiffActions(stage: PleaseApproveStage, props: PleaseApproveStage
           resources: [stack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: confirm.slice(1), arnFormat: ArnFormat.SLASH_RESOURCE_NAME })],
         }),
       );
+      // Which images exist for the version: metadata of these repositories only (no manifests, no layers).
+      const repositories = imageKeys(deployment.services('all')).map((key) =>
+        stack.formatArn({ service: 'ecr', resource: 'repository', resourceName: repositoryName(env, key) }),
+      );
+      h.addToRolePolicy(new iam.PolicyStatement({ actions: ['ecr:DescribeImages'], resources: repositories }));
+      deployment.grantReadModel(h);
       if (sourceObject) {
         h.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucketVersions'], resources: [sourceObject.bucket.bucketArn] }));
         h.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObjectVersion'], resources: [sourceObject.bucket.arnForObjects(sourceObject.key)] }));
@@ -166,6 +173,7 @@ function releaseDiffActions(stage: PleaseApproveStage, props: PleaseApproveStage
         executionId: '#{codepipeline.PipelineExecutionId}',
         reportBucket: reports.bucketName,
         confirmParameter: confirm,
+        model: ssmPaths(env).model,
         sourceObject: sourceObject && { bucket: sourceObject.bucket.bucketName, key: sourceObject.key },
       },
       inputs: facts ? [facts] : [],

@@ -3,24 +3,13 @@ import type * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import { WARM_UP_CONFIG_VERSION, type WarmUpConfig, type WarmUpParams } from '../contracts/warm-up';
+import { WARM_UP_DEFAULTS, warmUpWorstCase } from '../config/limits';
 import type { SprykerWarmUpProps } from '../config/types';
 import type { SprykerDeployment } from '../deployment';
 import { SprykerStage, type SprykerStageProps } from './stage';
 
 export interface WarmUpStageProps extends SprykerStageProps {
   readonly warmUp: SprykerWarmUpProps;
-}
-
-/** Defaults of SprykerWarmUpProps. */
-export const WARM_UP_DEFAULTS = { concurrency: 4, timeout: Duration.seconds(10), ttfbThreshold: Duration.seconds(3) } as const;
-
-/** Lambda's maximum run time; the pages must be requested within it. */
-export const MAX_WARM_UP = Duration.minutes(14);
-
-/** Worst case of one warm-up run: every request takes its full timeout. */
-export function warmUpWorstCase(props: SprykerWarmUpProps): Duration {
-  const rounds = Math.ceil(props.urls.length / (props.concurrency ?? WARM_UP_DEFAULTS.concurrency));
-  return Duration.millis(rounds * (props.timeout ?? WARM_UP_DEFAULTS.timeout).toMilliseconds());
 }
 
 /**

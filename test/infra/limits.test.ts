@@ -25,6 +25,16 @@ function worstCase(value: unknown): string {
   return JSON.stringify(value);
 }
 
+/** A policy document with every intrinsic at its worst-case string (an attribute ARN at 256 characters: a resource ARN, not the 1024 of a free text). */
+function resolved(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(resolved);
+  if (typeof value !== 'object' || value === null) return value;
+  const v = value as Record<string, unknown>;
+  if (v['Fn::GetAtt']) return 'a'.repeat(256);
+  if (v.Ref || v['Fn::Join'] || v['Fn::Sub']) return worstCase(value);
+  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, resolved(x)]));
+}
+
 describe.each([4, 50])('deploy-time limits for a shop of %i application services', (services) => {
   const { stack } = buildDemoApp({ services, nag: false });
   const template = Template.fromStack(stack);
@@ -61,6 +71,14 @@ describe.each([4, 50])('deploy-time limits for a shop of %i application services
       const size = Object.entries(vars).reduce((n, [k, v]) => n + k.length + worstCase(v).length, 0);
       expect(size).toBeLessThan(4096);
     }
+  });
+
+  test("Release_diff's role stays within IAM's 10,240 characters of inline policy, naming every image's repository", () => {
+    // IAM counts the non-whitespace characters of all of a role's inline policies together.
+    const policies = Object.values(template.findResources('AWS::IAM::Policy')).filter((p) => p.Properties.Roles?.some((r: { Ref: string }) => /ReleaseDiffRole/.test(r.Ref)));
+    const documents = policies.map((p) => JSON.stringify(resolved(p.Properties.PolicyDocument)));
+    expect(documents.join('').length).toBeLessThanOrEqual(10_240);
+    expect(documents.join('')).toContain(`repository/production-${services > 4 ? 'app49' : 'zed'}`);
   });
 
   test('the template stays within 500 resources and 1 MB', () => {

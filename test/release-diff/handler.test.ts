@@ -7,11 +7,17 @@ import type { ReleaseDiffParams } from '../../lib/contracts/params';
 import { writeZip } from '../../lambda/runtime/artifacts';
 import { factsScript } from '../../lib/release-diff';
 import { FakeAws } from '../fakes/aws';
-import { useFakeAws } from '../fakes/shop';
+import { MODEL, setupShop, useFakeAws } from '../fakes/shop';
 import { makeShopRepo, type ShopRepo, type Step } from './shop-repo';
 
 let aws: FakeAws;
 useFakeAws((started) => (aws = started));
+/** The shop's images (zed, yves, glue, scheduler) have their repositories; no image of any version yet. */
+const IMAGE_KEYS = ['zed', 'yves', 'glue', 'scheduler'];
+beforeEach(() => {
+  setupShop(aws);
+  for (const key of IMAGE_KEYS) aws.ecr.createRepository(`production-${key}`);
+});
 let repo: ShopRepo;
 beforeAll(() => {
   repo = makeShopRepo();
@@ -28,6 +34,7 @@ const params = (from: string, to: string, extra: Partial<ReleaseDiffParams> = {}
   executionId: 'exec-1',
   reportBucket: REPORTS,
   confirmParameter: CONFIRM,
+  model: MODEL,
   ...extra,
 });
 const run = (p: ReleaseDiffParams, inputs: { name: string; bucket: string; key: string }[] = []) => aws.runJob(createHandler(aws.deps()), { params: p, inputs });
@@ -44,7 +51,7 @@ describe('S3 source: the two archives, found by their commit metadata', () => {
     expect(r.kind).toBe('success');
     const out = r.body.outputVariables as ReleaseDiffOutput;
     expect(out).toMatchObject({ SCHEMA_RISK: 'breaking', DIRECTION: 'forward' });
-    expect(out.SUMMARY).toMatch(/^Schema BREAKING: spy_foo\.name column removed, spy_bar table removed · deploy file: image, regions, SPRYKER_HOOK_INSTALL/);
+    expect(out.SUMMARY).toMatch(/^Schema BREAKING: spy_foo\.name column removed, spy_bar table removed · images: build 4 \(zed, yves, glue, scheduler\), reuse 0 · deploy file: image, regions, SPRYKER_HOOK_INSTALL/);
     expect(out.SUMMARY.length).toBeLessThanOrEqual(500);
     expect(out.REPORT_URL).toBe(`https://eu-central-1.console.aws.amazon.com/s3/object/${REPORTS}?region=eu-central-1&prefix=production%2Fexec-1%2Frelease-diff.html`);
     const json = JSON.parse(report('.json')!);
@@ -77,7 +84,7 @@ describe('S3 source: the two archives, found by their commit metadata', () => {
 
   test('the first deployment compares nothing and reads no archive', async () => {
     const { report: r } = await run(params('none', repo.commits.base, { sourceObject: SOURCE }));
-    expect(r.body.outputVariables).toMatchObject({ SCHEMA_RISK: 'none', DIRECTION: 'first', SUMMARY: `First deployment of ${repo.commits.base.slice(0, 12)}: no deployed version to compare.` });
+    expect(r.body.outputVariables).toMatchObject({ SCHEMA_RISK: 'none', DIRECTION: 'first', SUMMARY: `First deployment of ${repo.commits.base.slice(0, 12)}: no deployed version to compare. · images: build 4 (zed, yves, glue, scheduler), reuse 0` });
     expect(aws.calls('S3.GET')).toEqual([]);
   });
 
@@ -121,8 +128,47 @@ describe('git source: the facts artifact of Release_facts', () => {
 
   test('commits and groups from history; an additive release', async () => {
     const { report: r } = await run(params(repo.commits.base, repo.commits.addColumn), factsArtifact('base', 'addColumn'));
-    expect(r.body.outputVariables).toMatchObject({ SCHEMA_RISK: 'additive', DIRECTION: 'forward', SUMMARY: 'Schema additive: spy_foo.description · 1 commit(s) · other files: 0' });
+    expect(r.body.outputVariables).toMatchObject({ SCHEMA_RISK: 'additive', DIRECTION: 'forward', SUMMARY: 'Schema additive: spy_foo.description · images: build 4 (zed, yves, glue, scheduler), reuse 0 · 1 commit(s) · other files: 0' });
     expect(JSON.parse(report('.json')!).commits).toEqual([expect.objectContaining({ hash: repo.commits.addColumn, subject: 'Foo: add a nullable description' })]);
+  });
+
+  test("images: those tagged with the version in ECR are reused, the others built (another version's tag does not count)", async () => {
+    const to = repo.commits.addColumn;
+    aws.ecr.push('production-zed', to);
+    aws.ecr.push('production-scheduler', to);
+    aws.ecr.push('production-yves', repo.commits.base);
+    const { report: r } = await run(params(repo.commits.base, to), factsArtifact('base', 'addColumn'));
+    expect(r.kind).toBe('success');
+    expect(r.body.outputVariables.SUMMARY).toBe('Schema additive: spy_foo.description · images: build 2 (yves, glue), reuse 2 · 1 commit(s) · other files: 0');
+    expect(JSON.parse(report('.json')!).images).toEqual({ build: ['yves', 'glue'], reuse: ['zed', 'scheduler'] });
+    const html = report('.html')!;
+    expect(html).toContain('<h2>Images to build (no image of this version in ECR yet) (2)</h2>\n<ul>\n<li><code>yves</code></li>\n<li><code>glue</code></li>');
+    expect(html).toContain('<h2>Images reused (already in ECR for this version) (2)</h2>\n<ul>\n<li><code>zed</code></li>\n<li><code>scheduler</code></li>');
+    // One metadata read per image of the model, by the version's tag: no manifests pulled.
+    expect(aws.calls('ECR.DescribeImages').map((c) => [c.repositoryName, c.imageIds]).sort()).toEqual(
+      IMAGE_KEYS.map((k) => [`production-${k}`, [{ imageTag: to }]]).sort(),
+    );
+    expect(aws.calls('ECR.BatchGetImage')).toEqual([]);
+  });
+
+  test('a repository of a model image that does not exist: a configuration error naming it and the fix, before any report is written', async () => {
+    aws.ecr.repositories.delete('production-glue');
+    const { report: r } = await run(params(repo.commits.base, repo.commits.addColumn), factsArtifact('base', 'addColumn'));
+    expect(r.body.failureDetails).toEqual({
+      type: 'ConfigurationError',
+      message:
+        "ECR repository production-glue (image 'glue' of the deployment model /production/pipeline/model) does not exist, so Build_and_Prepare cannot push it: " +
+        'deploy the pipeline stack (it creates the repositories), or create it when the repositories are imported',
+    });
+    expect(aws.calls('S3.PUT')).toEqual([]);
+  });
+
+  test('ECR refusing the read fails the step, naming the repository and the call', async () => {
+    aws.fail('ECR.DescribeImages', 'AccessDeniedException', 'User is not authorized to perform: ecr:DescribeImages', 1, 400);
+    const { report: r } = await run(params(repo.commits.base, repo.commits.addColumn), factsArtifact('base', 'addColumn'));
+    expect(r.kind).toBe('failure');
+    expect(r.body.failureDetails.message).toMatch(/^ECR DescribeImages production-\w+:[0-9a-f]{40} failed: .*not authorized to perform: ecr:DescribeImages/);
+    expect(aws.calls('S3.PUT')).toEqual([]);
   });
 
   test('two deliveries of one job in flight at once: one result, one report, no contradiction', async () => {

@@ -12,6 +12,7 @@ import { actionOf, arnText, baseProps, functionOf, stagesOf, statementsOfFunctio
 import { makeShopRepo } from './shop-repo';
 
 type Cfn = Record<string, any>;
+const ecrArn = (repository: string) => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:ecr:eu-central-1:111122223333:repository/${repository}`]] });
 const CONNECTION = { connectionArn: 'arn:aws:codeconnections:eu-central-1:111122223333:connection/abc', repository: 'acme/shop' };
 /** UserParameters with tokens (the report bucket's name) rendered as `<LogicalId>`. */
 const paramsOf = (template: Template, action: string) => JSON.parse(arnText(actionOf(template, 'Please_approve', action).Configuration.UserParameters));
@@ -49,6 +50,7 @@ describe('git source: Release_facts (CodeBuild) then Release_diff, before the ap
       executionId: '#{codepipeline.PipelineExecutionId}',
       reportBucket: expect.stringMatching(/^<PipelineDeploymentReleaseReports\w+>$/),
       confirmParameter: '/production/confirm_rollback',
+      model: '/production/pipeline/model',
     });
   });
 
@@ -60,14 +62,18 @@ describe('git source: Release_facts (CodeBuild) then Release_diff, before the ap
     expect(approval.Configuration.CustomData.replace(/#\{Versions\.\w+\}/g, 'x'.repeat(40)).replace('#{ReleaseDiff.SUMMARY}', 'x'.repeat(500)).length).toBeLessThan(1000);
   });
 
-  test('least privilege: reports below the environment prefix, the confirm parameter, nothing else', () => {
+  test('least privilege: reports below the environment prefix, the confirm parameter, the model, image metadata of its repositories, nothing else', () => {
     const statements = statementsOfFunction(template, functionOf(template, 'Please_approve', 'Release_diff'));
     // Logs, the step table and GetJobDetails: every step handler's own (test/infra/step-table.test.ts).
     const grants = statements.map((s: Cfn) => [s.Action, arnText(s.Resource)]).filter(([a]) => !/^(logs|dynamodb):|^codepipeline:GetJobDetails$/.test(String(a)));
     expect(grants.sort((a, b) => String(a[0]).localeCompare(String(b[0])))).toEqual([
       // LambdaInvokeAction's grant: these two support no resource-level permissions.
       [['codepipeline:PutJobSuccessResult', 'codepipeline:PutJobFailureResult'], '*'],
+      // Which images exist for the version: DescribeImages only (no manifests, no layers), on the model's images' repositories.
+      ['ecr:DescribeImages', JSON.stringify(['zed', 'yves', 'glue', 'backoffice', 'scheduler'].map((k) => ecrArn(`production-${k}`)))],
       ['s3:PutObject', expect.stringMatching(/^<PipelineDeploymentReleaseReports\w+\.Arn>\/production\/\*$|^.*ReleaseReports.*\/production\/\*$/)],
+      // The deployment model, as every handler that reads it is granted (SprykerDeployment.grantReadModel).
+      [['ssm:DescribeParameters', 'ssm:GetParameters', 'ssm:GetParameter', 'ssm:GetParameterHistory'], expect.stringMatching(/^arn:aws:ssm:eu-central-1:111122223333:parameter<PipelineDeploymentModel\w+>$/)],
       ['ssm:GetParameter', 'arn:aws:ssm:eu-central-1:111122223333:parameter/production/confirm_rollback'],
     ]);
   });
@@ -126,7 +132,16 @@ describe('S3 source: Release_diff reads the two archive versions itself', () => 
     expect(grants['s3:ListBucketVersions']).toMatch(/^<?.*Source.*Bucket/);
     expect(grants['s3:GetObjectVersion']).toMatch(/\/source\.zip$/);
     expect(Object.keys(grants).sort()).toEqual(
-      ['codepipeline:PutJobSuccessResult,codepipeline:PutJobFailureResult', 'logs:CreateLogStream,logs:PutLogEvents', 's3:GetObjectVersion', 's3:ListBucketVersions', 's3:PutObject', 'ssm:GetParameter'].sort(),
+      [
+        'codepipeline:PutJobSuccessResult,codepipeline:PutJobFailureResult',
+        'ecr:DescribeImages',
+        'logs:CreateLogStream,logs:PutLogEvents',
+        's3:GetObjectVersion',
+        's3:ListBucketVersions',
+        's3:PutObject',
+        'ssm:DescribeParameters,ssm:GetParameters,ssm:GetParameter,ssm:GetParameterHistory',
+        'ssm:GetParameter',
+      ].sort(),
     );
   });
 });

@@ -1,4 +1,4 @@
-import type { LoadProblemKind } from '../../deploy-file';
+import type { LoadProblemKind } from '../../deploy-file-model';
 import type { PreflightContext, RuleIssue } from '../finding';
 
 /** Kinds after which the file has no content to check. */

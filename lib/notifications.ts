@@ -5,8 +5,8 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import type { SprykerNotificationEvent, SprykerNotificationProps } from '../config/types';
-import type { SprykerDeployment } from '../deployment';
+import type { SprykerNotificationEvent, SprykerNotificationProps } from './config/types';
+import type { SprykerDeployment } from './deployment';
 
 const CODESTAR_NOTIFICATIONS = new iam.ServicePrincipal('codestar-notifications.amazonaws.com');
 

@@ -1,20 +1,5 @@
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as actions from 'aws-cdk-lib/aws-codepipeline-actions';
-import type { SprykerSourceProps } from '../config/types';
-import type { SprykerPipeline } from '../spryker-pipeline';
-import { SourceStage } from '../stages/source';
-
-/**
- * The source of a companion pipeline: the normal pipeline's repository, or its S3 source object
- * (CodePipeline needs a source stage, and a destructive run builds from the same code).
- */
-export function companionSource(normal: SprykerPipeline): SprykerSourceProps {
-  const source = normal.props.source;
-  if (source?.connection || source?.codeCommit) return source;
-  const stage = normal.sprykerStages.find((s): s is SourceStage => s instanceof SourceStage);
-  if (!stage?.sourceObject) throw new Error(`${normal.node.path}: the companion pipelines need its Source stage to be a SourceStage`);
-  return { s3: stage.sourceObject };
-}
 
 /**
  * A companion pipeline starts only by hand: its source is the normal pipeline's, and a push must
