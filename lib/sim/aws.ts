@@ -13,6 +13,7 @@ import { DynamoDbError, FakeDynamoDb } from './dynamodb';
 import { FakeEcr } from './ecr';
 import { jobDetails, jobEvent, type JobOptions } from './job';
 import { FakeVersionedS3 } from './s3-versions';
+import { FakeSecretsManager } from './secrets-manager';
 
 export const REGION = 'eu-central-1';
 const ACCOUNT = '123456789012';
@@ -101,6 +102,8 @@ export class FakeEcs {
   /** Scripts for the next tasks / deployments (default: exit 0 / succeed). */
   readonly nextTasks: TaskScript[] = [];
   readonly nextRollouts = new Map<string, RolloutScript>();
+  /** How long a service's deployment takes to complete (a failing one fails after half of it). */
+  rolloutMs: (service: string) => number = () => ROLLOUT_MS;
 
   constructor(private readonly clock: FakeClock, private readonly logs: FakeLogs) {}
 
@@ -174,33 +177,34 @@ export class FakeEcs {
     const now = this.clock.now;
     // Two passes: a rollback started in the first moves on in the second.
     for (const s of [...this.services.values(), ...this.services.values()]) {
+      const rollout = this.rolloutMs(s.name);
       for (const d of [...s.deployments]) {
         if (d.rolloutState !== 'IN_PROGRESS') continue;
         const age = now - d.createdAt;
         if (d.script === 'crash' && s.circuitBreaker === 'off') {
           for (let i = this.tasksOf(d); i < Math.floor(age / CRASH_EVERY_MS); i++) this.stoppedServiceTask(s, d, i);
-        } else if ((d.script === 'fail' || d.script === 'crash') && age >= ROLLOUT_MS / 2) {
+        } else if ((d.script === 'fail' || d.script === 'crash') && age >= rollout / 2) {
           d.rolloutState = 'FAILED';
           d.rolloutStateReason = 'ECS deployment circuit breaker: tasks failed to start.';
           for (let i = 0; i < 2; i++) this.stoppedServiceTask(s, d, i);
           if (s.circuitBreaker === 'rollback') {
             d.status = 'ACTIVE';
             const previous = s.deployments.find((x) => x !== d && x.taskDefinition !== d.taskDefinition)?.taskDefinition ?? this.previousOf(d.taskDefinition);
-            const back = { ...this.deployment(previous, s.desiredCount, 'succeed' as const), rollbackOf: true, createdAt: d.createdAt + ROLLOUT_MS / 2 };
+            const back = { ...this.deployment(previous, s.desiredCount, 'succeed' as const), rollbackOf: true, createdAt: d.createdAt + rollout / 2 };
             s.deployments.unshift(back);
             s.taskDefinition = previous;
             s.events.unshift({ message: `(service ${s.name}) rolling back to deployment ${back.id}.`, createdAt: now });
           }
         } else if (d.script === 'succeed') {
-          d.runningCount = Math.min(d.desiredCount, Math.floor((age / ROLLOUT_MS) * d.desiredCount));
-          if (age >= ROLLOUT_MS && d.status === 'PRIMARY') {
+          d.runningCount = Math.min(d.desiredCount, Math.floor((age / rollout) * d.desiredCount));
+          if (age >= rollout && d.status === 'PRIMARY') {
             d.rolloutState = 'COMPLETED';
             d.runningCount = d.desiredCount;
             s.deployments = [d]; // older deployments drained, the failed one forgotten
             s.events.unshift({ message: `(service ${s.name}) has reached a steady state.`, createdAt: now });
           }
         } else if (d.script === 'stall') {
-          d.runningCount = Math.min(d.desiredCount - 1, Math.floor((age / ROLLOUT_MS) * d.desiredCount));
+          d.runningCount = Math.min(d.desiredCount - 1, Math.floor((age / rollout) * d.desiredCount));
         }
       }
     }
@@ -518,6 +522,7 @@ export class FakeAws {
   readonly codepipeline = new FakeCodePipeline();
   readonly ecr = new FakeEcr(this.clock);
   readonly dynamodb = new FakeDynamoDb().createTable(STEP_TABLE);
+  readonly secretsManager = new FakeSecretsManager();
   readonly objects = new Map<string, Buffer>();
   /** Versioned buckets (the S3 source); other buckets are plain `objects`. */
   readonly versionedS3 = new FakeVersionedS3(this.clock);
@@ -618,7 +623,7 @@ export class FakeAws {
     const raw = Buffer.concat(chunks);
     const target = req.headers['x-amz-target'] as string | undefined;
     const [prefix, action] = target ? target.split('.') : ['S3', req.method!];
-    const service = { AmazonEC2ContainerServiceV20141113: 'ECS', AmazonSSM: 'SSM', Logs_20140328: 'Logs', CodePipeline_20150709: 'CodePipeline', AmazonEC2ContainerRegistry_V20150921: 'ECR', DynamoDB_20120810: 'DynamoDB', S3: 'S3' }[prefix] ?? prefix;
+    const service = { AmazonEC2ContainerServiceV20141113: 'ECS', AmazonSSM: 'SSM', Logs_20140328: 'Logs', CodePipeline_20150709: 'CodePipeline', AmazonEC2ContainerRegistry_V20150921: 'ECR', DynamoDB_20120810: 'DynamoDB', secretsmanager: 'SecretsManager', S3: 'S3' }[prefix] ?? prefix;
     const op = `${service}.${action}`;
     const body = target ? JSON.parse(raw.toString() || '{}') : { path: decodeURIComponent(req.url!.split('?')[0]), bytes: raw.length };
     this.requests.push({ op, body });
@@ -630,7 +635,7 @@ export class FakeAws {
       }
       if (service === 'S3' && this.versionedS3.handles(req.url!)) return this.versionedS3.serve(req.method!, req.url!, res);
       if (service === 'S3') return this.s3(req.method!, body.path, raw, res);
-      const api = { ECS: this.ecs.api, SSM: this.ssm.api, Logs: this.logs.api, CodePipeline: this.codepipeline.api, ECR: this.ecr.api, DynamoDB: this.dynamodb.api }[service];
+      const api = { ECS: this.ecs.api, SSM: this.ssm.api, Logs: this.logs.api, CodePipeline: this.codepipeline.api, ECR: this.ecr.api, DynamoDB: this.dynamodb.api, SecretsManager: this.secretsManager.api }[service];
       const fn = api?.[action];
       if (!fn) throw new AwsError('UnknownOperationException', `fake has no ${op}`);
       const out = fn(body);
