@@ -3,13 +3,15 @@
  * runs) with the simulated clock in place of the wall clock: inside the bundle `Date` reads the
  * clock and `setTimeout` (the handlers' only timer: their waits between polls) advances it
  * instead of waiting. Everything else (the AWS SDK, fetch, the network) is the real thing,
- * pointed at the simulator by the environment (AWS_ENDPOINT_URL), as Lambda's is at AWS.
+ * pointed at the simulator by the environment (AWS_ENDPOINT_URL), as Lambda's is at AWS. The SDK
+ * is the simulator's own (lib/sim/sdk.ts), as Lambda's runtime provides its own.
  */
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import * as vm from 'node:vm';
 import type { CodePipelineEvent } from 'aws-lambda';
+import { SDK_MODULES } from './sdk';
 
 export interface SimClock {
   readonly now: number;
@@ -71,7 +73,13 @@ export function loadHandler(file: string, clock: SimClock, log: HandlerLog): Sim
     log.onLine?.(line);
   };
   const console = { log: say('log'), info: say('log'), debug: say('log'), warn: say('warn'), error: say('error') };
-  fn(module.exports, createRequire(file), module, file, path.dirname(file), clockDate(clock), clockTimeout(clock), console);
+  const realRequire = createRequire(file);
+  const require = (id: string): unknown => {
+    if (id in SDK_MODULES) return SDK_MODULES[id];
+    if (id.startsWith('@aws-sdk/')) throw new Error(`${file} requires ${id}, which the rehearsal does not provide: add it to lib/sim/sdk.ts`);
+    return realRequire(id);
+  };
+  fn(module.exports, require, module, file, path.dirname(file), clockDate(clock), clockTimeout(clock), console);
   const handler = module.exports.handler;
   if (typeof handler !== 'function') throw new Error(`${file} exports no handler: rebuild the handler bundles (npm run bundle)`);
   return handler;
