@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import type { CodePipelineEvent } from 'aws-lambda';
 import { decodeToken, stateKey, tokenPointer, type RuntimeDeps, type VerifiedJob } from '../../lambda/runtime/job';
 import { DynamoDbError, FakeDynamoDb } from './dynamodb';
+import { FakeExecutions } from './codepipeline-executions';
 import { FakeEcr } from './ecr';
 import { jobDetails, jobEvent, type JobOptions } from './job';
 import { FakeVersionedS3 } from './s3-versions';
@@ -50,6 +51,8 @@ interface Deployment {
   rolloutState: 'IN_PROGRESS' | 'COMPLETED' | 'FAILED';
   rolloutStateReason?: string;
   createdAt: number;
+  /** When the rollout ended (COMPLETED or FAILED): ECS's `updatedAt`. */
+  updatedAt?: number;
   desiredCount: number;
   runningCount: number;
   script: RolloutScript;
@@ -185,6 +188,7 @@ export class FakeEcs {
           for (let i = this.tasksOf(d); i < Math.floor(age / CRASH_EVERY_MS); i++) this.stoppedServiceTask(s, d, i);
         } else if ((d.script === 'fail' || d.script === 'crash') && age >= rollout / 2) {
           d.rolloutState = 'FAILED';
+          d.updatedAt = d.createdAt + ROLLOUT_MS / 2;
           d.rolloutStateReason = 'ECS deployment circuit breaker: tasks failed to start.';
           for (let i = 0; i < 2; i++) this.stoppedServiceTask(s, d, i);
           if (s.circuitBreaker === 'rollback') {
@@ -199,6 +203,7 @@ export class FakeEcs {
           d.runningCount = Math.min(d.desiredCount, Math.floor((age / rollout) * d.desiredCount));
           if (age >= rollout && d.status === 'PRIMARY') {
             d.rolloutState = 'COMPLETED';
+            d.updatedAt = d.createdAt + ROLLOUT_MS;
             d.runningCount = d.desiredCount;
             s.deployments = [d]; // older deployments drained, the failed one forgotten
             s.events.unshift({ message: `(service ${s.name}) has reached a steady state.`, createdAt: now });
@@ -260,6 +265,7 @@ export class FakeEcs {
         rolloutState: d.rolloutState,
         rolloutStateReason: d.rolloutStateReason,
         createdAt: d.createdAt / 1000,
+        updatedAt: (d.updatedAt ?? d.createdAt) / 1000,
       })),
       events: s.events.slice(0, 10).map((e, i) => ({ id: `e${i}`, message: e.message, createdAt: e.createdAt / 1000 })),
     };
@@ -272,7 +278,7 @@ export class FakeEcs {
     let task: Record<string, unknown> = { lastStatus: 'PROVISIONING', desiredStatus: 'RUNNING' };
     const ends = 'failToStart' in script ? t.createdAt + TASK_START_MS : t.createdAt + TASK_START_MS + (script.runMs ?? 60_000);
     if (t.stopped && t.stopped.at < ends) {
-      task = { lastStatus: 'STOPPED', desiredStatus: 'STOPPED', stopCode: 'UserInitiated', stoppedReason: t.stopped.reason, stoppedAt: t.stopped.at / 1000 };
+      task = { lastStatus: 'STOPPED', desiredStatus: 'STOPPED', stopCode: 'UserInitiated', stoppedReason: t.stopped.reason, ...(t.stopped.at >= t.createdAt + TASK_START_MS && !('failToStart' in script) ? { startedAt: (t.createdAt + TASK_START_MS) / 1000 } : {}), stoppedAt: t.stopped.at / 1000 };
       Object.assign(container, { lastStatus: 'STOPPED', exitCode: 143 });
     } else if ('failToStart' in script) {
       if (age >= TASK_START_MS) {
@@ -280,10 +286,10 @@ export class FakeEcs {
         Object.assign(container, { lastStatus: 'STOPPED', reason: script.failToStart });
       }
     } else if (age >= TASK_START_MS + (script.runMs ?? 60_000)) {
-      task = { lastStatus: 'STOPPED', desiredStatus: 'STOPPED', stopCode: 'EssentialContainerExited', stoppedReason: 'Essential container in task exited', stoppedAt: (t.createdAt + TASK_START_MS + (script.runMs ?? 60_000)) / 1000 };
+      task = { lastStatus: 'STOPPED', desiredStatus: 'STOPPED', stopCode: 'EssentialContainerExited', stoppedReason: 'Essential container in task exited', startedAt: (t.createdAt + TASK_START_MS) / 1000, stoppedAt: (t.createdAt + TASK_START_MS + (script.runMs ?? 60_000)) / 1000 };
       Object.assign(container, { lastStatus: 'STOPPED', exitCode: script.exitCode, ...(script.reason ? { reason: script.reason } : {}) });
     } else if (age >= TASK_START_MS) {
-      task = { lastStatus: 'RUNNING', desiredStatus: 'RUNNING' };
+      task = { lastStatus: 'RUNNING', desiredStatus: 'RUNNING', startedAt: (t.createdAt + TASK_START_MS) / 1000 };
       Object.assign(container, { lastStatus: 'RUNNING' });
     }
     // The other containers (sidecars) come first: the handler must pick the application container by name.
@@ -438,6 +444,8 @@ export interface JobReport {
   readonly jobId: string;
   readonly kind: 'success' | 'failure';
   readonly body: any;
+  /** When CodePipeline took it (the fake clock). */
+  readonly at?: number;
 }
 
 /** The environment's own pipelines in the fake (what the stack passes as STEP_PIPELINES). */
@@ -448,11 +456,17 @@ export const STEP_TABLE = 'production-steps';
 
 export class FakeCodePipeline {
   readonly reports: JobReport[] = [];
+  /** When each job was issued (the fake clock): an action execution's startTime. */
+  private readonly issuedAt = new Map<string, number>();
+  /** GetPipelineExecution, and what a test sets of an execution (status, type, source revisions). */
+  readonly executions = new FakeExecutions((pipeline, executionId) => this.actionExecutions(pipeline, executionId));
+  constructor(private readonly clock = new FakeClock()) {}
   /** The jobs CodePipeline issued (GetJobDetails answers), by id. */
   readonly jobs = new Map<string, ReturnType<typeof jobDetails>>();
   readonly api: Record<string, (b: any) => unknown> = {
     GetJobDetails: (b) => ({ jobDetails: this.job(b.jobId) }),
     ListActionExecutions: (b) => this.actionExecutions(b.pipelineName, b.filter?.pipelineExecutionId),
+    GetPipelineExecution: (b) => this.executions.get(b),
     PutJobSuccessResult: (b) => this.report('success', b),
     PutJobFailureResult: (b) => this.report('failure', b),
   };
@@ -479,6 +493,8 @@ export class FakeCodePipeline {
       actionExecutionDetails: [...byAction].map(([actionExecutionId, ofAction]) => {
         const final = this.reports.find((r) => ofAction.some((j) => j.id === r.jobId) && (r.kind === 'failure' || !r.body.continuationToken));
         const { pipelineContext: ctx, actionTypeId, actionConfiguration } = ofAction[0].data;
+        const times = ofAction.map((j) => this.issuedAt.get(j.id) ?? 0);
+        const last = final?.at ?? Math.max(...times, ...this.reports.filter((r) => ofAction.some((j) => j.id === r.jobId)).map((r) => r.at ?? 0));
         return {
           pipelineExecutionId: ctx.pipelineExecutionId,
           actionExecutionId,
@@ -486,6 +502,9 @@ export class FakeCodePipeline {
           actionName: ctx.action.name,
           status: this.ended.get(actionExecutionId) ?? (final ? (final.kind === 'success' ? 'Succeeded' : 'Failed') : 'InProgress'),
           input: { actionTypeId, configuration: actionConfiguration.configuration },
+          startTime: Math.min(...times) / 1000,
+          lastUpdateTime: last / 1000,
+          ...(final?.kind === 'success' ? { output: { outputVariables: final.body.outputVariables ?? {}, executionResult: { externalExecutionSummary: final.body.executionDetails?.summary } } } : {}),
         };
       }),
     };
@@ -495,6 +514,7 @@ export class FakeCodePipeline {
   issue(job: JobOptions): ReturnType<typeof jobDetails> {
     const details = jobDetails(job);
     this.jobs.set(details.id, details);
+    if (!this.issuedAt.has(details.id)) this.issuedAt.set(details.id, this.clock.now);
     return details;
   }
 
@@ -507,7 +527,7 @@ export class FakeCodePipeline {
   private report(kind: JobReport['kind'], body: any) {
     this.job(body.jobId);
     if (this.reports.some((r) => r.jobId === body.jobId)) throw new AwsError('InvalidJobStateException', `Job ${body.jobId} is not in progress`);
-    this.reports.push({ jobId: body.jobId, kind, body });
+    this.reports.push({ jobId: body.jobId, kind, body, at: this.clock.now });
     return {};
   }
 }
@@ -519,7 +539,7 @@ export class FakeAws {
   readonly logs = new FakeLogs();
   readonly ecs = new FakeEcs(this.clock, this.logs);
   readonly ssm = new FakeSsm(this.clock);
-  readonly codepipeline = new FakeCodePipeline();
+  readonly codepipeline = new FakeCodePipeline(this.clock);
   readonly ecr = new FakeEcr(this.clock);
   readonly dynamodb = new FakeDynamoDb().createTable(STEP_TABLE);
   readonly secretsManager = new FakeSecretsManager();
