@@ -188,7 +188,7 @@ export class FakeEcs {
           for (let i = this.tasksOf(d); i < Math.floor(age / CRASH_EVERY_MS); i++) this.stoppedServiceTask(s, d, i);
         } else if ((d.script === 'fail' || d.script === 'crash') && age >= rollout / 2) {
           d.rolloutState = 'FAILED';
-          d.updatedAt = d.createdAt + ROLLOUT_MS / 2;
+          d.updatedAt = d.createdAt + rollout / 2;
           d.rolloutStateReason = 'ECS deployment circuit breaker: tasks failed to start.';
           for (let i = 0; i < 2; i++) this.stoppedServiceTask(s, d, i);
           if (s.circuitBreaker === 'rollback') {
@@ -203,7 +203,7 @@ export class FakeEcs {
           d.runningCount = Math.min(d.desiredCount, Math.floor((age / rollout) * d.desiredCount));
           if (age >= rollout && d.status === 'PRIMARY') {
             d.rolloutState = 'COMPLETED';
-            d.updatedAt = d.createdAt + ROLLOUT_MS;
+            d.updatedAt = d.createdAt + rollout;
             d.runningCount = d.desiredCount;
             s.deployments = [d]; // older deployments drained, the failed one forgotten
             s.events.unshift({ message: `(service ${s.name}) has reached a steady state.`, createdAt: now });
