@@ -77,7 +77,6 @@ export async function rehearseMain(argv: string[]): Promise<number> {
     return 2;
   }
 
-  const out = values.out ? path.resolve(values.out) : fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-spryker-rehearsal-'));
   let result;
   try {
     result = await rehearse({
@@ -93,6 +92,7 @@ export async function rehearseMain(argv: string[]): Promise<number> {
     return usage ? 2 : 1;
   }
   const { report, failure } = result;
+  const out = values.out ? path.resolve(values.out) : fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-spryker-rehearsal-'));
   fs.mkdirSync(out, { recursive: true });
   fs.writeFileSync(path.join(out, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
   fs.writeFileSync(path.join(out, 'report.html'), renderReport(report));

@@ -28,7 +28,7 @@ import { computeWindows, REPORT_VERSION, type DeploymentReport, type ReportStage
 import { FakeAws, FUNCTION_ARN, PIPELINES, REGION, STEP_TABLE } from './aws';
 import { loadHandler, type HandlerLog, type SimHandler } from './bundles';
 import { FakeRabbitMq } from './rabbitmq';
-import { BROKER_ADMIN, ERROR_QUEUE, PATHS, RELEASE_TABLE, repositoryOf, setupRehearsalShop, STORE_VHOSTS, SYNC_QUEUES, V2 } from './shop';
+import { BROKER_ADMIN, ERROR_QUEUE, KEPT_TAG_PREFIX, PATHS, RELEASE_TABLE, repositoryOf, setupRehearsalShop, STORE_VHOSTS, SYNC_QUEUES, V2 } from './shop';
 
 /** The pipeline's stages, in SCCOS order (SCCOS_STAGES of lib/spryker-pipeline.ts: test/sim keeps them equal). */
 export const REHEARSAL_STAGES = [
@@ -247,7 +247,7 @@ class Rehearsal {
           parameter: PATHS.lastDeployedVersion,
           releaseTable: RELEASE_TABLE,
           keepReleases: 100,
-          keptTagPrefix: 'kept-',
+          keptTagPrefix: KEPT_TAG_PREFIX,
           releaseArtifact: this.release.name,
           imagesArtifact: this.images.name,
         } satisfies UpdateDeployedVersionParams,

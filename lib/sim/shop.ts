@@ -21,6 +21,8 @@ export const PATHS = {
 export const RELEASE_TABLE = `${ENV}-spryker-release-history`;
 /** repositoryName('production', key) (lib/images.ts). */
 export const repositoryOf = (key: string) => `${ENV}-${key}`;
+/** KEPT_TAG_PREFIX (lib/images.ts). */
+export const KEPT_TAG_PREFIX = 'kept-';
 
 export const V1 = '1111111111111111111111111111111111111111';
 export const V2 = '2222222222222222222222222222222222222222';
