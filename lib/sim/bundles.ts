@@ -64,7 +64,8 @@ export interface HandlerLog {
 export function loadHandler(file: string, clock: SimClock, log: HandlerLog): SimHandler {
   const name = path.basename(path.dirname(file));
   const source = fs.readFileSync(file, 'utf8');
-  const params = ['exports', 'require', 'module', '__filename', '__dirname', 'Date', 'setTimeout', 'console'];
+  // `process` too: the caller's, whose environment the rehearsal set (under jest it is not the realm's global).
+  const params = ['exports', 'require', 'module', '__filename', '__dirname', 'Date', 'setTimeout', 'console', 'process'];
   const fn = vm.compileFunction(source, params, { filename: file });
   const module = { exports: {} as { handler?: SimHandler } };
   const say = (level: 'log' | 'warn' | 'error') => (...args: unknown[]) => {
@@ -79,7 +80,7 @@ export function loadHandler(file: string, clock: SimClock, log: HandlerLog): Sim
     if (id.startsWith('@aws-sdk/')) throw new Error(`${file} requires ${id}, which the rehearsal does not provide: add it to lib/sim/sdk.ts`);
     return realRequire(id);
   };
-  fn(module.exports, require, module, file, path.dirname(file), clockDate(clock), clockTimeout(clock), console);
+  fn(module.exports, require, module, file, path.dirname(file), clockDate(clock), clockTimeout(clock), console, process);
   const handler = module.exports.handler;
   if (typeof handler !== 'function') throw new Error(`${file} exports no handler: rebuild the handler bundles (npm run bundle)`);
   return handler;
