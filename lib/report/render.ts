@@ -74,8 +74,9 @@ function extent(report: DeploymentReport): { start: number; end: number } {
 
 const spanEnd = (span: TimelineSpan, report: DeploymentReport) => span.endMs ?? report.endMs;
 
-const LABEL_W = 250;
-const BAR_W = 640;
+// Wide enough for the longest SCCOS stage name (Configure_RabbitMQ_Vhosts_and_Permissions) at 12px.
+const LABEL_W = 290;
+const BAR_W = 600;
 const RIGHT_W = 110;
 const ROW_H = 22;
 const WIDTH = LABEL_W + BAR_W + RIGHT_W;
