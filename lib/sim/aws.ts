@@ -12,6 +12,7 @@ import { decodeToken, stateKey, tokenPointer, type RuntimeDeps, type VerifiedJob
 import { DynamoDbError, FakeDynamoDb } from './dynamodb';
 import { FakeExecutions } from './codepipeline-executions';
 import { FakeEcr } from './ecr';
+import { FakeElbv2, parseQuery } from './elbv2';
 import { jobDetails, jobEvent, type JobOptions } from './job';
 import { FakeVersionedS3 } from './s3-versions';
 import { FakeSecretsManager } from './secrets-manager';
@@ -543,6 +544,7 @@ export class FakeAws {
   readonly ecr = new FakeEcr(this.clock);
   readonly dynamodb = new FakeDynamoDb().createTable(STEP_TABLE);
   readonly secretsManager = new FakeSecretsManager();
+  readonly elbv2 = new FakeElbv2();
   readonly objects = new Map<string, Buffer>();
   /** Versioned buckets (the S3 source); other buckets are plain `objects`. */
   readonly versionedS3 = new FakeVersionedS3(this.clock);
@@ -641,6 +643,8 @@ export class FakeAws {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const raw = Buffer.concat(chunks);
+    // Elastic Load Balancing v2 speaks AWS Query: a form-encoded POST, an XML answer.
+    if (String(req.headers['content-type']).startsWith('application/x-www-form-urlencoded')) return this.elbv2Request(raw.toString('utf8'), res);
     const target = req.headers['x-amz-target'] as string | undefined;
     const [prefix, action] = target ? target.split('.') : ['S3', req.method!];
     const service = { AmazonEC2ContainerServiceV20141113: 'ECS', AmazonSSM: 'SSM', Logs_20140328: 'Logs', CodePipeline_20150709: 'CodePipeline', AmazonEC2ContainerRegistry_V20150921: 'ECR', DynamoDB_20120810: 'DynamoDB', secretsmanager: 'SecretsManager', S3: 'S3' }[prefix] ?? prefix;
@@ -671,6 +675,18 @@ export class FakeAws {
       } else {
         res.writeHead(e.status, { 'content-type': 'application/x-amz-json-1.1' }).end(JSON.stringify({ __type: e.code, message: e.message }));
       }
+    }
+  }
+
+  private elbv2Request(body: string, res: ServerResponse) {
+    const input = parseQuery(body);
+    this.requests.push({ op: `ELBv2.${input.Action}`, body: input });
+    try {
+      const xml = this.elbv2.handle(body);
+      res.writeHead(200, { 'content-type': 'text/xml' }).end(xml);
+    } catch (err) {
+      const e = err instanceof AwsError ? err : new AwsError('InternalFailure', String(err), 500);
+      res.writeHead(e.status, { 'content-type': 'text/xml' }).end(`<ErrorResponse><Error><Type>Sender</Type><Code>${e.code}</Code><Message>${e.message}</Message></Error><RequestId>fake</RequestId></ErrorResponse>`);
     }
   }
 

@@ -12,7 +12,7 @@ import { TIMELINE_STATES } from '../contracts/timeline';
 import { formatDuration, renderReport, renderTerminal } from '../report/render';
 import { rehearse, type RehearsalOptions } from './rehearse';
 
-export const REHEARSE_USAGE = `usage: cdk-spryker-pipeline rehearse [--services <n>] [--fail-service <app>]... [--seed <n>]
+export const REHEARSE_USAGE = `usage: cdk-spryker-pipeline rehearse [--services <n>] [--fail-service <app>]... [--maintenance] [--seed <n>]
          [--build-seconds <s>] [--pre-deploy-seconds <s>] [--install-seconds <s>] [--post-deploy-seconds <s>]
          [--rollout-seconds <s>] [--sync-seconds <s>] [--out <dir>] [--json] [--width <columns>] [--verbose]
 
@@ -45,6 +45,7 @@ export async function rehearseMain(argv: string[]): Promise<number> {
       options: {
         ...Object.fromEntries(Object.keys(NUMBERS).map((k) => [k, { type: 'string' as const }])),
         'fail-service': { type: 'string', multiple: true },
+        maintenance: { type: 'boolean', default: false },
         out: { type: 'string' },
         json: { type: 'boolean', default: false },
         width: { type: 'string' },
@@ -83,6 +84,7 @@ export async function rehearseMain(argv: string[]): Promise<number> {
       ...numbers,
       handlersDir: values.handlers ? path.resolve(values.handlers) : handlersDir(),
       failServices: values['fail-service'] ?? [],
+      maintenance: values.maintenance,
       log: { lines: [], onLine: values.verbose ? (l) => console.error(`[${l.handler}] ${l.text}`) : undefined },
     });
   } catch (e) {

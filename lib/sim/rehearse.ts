@@ -65,6 +65,8 @@ export interface RehearsalOptions {
   readonly syncSeconds?: number;
   /** Services (application names, e.g. `yves`) whose rollout fails: the circuit breaker rolls them back. @default none */
   readonly failServices?: readonly string[];
+  /** Maintenance mode on during Run_install (`maintenance.duringInstall: true`). @default false */
+  readonly maintenance?: boolean;
   /** Seed of the per-service rollout times. @default 1 */
   readonly seed?: number;
   /** Where the handlers' log lines go. @default kept, not printed */
@@ -209,8 +211,15 @@ class Rehearsal {
     return h;
   }
 
-  private hook(hook: HookName, taskDefinition: RunHookParams['taskDefinition']): Action {
-    const params: RunHookParams = { model: PATHS.model, hook, taskDefinition, then: SCHEDULER_AFTER[hook], timeoutMinutes: DEFAULT_HOOK_TIMEOUT_MINUTES[hook] };
+  private hook(hook: HookName, taskDefinition: RunHookParams['taskDefinition'], maintenance = false): Action {
+    const params: RunHookParams = {
+      model: PATHS.model,
+      hook,
+      taskDefinition,
+      then: SCHEDULER_AFTER[hook],
+      timeoutMinutes: DEFAULT_HOOK_TIMEOUT_MINUTES[hook],
+      ...(maintenance ? { maintenance: PATHS.maintenance } : {}),
+    };
     return { handler: 'run-hook', params, inputs: taskDefinition === 'release' ? [this.release] : [] };
   }
 
@@ -239,7 +248,7 @@ class Rehearsal {
       'Run_pre-deploy_hook': this.hook('beforeDeploy', 'live'),
       Pre_Deployment_Configuration: { handler: 'pre-deployment-configuration', params: { model: PATHS.model } satisfies PreDeploymentConfigurationParams, inputs: [this.images], outputs: [this.release] },
       Deploy_Scheduler: deploy('scheduler'),
-      Run_install: this.hook('install', 'release'),
+      Run_install: this.hook('install', 'release', o.maintenance),
       Deploy_Spryker_services: deploy('application'),
       UpdateDeployedVersion: {
         handler: 'update-deployed-version',

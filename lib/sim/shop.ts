@@ -2,9 +2,11 @@
  * The simulated shop of a rehearsal: the `production` environment as the stack leaves it before a
  * deployment. Its ECS services run V1, the deployment model and the broker's desired state are in
  * SSM, the broker admin's and the shop user's passwords in Secrets Manager, the ECR repositories
- * and the release history exist, and `/production/lastdeployedversion` is V1.
+ * and the release history exist, and `/production/lastdeployedversion` is V1. Its ALB listener
+ * routes to the shop; maintenance mode's configuration names it.
  */
 import type { BrokerConfig } from '../../lambda/rabbitmq/config';
+import type { MaintenanceConfig } from '../../lambda/maintenance-mode';
 import type { DeploymentModel, ModelService } from '../../lambda/runtime/model';
 import { DEFAULT_HOOKS, SPRYKER_APPLICATIONS } from '../config/types';
 import type { FakeAws } from './aws';
@@ -16,7 +18,11 @@ export const PATHS = {
   desiredVersion: `/${ENV}/desired_version`,
   lastDeployedVersion: `/${ENV}/lastdeployedversion`,
   broker: `/${ENV}/pipeline/rabbitmq`,
+  /** maintenanceConfigPath('production') (lib/maintenance.ts). */
+  maintenance: `/${ENV}/pipeline/maintenance`,
 } as const;
+/** The shop's ALB listener, where maintenance mode puts its 503 rule. */
+export const LISTENER = 'arn:aws:elasticloadbalancing:eu-central-1:123456789012:listener/app/production-shop/50dc6c495c0c9188/f2f7dc8efc522ab2';
 /** releaseTableName('production') (lib/release-history.ts). */
 export const RELEASE_TABLE = `${ENV}-spryker-release-history`;
 /** repositoryName('production', key) (lib/images.ts). */
@@ -82,6 +88,9 @@ export function setupRehearsalShop(aws: FakeAws, options: { readonly services: n
   aws.ssm.set(PATHS.broker, JSON.stringify(broker));
   aws.secretsManager.secrets.set(ADMIN_SECRET, JSON.stringify(BROKER_ADMIN));
   aws.secretsManager.secrets.set(USER_SECRET, 'rehearsal-user-password');
+  aws.elbv2.addListener(LISTENER, { 100: '/*' });
+  const maintenance: MaintenanceConfig = { v: 1, env: ENV, listenerArn: LISTENER, priority: 1, allowedIps: ['203.0.113.0/24'], page: '<h1>Back soon</h1>', contentType: 'text/html' };
+  aws.ssm.set(PATHS.maintenance, JSON.stringify(maintenance));
   aws.dynamodb.createTable(RELEASE_TABLE, { partitionKey: 'env', sortKey: 'version', indexes: { deployedAt: 'deployedAt' } });
   return { model, imageKeys };
 }

@@ -85,12 +85,13 @@ describe('a successful rehearsal of 8 services', () => {
     expect(Math.abs(span('mixedVersions').startMs - stage('Deploy_Spryker_services').startMs)).toBeLessThanOrEqual(TOLERANCE_MS);
     expect(report.windows.mixedVersions).toBeGreaterThanOrEqual(0.85 * 90_000);
     expect(report.windows.mixedVersions).toBeLessThanOrEqual(1.15 * 90_000);
+    // No maintenance asked for, none on.
+    expect(report.windows.maintenance).toBeUndefined();
     // Redis and search start catching up at scheduler:setup.
     expect(Math.abs(span('syncCatchUp').startMs - span('schedulerPaused').endMs!)).toBeLessThanOrEqual(1000);
   });
 
   test.todo('syncCatchUp ends when the simulated queues drained: window = --sync-seconds (60 s) within 6 s (needs the Sync_catch_up step of branch conditions in the rehearsal)');
-  test.todo('with --maintenance (a simulated ALB listener: not built yet), maintenance spans Run_install\'s task: start = task start - at most 6 s, end = task end + at most 6 s');
   test.todo('rabbitmqReconfiguring lies within Configure_RabbitMQ_Vhosts_and_Permissions on a fresh broker (start >= stage start, end <= stage end; needs the marks of branch rabbit)');
 
   test('report.json is what --json printed; report.html is well-formed and names every stage and state', () => {
@@ -112,6 +113,20 @@ test('--fail-service yves: Deploy_Spryker_services fails naming yves, nothing af
   expect(report.stages.map((s) => s.name)).toEqual(SCCOS_STAGES.slice(0, SCCOS_STAGES.indexOf('Deploy_Spryker_services') + 1));
   expect(run.stderr).toMatch(/Deploy_Spryker_services failed: .*service production-yves: the circuit breaker rolled back/);
   expect(fs.existsSync(path.join(out, 'report.html'))).toBe(true);
+}, 120_000);
+
+test('--maintenance: the 503 page is on for Run_install (the install task and the time to notice it ended)', () => {
+  const run = cli(['--services', '3', '--maintenance', '--install-seconds', '120', '--json', '--out', tmp()]);
+  expect(run.code).toBe(0);
+  const report = DeploymentReport.parse(JSON.parse(run.stdout));
+  const install = report.stages.find((s) => s.name === 'Run_install')!;
+  const maintenance = report.states.find((s) => s.state === 'maintenance')!;
+  expect(maintenance.startMs).toBeGreaterThanOrEqual(install.startMs);
+  expect(maintenance.startMs - install.startMs).toBeLessThanOrEqual(TOLERANCE_MS);
+  expect(maintenance.endMs).toBeLessThanOrEqual(install.endMs);
+  expect(install.endMs - maintenance.endMs!).toBeLessThanOrEqual(TOLERANCE_MS);
+  expect(report.windows.maintenance).toBeGreaterThanOrEqual(TASK_START_MS + 120_000);
+  expect(report.windows.maintenance).toBeLessThanOrEqual(TASK_START_MS + 120_000 + TOLERANCE_MS);
 }, 120_000);
 
 test('the terminal timeline: a row per stage and per state, the windows, where the report is', () => {

@@ -9,6 +9,7 @@ import { passwordMatches } from '../../lambda/rabbitmq/plan';
 import { ssmPaths } from '../../lib/deployment';
 import { KEPT_TAG_PREFIX as LIB_KEPT_TAG_PREFIX, repositoryName } from '../../lib/images';
 import { releaseTableName } from '../../lib/release-history';
+import { maintenanceConfigPath } from '../../lib/maintenance';
 import { ConfigureRabbitMqStage } from '../../lib/stages/configure-rabbitmq';
 import { FakeRabbitMq } from '../../lib/sim/rabbitmq';
 import { rehearse } from '../../lib/sim/rehearse';
@@ -19,7 +20,7 @@ const HANDLERS = path.join(__dirname, '..', '..', 'dist', 'handlers');
 
 test("the shop's names are the library's", () => {
   const lib = ssmPaths('production');
-  expect(PATHS).toEqual({ model: lib.model, desiredVersion: lib.desiredVersion, lastDeployedVersion: lib.lastDeployedVersion, broker: ConfigureRabbitMqStage.configParameterName('production') });
+  expect(PATHS).toEqual({ model: lib.model, desiredVersion: lib.desiredVersion, lastDeployedVersion: lib.lastDeployedVersion, broker: ConfigureRabbitMqStage.configParameterName('production'), maintenance: maintenanceConfigPath('production') });
   expect(RELEASE_TABLE).toBe(releaseTableName('production'));
   expect(repositoryOf('yves')).toBe(repositoryName('production', 'yves'));
   expect(KEPT_TAG_PREFIX).toBe(LIB_KEPT_TAG_PREFIX);
