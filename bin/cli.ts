@@ -23,7 +23,14 @@ ${RELEASE_DIFF_USAGE}
 
 function main(argv: string[]): number | Promise<number> {
   if (argv[0] === 'release-diff') return releaseDiffMain(argv.slice(1));
-  if (argv[0] === 'rehearse') return loadRehearsal().rehearseMain(argv.slice(1));
+  if (argv[0] === 'rehearse') {
+    const rehearsal = loadRehearsal();
+    if (!rehearsal) {
+      console.error('cdk-spryker-pipeline rehearse: the rehearsal bundle dist/sim/rehearse.js is missing: run npm run bundle');
+      return 1;
+    }
+    return rehearsal.rehearseMain(argv.slice(1));
+  }
   let parsed;
   try {
     parsed = parseArgs({
@@ -82,10 +89,9 @@ function main(argv: string[]): number | Promise<number> {
  * handlers, the job runtime's readers), loaded only for `rehearse`: the other commands stay light.
  * Beside bin/ once built, or the build's in a source tree.
  */
-function loadRehearsal(): { rehearseMain(argv: string[]): Promise<number> } {
+function loadRehearsal(): { rehearseMain(argv: string[]): Promise<number> } | undefined {
   const file = [path.join(__dirname, '..', 'sim', 'rehearse.js'), path.join(__dirname, '..', 'dist', 'sim', 'rehearse.js')].find((f) => fs.existsSync(f));
-  if (!file) throw new Error('the rehearsal bundle dist/sim/rehearse.js is missing: run npm run bundle');
-  return require(file);
+  return file ? require(file) : undefined;
 }
 
 /** package.json beside bin/ in the source tree, two levels up once compiled to dist/bin/. */

@@ -94,7 +94,8 @@ interface Task {
 }
 
 const ROLLOUT_MS = 120_000;
-const TASK_START_MS = 20_000;
+/** A task's provisioning time before its container runs. */
+export const TASK_START_MS = 20_000;
 const CRASH_EVERY_MS = 20_000;
 
 export class FakeEcs {

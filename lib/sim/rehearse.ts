@@ -25,7 +25,7 @@ import { SCHEDULER_AFTER } from '../config/hook-commands';
 import { DEFAULT_HOOK_TIMEOUT_MINUTES } from '../config/types';
 import type { HookName, RabbitMqParams } from '../contracts';
 import { computeWindows, REPORT_VERSION, type DeploymentReport, type ReportStage } from '../contracts/report';
-import { FakeAws, FUNCTION_ARN, PIPELINES, REGION, STEP_TABLE } from './aws';
+import { FakeAws, FUNCTION_ARN, PIPELINES, REGION, STEP_TABLE, TASK_START_MS } from './aws';
 import { loadHandler, type HandlerLog, type SimHandler } from './bundles';
 import { FakeRabbitMq } from './rabbitmq';
 import { BROKER_ADMIN, ERROR_QUEUE, KEPT_TAG_PREFIX, PATHS, RELEASE_TABLE, repositoryOf, setupRehearsalShop, STORE_VHOSTS, SYNC_QUEUES, V2 } from './shop';
@@ -278,7 +278,7 @@ class Rehearsal {
   /** scheduler:setup ran when Run_install's task stopped: from then on the publish and sync queues drain. */
   private fillQueues(): void {
     const install = [...this.aws.ecs.tasks.values()].filter((t) => !t.startedBy?.startsWith('ecs-svc/')).pop();
-    const at = install ? install.createdAt + 20_000 + ('runMs' in install.script ? (install.script.runMs ?? 0) : 0) : this.aws.clock.now;
+    const at = install ? install.createdAt + TASK_START_MS + ('runMs' in install.script ? (install.script.runMs ?? 0) : 0) : this.aws.clock.now;
     for (const vhost of STORE_VHOSTS) {
       for (const queue of SYNC_QUEUES) this.rabbit.fill(vhost, queue, QUEUE_MESSAGES, (this.options.syncSeconds ?? 90) * 1000, at);
       this.rabbit.fill(vhost, ERROR_QUEUE, 3, Infinity, at);
