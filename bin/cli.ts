@@ -16,10 +16,21 @@ const USAGE = `usage: cdk-spryker-pipeline validate <deploy file> [--environment
 
   validate   check a docker-sdk deploy file before it deploys; exit 1 on critical findings
   rules      list the preflight rules and their codes
-${RELEASE_DIFF_USAGE}`;
+${RELEASE_DIFF_USAGE}
+       cdk-spryker-pipeline rehearse [options]   (rehearse --help)
 
-function main(argv: string[]): number {
+  rehearse   a deployment on a simulated AWS and RabbitMQ with the package's own step handlers, in seconds`;
+
+function main(argv: string[]): number | Promise<number> {
   if (argv[0] === 'release-diff') return releaseDiffMain(argv.slice(1));
+  if (argv[0] === 'rehearse') {
+    const rehearsal = loadRehearsal();
+    if (!rehearsal) {
+      console.error('cdk-spryker-pipeline rehearse: the rehearsal bundle dist/sim/rehearse.js is missing: run npm run bundle');
+      return 1;
+    }
+    return rehearsal.rehearseMain(argv.slice(1));
+  }
   let parsed;
   try {
     parsed = parseArgs({
@@ -73,6 +84,16 @@ function main(argv: string[]): number {
   return critical ? 1 : 0;
 }
 
+/**
+ * The rehearsal ships as one bundle (dist/sim/rehearse.js: the simulator, the SDK it gives the
+ * handlers, the job runtime's readers), loaded only for `rehearse`: the other commands stay light.
+ * Beside bin/ once built, or the build's in a source tree.
+ */
+function loadRehearsal(): { rehearseMain(argv: string[]): Promise<number> } | undefined {
+  const file = [path.join(__dirname, '..', 'sim', 'rehearse.js'), path.join(__dirname, '..', 'dist', 'sim', 'rehearse.js')].find((f) => fs.existsSync(f));
+  return file ? require(file) : undefined;
+}
+
 /** package.json beside bin/ in the source tree, two levels up once compiled to dist/bin/. */
 function packageVersion(): string {
   const file = [path.join(__dirname, '..', 'package.json'), path.join(__dirname, '..', '..', 'package.json')].find((f) => fs.existsSync(f));
@@ -85,4 +106,4 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   process.exit(process.exitCode ?? 0);
 });
 
-process.exitCode = main(process.argv.slice(2));
+void Promise.resolve(main(process.argv.slice(2))).then((code) => (process.exitCode = code));

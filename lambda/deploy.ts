@@ -12,6 +12,7 @@ import { parseParams } from './runtime/params';
 import { DeployParams } from '../lib/contracts/params';
 import { pollWhileTimeRemains, type PollState } from './runtime/poll';
 import { assertReleaseOf, parseRelease, RELEASE_FILE, releaseOf, type ReleaseManifest } from './runtime/release';
+import { markAll, type MarkInput } from './runtime/timeline';
 
 /** A rollout not finished after this long fails the job, naming the services still rolling out. */
 export const DEPLOY_TIMEOUT_MS = 60 * 60_000;
@@ -117,6 +118,7 @@ async function checkDeployments(
     }
   }
   const where = `in cluster ${model.cluster}`;
+  if (failures.length || !waiting.length) await markRollouts(ctx, live, services, release, since, !failures.length);
   if (failures.length) {
     throw new StepFailure(`deployment failed ${where}: ${failures.join(' || ')}${waiting.length ? `. Still rolling out: ${waiting.join(', ')}` : ''}`);
   }
@@ -146,6 +148,32 @@ async function stoppingTooOften(ecs: ECSClient, cluster: string, deployment: Dep
   };
 }
 
+/**
+ * Deploy_Spryker_services puts V1 and V2 side by side on the timeline (docs/states.md), at ECS's
+ * own times: from the first release deployment created until the last one completed (its
+ * updatedAt), which also ends the database being ahead of the services. A failed rollout leaves
+ * both open: the report counts them until the run ended.
+ */
+async function markRollouts(ctx: StepContext<DeployParams>, live: Map<string, Service>, services: ModelService[], release: ReleaseManifest | undefined, since: number | undefined, completed: boolean) {
+  if (ctx.params.services !== 'application' || !release) return;
+  const ours = services.map((s) => oursOf(live.get(s.service)!, releaseOf(release, s.service).taskDefinition, since)).filter((d): d is Deployment => !!d?.createdAt);
+  if (!ours.length) return;
+  const by = `${ctx.job.stageName}/${ctx.job.actionName}`;
+  const marks: MarkInput[] = [{ state: 'mixedVersions', edge: 'start', at: Math.min(...ours.map((d) => d.createdAt!.getTime())), by, note: `${services.length} service(s)` }];
+  if (completed) {
+    const end = Math.max(...ours.map((d) => d.updatedAt?.getTime() ?? ctx.now()));
+    const note = `${services.length} service(s) on ${release.version}`;
+    marks.push({ state: 'mixedVersions', edge: 'end', at: end, by, note }, { state: 'dbAheadOfServices', edge: 'end', at: end, by, note });
+  }
+  await markAll(ctx.records, ctx.job.pipelineExecutionId, marks);
+}
+
+/** The newest deployment on the target revision (created since `since`, when given): the rollout this stage watches. */
+const oursOf = (service: Service, target: string | undefined, since?: number): Deployment | undefined =>
+  (service.deployments ?? [])
+    .filter((d) => (!target || d.taskDefinition === target) && (since === undefined || (d.createdAt?.getTime() ?? 0) >= since))
+    .sort((a, b) => (b.createdAt?.getTime() ?? 0) - (a.createdAt?.getTime() ?? 0))[0];
+
 /** Ends a phrase with exactly one period. */
 const sentence = (text: string) => (text.endsWith('.') ? text : `${text}.`);
 
@@ -158,9 +186,7 @@ const primaryOf = (service: Service): Deployment | undefined => service.deployme
  * tasks running and no other deployment left.
  */
 export function judge(service: Service, target: string | undefined, since?: number): Verdict {
-  const ours = (service.deployments ?? [])
-    .filter((d) => (!target || d.taskDefinition === target) && (since === undefined || (d.createdAt?.getTime() ?? 0) >= since))
-    .sort((a, b) => (b.createdAt?.getTime() ?? 0) - (a.createdAt?.getTime() ?? 0))[0];
+  const ours = oursOf(service, target, since);
   const primary = primaryOf(service);
   const events = (service.events ?? []).slice(0, 2).map((e) => e.message).filter(Boolean);
   const recent = events.length ? ` Latest events: ${events.join(' / ')}` : '';

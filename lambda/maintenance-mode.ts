@@ -31,6 +31,9 @@ import { parseParams } from './runtime/params';
 import { parseStackJson } from './runtime/stack-json';
 import { parseContract } from '../lib/contracts/issues';
 import { LiftAfterExecution, MAINTENANCE_CONFIG_VERSION, MaintenanceConfig, MaintenanceParams } from '../lib/contracts/maintenance';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { StepTable } from './runtime/records';
+import { markAll } from './runtime/timeline';
 
 /** Tags that mark the rules as ours: the environment, and the rule's role. */
 export const TAG_ENV = 'spryker:maintenance';
@@ -254,8 +257,11 @@ export const step: StepDefinition<MaintenanceParams, never> = {
     const { config: name, mode } = ctx.params;
     const config = await loadMaintenanceConfig(ctx.client(SSMClient), name);
     const elb = ctx.client(ElasticLoadBalancingV2Client);
-    const summary = mode === 'enable' ? (await enableMaintenance(elb, config)).summary : await disableMaintenance(elb, config);
+    const on = mode === 'enable' ? await enableMaintenance(elb, config) : undefined;
+    const summary = on ? on.summary : await disableMaintenance(elb, config);
     console.log(JSON.stringify({ step: 'maintenance-mode', mode, summary }));
+    // This execution's timeline (ELB gives no time of its own): on only if this action turned it on.
+    if (!on?.wasOn) await markAll(ctx.records, ctx.job.pipelineExecutionId, [{ state: 'maintenance', edge: on ? 'start' : 'end', at: ctx.now(), by: `${ctx.job.stageName}/${ctx.job.actionName}` }]);
     return { status: 'done', summary };
   },
 };
@@ -315,7 +321,7 @@ function maintenanceOf(detail: ActionExecutionDetail): string | undefined {
 
 export async function liftAfterExecution(
   input: LiftAfterExecution['liftAfterExecution'],
-  deps: { clientConfig?: ClientConfig; sleep?: (ms: number) => Promise<void>; pipelines?: readonly string[] } = {},
+  deps: { clientConfig?: ClientConfig; sleep?: (ms: number) => Promise<void>; pipelines?: readonly string[]; table?: string; now?: () => number } = {},
 ): Promise<{ lifted: boolean; summary: string }> {
   const where = `${input.pipeline} execution ${input.executionId}, stage ${input.stage} ${input.state}`;
   const sleep = deps.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
@@ -341,6 +347,12 @@ export async function liftAfterExecution(
       const config = await loadMaintenanceConfig(ssm, input.config);
       const out = await disableMaintenanceOwnedBy(elb, config, input.executionId);
       console.log(JSON.stringify({ step: 'maintenance-mode', liftAfter: where, ...out }));
+      const table = deps.table ?? process.env.STEP_TABLE;
+      // The execution's timeline: its maintenance ended here, not in its own stage.
+      if (out.lifted && table) {
+        const records = new StepTable(new DynamoDBClient(clientConfig), table, deps.now ?? Date.now, call).records();
+        await markAll(records, input.executionId, [{ state: 'maintenance', edge: 'end', at: (deps.now ?? Date.now)(), by: 'maintenance-lift', note: `after ${input.stage} ${input.state}` }]);
+      }
       return out;
     } catch (err) {
       last = err;

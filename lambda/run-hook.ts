@@ -14,6 +14,8 @@ import type { DeploymentModel } from './runtime/model';
 import { parseParams } from './runtime/params';
 import { pollWhileTimeRemains, read, type PollState } from './runtime/poll';
 import { assertReleaseOf, parseRelease, RELEASE_FILE, releaseOf } from './runtime/release';
+import { markAll, type MarkInput } from './runtime/timeline';
+import type { Task } from '@aws-sdk/client-ecs';
 
 import { RunHookParams } from '../lib/contracts/params';
 
@@ -28,6 +30,8 @@ interface HookState extends PollState {
   readonly startedAt: number;
   /** This stage turned maintenance on, so it lifts it when it ends. */
   readonly maintenance?: boolean;
+  /** The task's start is on the timeline (marked once, when first seen started). */
+  readonly startMarked?: boolean;
 }
 
 /** A command that runs nothing: absent, empty, or `true`. */
@@ -102,6 +106,8 @@ async function runHook(
       // Turned on by someone else (the maintenance pipeline): theirs to lift. A concurrent twin of this execution: ours.
       maintenance.owned = !on.wasOn || on.owner === owner;
       console.log(JSON.stringify({ hook: ctx.params.hook, maintenance: on.summary, owner: on.owner }));
+      // ELB answers with no time of its own: the moment the 503 rule exists.
+      if (maintenance.owned) await markAll(ctx.records, ctx.job.pipelineExecutionId, [{ state: 'maintenance', edge: 'start', at: ctx.now(), by: by(ctx) }]);
     }
     state = { ...(await startTask(ctx, model, plan)), ...(maintenance.owned && { maintenance: true }) };
   }
@@ -114,6 +120,7 @@ async function liftMaintenance(ctx: StepContext<RunHookParams>, model: Deploymen
     const config = await loadMaintenanceConfig(ctx.client(SSMClient), ctx.params.maintenance!);
     const summary = await disableMaintenance(ctx.client(ElasticLoadBalancingV2Client), config);
     console.log(JSON.stringify({ hook: ctx.params.hook, maintenance: summary }));
+    await markAll(ctx.records, ctx.job.pipelineExecutionId, [{ state: 'maintenance', edge: 'end', at: ctx.now(), by: by(ctx) }]);
     return { ok: true, note: 'maintenance mode lifted' };
   } catch (err) {
     return {
@@ -216,7 +223,38 @@ async function describeTaskDefinition(ecs: ECSClient, taskDefinition: string) {
   return out.taskDefinition!;
 }
 
-async function checkTask(ctx: StepContext<RunHookParams>, model: DeploymentModel, state: HookState): Promise<StepResult<HookState>> {
+const by = (ctx: StepContext<RunHookParams>) => `${ctx.job.stageName}/${ctx.job.actionName}`;
+
+/**
+ * The timeline edges a hook's task gives (docs/states.md), at ECS's own times: its start once
+ * (startedAt; the install's migrations), and at its stop (stoppedAt) what its last command, the
+ * scheduler command, did: suspend pauses the scheduler, setup resumes it and starts the sync
+ * catch-up. Only an exit 0 ran the scheduler command (`&&`).
+ */
+function taskMarks(ctx: StepContext<RunHookParams>, task: Task, exitCode: number | undefined, startMarked: boolean): MarkInput[] {
+  const { hook, then = '' } = ctx.params;
+  const note = `task ${arnId(task.taskArn ?? '')}`;
+  const at = (d: Date | undefined) => d?.getTime();
+  const started = at(task.startedAt);
+  const stopped = task.lastStatus === 'STOPPED' ? at(task.stoppedAt) : undefined;
+  const edges: MarkInput[] = [];
+  if (started !== undefined && !startMarked) {
+    if (hook === 'beforeDeploy') edges.push({ state: 'preDeployHook', edge: 'start', at: started, by: by(ctx), note });
+    if (hook === 'install' || hook === 'destructiveInstall') edges.push({ state: 'dbAheadOfServices', edge: 'start', at: started, by: by(ctx), note: `${note}: migrations` });
+  }
+  if (stopped !== undefined) {
+    const exit = `${note} exit ${exitCode ?? 'none'}`;
+    if (hook === 'beforeDeploy') edges.push({ state: 'preDeployHook', edge: 'end', at: stopped, by: by(ctx), note: exit });
+    if (exitCode === 0 && then.includes('scheduler:suspend')) edges.push({ state: 'schedulerPaused', edge: 'start', at: stopped, by: by(ctx), note: 'scheduler:suspend' });
+    if (exitCode === 0 && then.includes('scheduler:setup')) {
+      edges.push({ state: 'schedulerPaused', edge: 'end', at: stopped, by: by(ctx), note: 'scheduler:setup' }, { state: 'syncCatchUp', edge: 'start', at: stopped, by: by(ctx), note: 'scheduler:setup' });
+    }
+  }
+  return edges;
+}
+
+async function checkTask(ctx: StepContext<RunHookParams>, model: DeploymentModel, resumed: HookState): Promise<StepResult<HookState>> {
+  let state = resumed;
   const { hook, timeoutMinutes } = ctx.params;
   const ecs = ctx.client(ECSClient);
   const id = arnId(state.task);
@@ -227,11 +265,14 @@ async function checkTask(ctx: StepContext<RunHookParams>, model: DeploymentModel
     throw new StepFailure(`${where}: ECS no longer knows the task (it forgets stopped tasks after about an hour): check the cluster's stopped tasks, then retry the stage`);
   }
   const seconds = Math.round((ctx.now() - state.startedAt) / 1000);
+  const container = task.containers?.find((c) => c.name === state.container);
+  const marks = taskMarks(ctx, task, container?.exitCode, state.startMarked === true);
+  if (marks.length) await markAll(ctx.records, ctx.job.pipelineExecutionId, marks);
   if (task.lastStatus !== 'STOPPED') {
+    if (task.startedAt && !state.startMarked) state = { ...state, startMarked: true };
     if (seconds * 1000 > timeoutMinutes * 60_000) await timeOut(ctx, model, state, where, task.lastStatus);
     return { status: 'continue', state, summary: `hook ${hook}: task ${id} ${task.lastStatus ?? 'PENDING'} for ${seconds} s (limit ${timeoutMinutes} min)` };
   }
-  const container = task.containers?.find((c) => c.name === state.container);
   if (container?.exitCode === 0) return { status: 'done', summary: `hook ${hook}: task ${id} exited 0 after ${seconds} s` };
   const head = `${where} failed: ${describeStoppedTask(task)}.${hint(task.stopCode, container?.reason)}`;
   throw new StepFailure(fitTail(head, await tailOf(ctx, state), MAX_FAILURE_MESSAGE));

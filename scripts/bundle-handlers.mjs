@@ -40,6 +40,9 @@ export function handlerNames() {
     .sort();
 }
 
+/** The rehearsal's bundle (lib/sim/cli.ts): the simulator with the AWS SDK it gives the handlers, for the Node.js the CLI runs on. */
+export const SIM_BUNDLE = path.join(ROOT, 'dist', 'sim', 'rehearse.js');
+
 export async function bundleHandlers() {
   const names = handlerNames();
   // Rebuilt from scratch: a removed handler must not linger in the package.
@@ -52,10 +55,16 @@ export async function bundleHandlers() {
   return names;
 }
 
+/** Built with the package (`npm run bundle`), not before every jest run: only the rehearsal's tests need it, and they build it. */
+export async function bundleSim() {
+  await esbuild.build({ ...BUNDLE_OPTIONS, target: 'node20', external: [], entryPoints: [path.join('lib', 'sim', 'cli.ts')], outfile: SIM_BUNDLE });
+}
+
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const start = Date.now();
   const names = await bundleHandlers();
+  await bundleSim();
   if (!process.argv.includes('--quiet')) {
-    console.log(`bundled ${names.length} step handlers into ${path.relative(ROOT, HANDLERS_DIR)}/ in ${Date.now() - start} ms`);
+    console.log(`bundled ${names.length} step handlers into ${path.relative(ROOT, HANDLERS_DIR)}/ and the rehearsal into ${path.relative(ROOT, SIM_BUNDLE)} in ${Date.now() - start} ms`);
   }
 }

@@ -45,3 +45,17 @@ export async function readTimeline(records: StepRecords, executionId: string): P
   );
   return spans.filter((s): s is TimelineSpan => s !== undefined);
 }
+
+/**
+ * Records several edges; never throws. The timeline is what the report shows, never a reason to
+ * fail a deployment step: a mark that cannot be written is logged and the step goes on.
+ */
+export async function markAll(records: StepRecords, executionId: string, marks: readonly MarkInput[]): Promise<void> {
+  for (const mark of marks) {
+    try {
+      await markTimeline(records, executionId, mark);
+    } catch (err) {
+      console.warn(JSON.stringify({ level: 'WARN', timeline: `${mark.state}/${mark.edge}`, executionId, error: (err as Error).message, note: 'the report will miss this edge' }));
+    }
+  }
+}

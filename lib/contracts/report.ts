@@ -38,6 +38,12 @@ export const DeploymentReport = z.object({
   stages: z.array(ReportStage),
   states: z.array(TimelineSpan),
   windows: Windows,
+  /** A stage-rollback execution (CodePipeline executionType ROLLBACK). @default false */
+  rollback: z.boolean().optional(),
+  /** When the source revision was created (CodePipeline's artifact revision `created`), epoch ms. */
+  commitMs: z.number().int().optional(),
+  /** Commit to deployed (Deploy_Spryker_services done), ms: only for a succeeded run whose commit time is known. */
+  leadTimeMs: z.number().int().nonnegative().optional(),
 });
 export type DeploymentReport = z.infer<typeof DeploymentReport>;
 

@@ -66,7 +66,8 @@ describe('the package as npm ships it', () => {
     expect([pkg.repository.url, pkg.homepage, pkg.bugs.url].every((u: string) => u.includes(repo))).toBe(true);
     expect(Object.keys(pkg.peerDependencies).sort()).toEqual(['aws-cdk-lib', 'constructs']);
     // Every package the shipped JavaScript requires (outside node:) is a dependency or a peer.
-    const shipped = packed.files.filter((f) => f.endsWith('.js') && !f.startsWith('dist/handlers/'));
+    // The bundles carry what they need (the rehearsal's runs from the tarball below, with no SDK installed).
+    const shipped = packed.files.filter((f) => f.endsWith('.js') && !f.startsWith('dist/handlers/') && !f.startsWith('dist/sim/'));
     const required = new Set<string>();
     for (const f of shipped) {
       const js = fs.readFileSync(path.join(work, 'checkout', f), 'utf8');
@@ -171,6 +172,11 @@ describe('a consumer app with the locked aws-cdk-lib', () => {
     expect(validated.stdout).toMatch(/0 critical/);
     const noEnvironment = run(cli, ['validate', path.join(ROOT, 'test/fixtures/deploy-files/broken/SDF105/deploy_shop_staging.yml')], appDir);
     expect(noEnvironment.stdout).toMatch(/^SDF106 critical: .*--environment <env>/m);
+    // The rehearsal needs nothing beside the package: no AWS SDK in node_modules, no account.
+    const rehearsal = run(cli, ['rehearse', '--services', '2', '--json', '--out', path.join(appDir, 'rehearsal')], appDir);
+    expect(rehearsal.status).toBe(0);
+    expect(JSON.parse(rehearsal.stdout).stages.map((s: { outcome: string }) => s.outcome)).toEqual(Array(12).fill('Succeeded'));
+    expect(fs.existsSync(path.join(appDir, 'rehearsal', 'report.html'))).toBe(true);
   });
 
   test('a reader that closes the pipe early (`| head`) is not a crash', async () => {

@@ -10,9 +10,12 @@ import type { AddressInfo } from 'node:net';
 import type { CodePipelineEvent } from 'aws-lambda';
 import { decodeToken, stateKey, tokenPointer, type RuntimeDeps, type VerifiedJob } from '../../lambda/runtime/job';
 import { DynamoDbError, FakeDynamoDb } from './dynamodb';
+import { FakeExecutions } from './codepipeline-executions';
 import { FakeEcr } from './ecr';
+import { FakeElbv2, parseQuery } from './elbv2';
 import { jobDetails, jobEvent, type JobOptions } from './job';
 import { FakeVersionedS3 } from './s3-versions';
+import { FakeSecretsManager } from './secrets-manager';
 
 export const REGION = 'eu-central-1';
 const ACCOUNT = '123456789012';
@@ -49,6 +52,8 @@ interface Deployment {
   rolloutState: 'IN_PROGRESS' | 'COMPLETED' | 'FAILED';
   rolloutStateReason?: string;
   createdAt: number;
+  /** When the rollout ended (COMPLETED or FAILED): ECS's `updatedAt`. */
+  updatedAt?: number;
   desiredCount: number;
   runningCount: number;
   script: RolloutScript;
@@ -89,7 +94,8 @@ interface Task {
 }
 
 const ROLLOUT_MS = 120_000;
-const TASK_START_MS = 20_000;
+/** A task's provisioning time before its container runs. */
+export const TASK_START_MS = 20_000;
 const CRASH_EVERY_MS = 20_000;
 
 export class FakeEcs {
@@ -101,6 +107,8 @@ export class FakeEcs {
   /** Scripts for the next tasks / deployments (default: exit 0 / succeed). */
   readonly nextTasks: TaskScript[] = [];
   readonly nextRollouts = new Map<string, RolloutScript>();
+  /** How long a service's deployment takes to complete (a failing one fails after half of it). */
+  rolloutMs: (service: string) => number = () => ROLLOUT_MS;
 
   constructor(private readonly clock: FakeClock, private readonly logs: FakeLogs) {}
 
@@ -174,33 +182,36 @@ export class FakeEcs {
     const now = this.clock.now;
     // Two passes: a rollback started in the first moves on in the second.
     for (const s of [...this.services.values(), ...this.services.values()]) {
+      const rollout = this.rolloutMs(s.name);
       for (const d of [...s.deployments]) {
         if (d.rolloutState !== 'IN_PROGRESS') continue;
         const age = now - d.createdAt;
         if (d.script === 'crash' && s.circuitBreaker === 'off') {
           for (let i = this.tasksOf(d); i < Math.floor(age / CRASH_EVERY_MS); i++) this.stoppedServiceTask(s, d, i);
-        } else if ((d.script === 'fail' || d.script === 'crash') && age >= ROLLOUT_MS / 2) {
+        } else if ((d.script === 'fail' || d.script === 'crash') && age >= rollout / 2) {
           d.rolloutState = 'FAILED';
+          d.updatedAt = d.createdAt + rollout / 2;
           d.rolloutStateReason = 'ECS deployment circuit breaker: tasks failed to start.';
           for (let i = 0; i < 2; i++) this.stoppedServiceTask(s, d, i);
           if (s.circuitBreaker === 'rollback') {
             d.status = 'ACTIVE';
             const previous = s.deployments.find((x) => x !== d && x.taskDefinition !== d.taskDefinition)?.taskDefinition ?? this.previousOf(d.taskDefinition);
-            const back = { ...this.deployment(previous, s.desiredCount, 'succeed' as const), rollbackOf: true, createdAt: d.createdAt + ROLLOUT_MS / 2 };
+            const back = { ...this.deployment(previous, s.desiredCount, 'succeed' as const), rollbackOf: true, createdAt: d.createdAt + rollout / 2 };
             s.deployments.unshift(back);
             s.taskDefinition = previous;
             s.events.unshift({ message: `(service ${s.name}) rolling back to deployment ${back.id}.`, createdAt: now });
           }
         } else if (d.script === 'succeed') {
-          d.runningCount = Math.min(d.desiredCount, Math.floor((age / ROLLOUT_MS) * d.desiredCount));
-          if (age >= ROLLOUT_MS && d.status === 'PRIMARY') {
+          d.runningCount = Math.min(d.desiredCount, Math.floor((age / rollout) * d.desiredCount));
+          if (age >= rollout && d.status === 'PRIMARY') {
             d.rolloutState = 'COMPLETED';
+            d.updatedAt = d.createdAt + rollout;
             d.runningCount = d.desiredCount;
             s.deployments = [d]; // older deployments drained, the failed one forgotten
             s.events.unshift({ message: `(service ${s.name}) has reached a steady state.`, createdAt: now });
           }
         } else if (d.script === 'stall') {
-          d.runningCount = Math.min(d.desiredCount - 1, Math.floor((age / ROLLOUT_MS) * d.desiredCount));
+          d.runningCount = Math.min(d.desiredCount - 1, Math.floor((age / rollout) * d.desiredCount));
         }
       }
     }
@@ -256,6 +267,7 @@ export class FakeEcs {
         rolloutState: d.rolloutState,
         rolloutStateReason: d.rolloutStateReason,
         createdAt: d.createdAt / 1000,
+        updatedAt: (d.updatedAt ?? d.createdAt) / 1000,
       })),
       events: s.events.slice(0, 10).map((e, i) => ({ id: `e${i}`, message: e.message, createdAt: e.createdAt / 1000 })),
     };
@@ -268,7 +280,7 @@ export class FakeEcs {
     let task: Record<string, unknown> = { lastStatus: 'PROVISIONING', desiredStatus: 'RUNNING' };
     const ends = 'failToStart' in script ? t.createdAt + TASK_START_MS : t.createdAt + TASK_START_MS + (script.runMs ?? 60_000);
     if (t.stopped && t.stopped.at < ends) {
-      task = { lastStatus: 'STOPPED', desiredStatus: 'STOPPED', stopCode: 'UserInitiated', stoppedReason: t.stopped.reason, stoppedAt: t.stopped.at / 1000 };
+      task = { lastStatus: 'STOPPED', desiredStatus: 'STOPPED', stopCode: 'UserInitiated', stoppedReason: t.stopped.reason, ...(t.stopped.at >= t.createdAt + TASK_START_MS && !('failToStart' in script) ? { startedAt: (t.createdAt + TASK_START_MS) / 1000 } : {}), stoppedAt: t.stopped.at / 1000 };
       Object.assign(container, { lastStatus: 'STOPPED', exitCode: 143 });
     } else if ('failToStart' in script) {
       if (age >= TASK_START_MS) {
@@ -276,10 +288,10 @@ export class FakeEcs {
         Object.assign(container, { lastStatus: 'STOPPED', reason: script.failToStart });
       }
     } else if (age >= TASK_START_MS + (script.runMs ?? 60_000)) {
-      task = { lastStatus: 'STOPPED', desiredStatus: 'STOPPED', stopCode: 'EssentialContainerExited', stoppedReason: 'Essential container in task exited', stoppedAt: (t.createdAt + TASK_START_MS + (script.runMs ?? 60_000)) / 1000 };
+      task = { lastStatus: 'STOPPED', desiredStatus: 'STOPPED', stopCode: 'EssentialContainerExited', stoppedReason: 'Essential container in task exited', startedAt: (t.createdAt + TASK_START_MS) / 1000, stoppedAt: (t.createdAt + TASK_START_MS + (script.runMs ?? 60_000)) / 1000 };
       Object.assign(container, { lastStatus: 'STOPPED', exitCode: script.exitCode, ...(script.reason ? { reason: script.reason } : {}) });
     } else if (age >= TASK_START_MS) {
-      task = { lastStatus: 'RUNNING', desiredStatus: 'RUNNING' };
+      task = { lastStatus: 'RUNNING', desiredStatus: 'RUNNING', startedAt: (t.createdAt + TASK_START_MS) / 1000 };
       Object.assign(container, { lastStatus: 'RUNNING' });
     }
     // The other containers (sidecars) come first: the handler must pick the application container by name.
@@ -434,6 +446,8 @@ export interface JobReport {
   readonly jobId: string;
   readonly kind: 'success' | 'failure';
   readonly body: any;
+  /** When CodePipeline took it (the fake clock). */
+  readonly at?: number;
 }
 
 /** The environment's own pipelines in the fake (what the stack passes as STEP_PIPELINES). */
@@ -444,11 +458,17 @@ export const STEP_TABLE = 'production-steps';
 
 export class FakeCodePipeline {
   readonly reports: JobReport[] = [];
+  /** When each job was issued (the fake clock): an action execution's startTime. */
+  private readonly issuedAt = new Map<string, number>();
+  /** GetPipelineExecution, and what a test sets of an execution (status, type, source revisions). */
+  readonly executions = new FakeExecutions((pipeline, executionId) => this.actionExecutions(pipeline, executionId));
+  constructor(private readonly clock = new FakeClock()) {}
   /** The jobs CodePipeline issued (GetJobDetails answers), by id. */
   readonly jobs = new Map<string, ReturnType<typeof jobDetails>>();
   readonly api: Record<string, (b: any) => unknown> = {
     GetJobDetails: (b) => ({ jobDetails: this.job(b.jobId) }),
     ListActionExecutions: (b) => this.actionExecutions(b.pipelineName, b.filter?.pipelineExecutionId),
+    GetPipelineExecution: (b) => this.executions.get(b),
     PutJobSuccessResult: (b) => this.report('success', b),
     PutJobFailureResult: (b) => this.report('failure', b),
   };
@@ -475,6 +495,8 @@ export class FakeCodePipeline {
       actionExecutionDetails: [...byAction].map(([actionExecutionId, ofAction]) => {
         const final = this.reports.find((r) => ofAction.some((j) => j.id === r.jobId) && (r.kind === 'failure' || !r.body.continuationToken));
         const { pipelineContext: ctx, actionTypeId, actionConfiguration } = ofAction[0].data;
+        const times = ofAction.map((j) => this.issuedAt.get(j.id) ?? 0);
+        const last = final?.at ?? Math.max(...times, ...this.reports.filter((r) => ofAction.some((j) => j.id === r.jobId)).map((r) => r.at ?? 0));
         return {
           pipelineExecutionId: ctx.pipelineExecutionId,
           actionExecutionId,
@@ -482,6 +504,9 @@ export class FakeCodePipeline {
           actionName: ctx.action.name,
           status: this.ended.get(actionExecutionId) ?? (final ? (final.kind === 'success' ? 'Succeeded' : 'Failed') : 'InProgress'),
           input: { actionTypeId, configuration: actionConfiguration.configuration },
+          startTime: Math.min(...times) / 1000,
+          lastUpdateTime: last / 1000,
+          ...(final?.kind === 'success' ? { output: { outputVariables: final.body.outputVariables ?? {}, executionResult: { externalExecutionSummary: final.body.executionDetails?.summary } } } : {}),
         };
       }),
     };
@@ -491,6 +516,7 @@ export class FakeCodePipeline {
   issue(job: JobOptions): ReturnType<typeof jobDetails> {
     const details = jobDetails(job);
     this.jobs.set(details.id, details);
+    if (!this.issuedAt.has(details.id)) this.issuedAt.set(details.id, this.clock.now);
     return details;
   }
 
@@ -503,7 +529,7 @@ export class FakeCodePipeline {
   private report(kind: JobReport['kind'], body: any) {
     this.job(body.jobId);
     if (this.reports.some((r) => r.jobId === body.jobId)) throw new AwsError('InvalidJobStateException', `Job ${body.jobId} is not in progress`);
-    this.reports.push({ jobId: body.jobId, kind, body });
+    this.reports.push({ jobId: body.jobId, kind, body, at: this.clock.now });
     return {};
   }
 }
@@ -515,9 +541,11 @@ export class FakeAws {
   readonly logs = new FakeLogs();
   readonly ecs = new FakeEcs(this.clock, this.logs);
   readonly ssm = new FakeSsm(this.clock);
-  readonly codepipeline = new FakeCodePipeline();
+  readonly codepipeline = new FakeCodePipeline(this.clock);
   readonly ecr = new FakeEcr(this.clock);
   readonly dynamodb = new FakeDynamoDb().createTable(STEP_TABLE);
+  readonly secretsManager = new FakeSecretsManager();
+  readonly elbv2 = new FakeElbv2();
   readonly objects = new Map<string, Buffer>();
   /** Versioned buckets (the S3 source); other buckets are plain `objects`. */
   readonly versionedS3 = new FakeVersionedS3(this.clock);
@@ -616,9 +644,11 @@ export class FakeAws {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const raw = Buffer.concat(chunks);
+    // Elastic Load Balancing v2 speaks AWS Query: a form-encoded POST, an XML answer.
+    if (String(req.headers['content-type']).startsWith('application/x-www-form-urlencoded')) return this.elbv2Request(raw.toString('utf8'), res);
     const target = req.headers['x-amz-target'] as string | undefined;
     const [prefix, action] = target ? target.split('.') : ['S3', req.method!];
-    const service = { AmazonEC2ContainerServiceV20141113: 'ECS', AmazonSSM: 'SSM', Logs_20140328: 'Logs', CodePipeline_20150709: 'CodePipeline', AmazonEC2ContainerRegistry_V20150921: 'ECR', DynamoDB_20120810: 'DynamoDB', S3: 'S3' }[prefix] ?? prefix;
+    const service = { AmazonEC2ContainerServiceV20141113: 'ECS', AmazonSSM: 'SSM', Logs_20140328: 'Logs', CodePipeline_20150709: 'CodePipeline', AmazonEC2ContainerRegistry_V20150921: 'ECR', DynamoDB_20120810: 'DynamoDB', secretsmanager: 'SecretsManager', S3: 'S3' }[prefix] ?? prefix;
     const op = `${service}.${action}`;
     const body = target ? JSON.parse(raw.toString() || '{}') : { path: decodeURIComponent(req.url!.split('?')[0]), bytes: raw.length };
     this.requests.push({ op, body });
@@ -630,7 +660,7 @@ export class FakeAws {
       }
       if (service === 'S3' && this.versionedS3.handles(req.url!)) return this.versionedS3.serve(req.method!, req.url!, res);
       if (service === 'S3') return this.s3(req.method!, body.path, raw, res);
-      const api = { ECS: this.ecs.api, SSM: this.ssm.api, Logs: this.logs.api, CodePipeline: this.codepipeline.api, ECR: this.ecr.api, DynamoDB: this.dynamodb.api }[service];
+      const api = { ECS: this.ecs.api, SSM: this.ssm.api, Logs: this.logs.api, CodePipeline: this.codepipeline.api, ECR: this.ecr.api, DynamoDB: this.dynamodb.api, SecretsManager: this.secretsManager.api }[service];
       const fn = api?.[action];
       if (!fn) throw new AwsError('UnknownOperationException', `fake has no ${op}`);
       const out = fn(body);
@@ -646,6 +676,18 @@ export class FakeAws {
       } else {
         res.writeHead(e.status, { 'content-type': 'application/x-amz-json-1.1' }).end(JSON.stringify({ __type: e.code, message: e.message }));
       }
+    }
+  }
+
+  private elbv2Request(body: string, res: ServerResponse) {
+    const input = parseQuery(body);
+    this.requests.push({ op: `ELBv2.${input.Action}`, body: input });
+    try {
+      const xml = this.elbv2.handle(body);
+      res.writeHead(200, { 'content-type': 'text/xml' }).end(xml);
+    } catch (err) {
+      const e = err instanceof AwsError ? err : new AwsError('InternalFailure', String(err), 500);
+      res.writeHead(e.status, { 'content-type': 'text/xml' }).end(`<ErrorResponse><Error><Type>Sender</Type><Code>${e.code}</Code><Message>${e.message}</Message></Error><RequestId>fake</RequestId></ErrorResponse>`);
     }
   }
 

@@ -1,0 +1,35 @@
+/**
+ * Where a run's report and metrics live (issue 16), shared by the report step (lambda/report.ts),
+ * the stack (bucket, dashboard) and docs/states.md: the S3 keys, the console link, and the
+ * CloudWatch metric names teams set alarms on. Imports nothing.
+ */
+
+/** CloudWatch namespace of every metric the report step emits. */
+export const METRICS_NAMESPACE = 'SprykerPipeline';
+/** The one dimension: the Spryker environment (`production`, `staging`, …). */
+export const METRICS_DIMENSION = 'Environment';
+
+/** Metric names (docs/states.md). Durations in seconds, outcomes as counts (1 per run). */
+export const METRIC = {
+  /** How long a timeline state lasted, e.g. `Window_schedulerPaused`. */
+  window: (state: string) => `Window_${state}`,
+  /** How long a stage ran, e.g. `StageDuration_Run_install`. */
+  stage: (stage: string) => `StageDuration_${stage}`,
+  /** First stage started to last stage ended. */
+  duration: 'DeploymentDuration',
+  /** 1 for a run that ended so (the others 0): Sum over a period counts runs. */
+  succeeded: 'DeploymentSucceeded',
+  failed: 'DeploymentFailed',
+  stopped: 'DeploymentStopped',
+  /** 1 for a stage-rollback execution (CodePipeline executionType ROLLBACK), else 0. */
+  rollback: 'Rollback',
+  /** Source revision created to Deploy_Spryker_services done (succeeded runs). */
+  leadTime: 'LeadTime',
+} as const;
+
+/** `<pipeline>/<executionId>/report.json|html` in the environment's reports bucket. */
+export const reportKey = (pipeline: string, executionId: string, ext: 'json' | 'html') => `${pipeline}/${executionId}/report.${ext}`;
+
+/** The S3 console page of a report object (reachable with the console's own sign-in; the bucket is private). */
+export const reportConsoleUrl = (bucket: string, region: string, key: string) =>
+  `https://s3.console.aws.amazon.com/s3/object/${bucket}?region=${region}&prefix=${encodeURIComponent(key)}`;
