@@ -9,7 +9,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { TIMELINE_STATES } from '../lib/contracts/timeline';
 import { formatDuration } from '../lib/report/render';
-import { rehearse } from '../lib/sim/rehearse';
+import { rehearse } from '../sim/rehearse';
 
 const ROOT = path.join(__dirname, '..');
 const SHOPS = [4, 50];

@@ -40,7 +40,7 @@ export function handlerNames() {
     .sort();
 }
 
-/** The rehearsal's bundle (lib/sim/cli.ts): the simulator with the AWS SDK it gives the handlers, for the Node.js the CLI runs on. */
+/** The rehearsal's bundle (sim/cli.ts): the simulator with the AWS SDK it gives the handlers, for the Node.js the CLI runs on. */
 export const SIM_BUNDLE = path.join(ROOT, 'dist', 'sim', 'rehearse.js');
 
 export async function bundleHandlers() {
@@ -57,7 +57,7 @@ export async function bundleHandlers() {
 
 /** Built with the package (`npm run bundle`), not before every jest run: only the rehearsal's tests need it, and they build it. */
 export async function bundleSim() {
-  await esbuild.build({ ...BUNDLE_OPTIONS, target: 'node20', external: [], entryPoints: [path.join('lib', 'sim', 'cli.ts')], outfile: SIM_BUNDLE });
+  await esbuild.build({ ...BUNDLE_OPTIONS, target: 'node20', external: [], entryPoints: [path.join('sim', 'cli.ts')], outfile: SIM_BUNDLE });
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

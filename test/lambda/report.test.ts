@@ -24,7 +24,7 @@ const SUSPEND = 'vendor/bin/console scheduler:suspend -vvv --no-ansi';
 const SETUP = 'vendor/bin/console scheduler:setup -vvv --no-ansi';
 const PRE_MS = 400_000;
 const INSTALL_MS = 120_000;
-/** The fake's rollout time (lib/sim/aws.ts ROLLOUT_MS) and task start time (TASK_START_MS). */
+/** The fake's rollout time (sim/aws.ts ROLLOUT_MS) and task start time (TASK_START_MS). */
 const ROLLOUT_MS = 120_000;
 const TASK_START_MS = 20_000;
 /** Windows are ECS's own times: equal to the simulated durations to the millisecond. */

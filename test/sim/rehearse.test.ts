@@ -11,7 +11,7 @@ import { XMLValidator } from 'fast-xml-parser';
 import { DeploymentReport } from '../../lib/contracts/report';
 import { TIMELINE_STATES, type TimelineState } from '../../lib/contracts/timeline';
 import { SCCOS_STAGES } from '../../lib/spryker-pipeline';
-import { REHEARSAL_STAGES } from '../../lib/sim/rehearse';
+import { REHEARSAL_STAGES } from '../../sim/rehearse';
 
 const ROOT = path.join(__dirname, '..', '..');
 

@@ -11,10 +11,10 @@ import { KEPT_TAG_PREFIX as LIB_KEPT_TAG_PREFIX, repositoryName } from '../../li
 import { releaseTableName } from '../../lib/release-history';
 import { maintenanceConfigPath } from '../../lib/maintenance';
 import { ConfigureRabbitMqStage } from '../../lib/stages/configure-rabbitmq';
-import { FakeRabbitMq } from '../../lib/sim/rabbitmq';
-import { rehearse } from '../../lib/sim/rehearse';
-import { SDK_MODULES } from '../../lib/sim/sdk';
-import { applicationNames, KEPT_TAG_PREFIX, PATHS, RELEASE_TABLE, repositoryOf } from '../../lib/sim/shop';
+import { FakeRabbitMq } from '../../sim/rabbitmq';
+import { rehearse } from '../../sim/rehearse';
+import { SDK_MODULES } from '../../sim/sdk';
+import { applicationNames, KEPT_TAG_PREFIX, PATHS, RELEASE_TABLE, repositoryOf } from '../../sim/shop';
 
 const HANDLERS = path.join(__dirname, '..', '..', 'dist', 'handlers');
 

@@ -1,1 +1,1 @@
-export * from '../../../lib/sim/aws';
+export * from '../../../sim/aws';

@@ -1,1 +1,1 @@
-export * from '../../../lib/sim/codepipeline-executions';
+export * from '../../../sim/codepipeline-executions';

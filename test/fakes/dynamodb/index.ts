@@ -1,1 +1,1 @@
-export * from '../../../lib/sim/dynamodb';
+export * from '../../../sim/dynamodb';

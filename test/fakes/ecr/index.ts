@@ -1,1 +1,1 @@
-export * from '../../../lib/sim/ecr';
+export * from '../../../sim/ecr';

@@ -1,1 +1,1 @@
-export * from '../../../lib/sim/job';
+export * from '../../../sim/job';

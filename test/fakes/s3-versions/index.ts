@@ -1,1 +1,1 @@
-export * from '../../../lib/sim/s3-versions';
+export * from '../../../sim/s3-versions';

@@ -5,10 +5,10 @@
  * and the release history exist, and `/production/lastdeployedversion` is V1. Its ALB listener
  * routes to the shop; maintenance mode's configuration names it.
  */
-import type { BrokerConfig } from '../../lambda/rabbitmq/config';
-import type { MaintenanceConfig } from '../contracts/maintenance';
-import type { DeploymentModel, ModelService } from '../../lambda/runtime/model';
-import { DEFAULT_HOOKS, SPRYKER_APPLICATIONS } from '../config/types';
+import type { BrokerConfig } from '../lambda/rabbitmq/config';
+import type { MaintenanceConfig } from '../lib/contracts/maintenance';
+import type { DeploymentModel, ModelService } from '../lambda/runtime/model';
+import { DEFAULT_HOOKS, SPRYKER_APPLICATIONS } from '../lib/config/types';
 import type { FakeAws } from './aws';
 
 export const ENV = 'production';

@@ -1,7 +1,7 @@
 /**
  * A rehearsal of one deployment (`cdk-spryker-pipeline rehearse`): the pipeline's stages in SCCOS
  * order, each step run by the handler bundle the package ships, against the simulated AWS
- * (lib/sim/aws.ts) and RabbitMQ (lib/sim/rabbitmq.ts) with a simulated shop. CodePipeline is
+ * (sim/aws.ts) and RabbitMQ (sim/rabbitmq.ts) with a simulated shop. CodePipeline is
  * simulated the way it drives a Lambda invoke action: it issues a job (GetJobDetails knows it),
  * invokes the function, and invokes again with a new job while the answer carries a continuation
  * token. Time is simulated: a rehearsal of an hour's deployment takes seconds.
@@ -18,15 +18,15 @@ import type {
   PrepareVersionParams,
   RunHookParams,
   UpdateDeployedVersionParams,
-} from '../contracts/params';
-import { call } from '../../lambda/runtime/job';
-import { StepTable } from '../../lambda/runtime/records';
-import { readTimeline } from '../../lambda/runtime/timeline';
-import { writeZip } from '../../lambda/runtime/artifacts';
-import { SCHEDULER_AFTER } from '../config/hook-commands';
-import { DEFAULT_HOOK_TIMEOUT_MINUTES } from '../config/types';
-import type { HookName, RabbitMqParams } from '../contracts';
-import { computeWindows, REPORT_VERSION, type DeploymentReport, type ReportStage } from '../contracts/report';
+} from '../lib/contracts/params';
+import { call } from '../lambda/runtime/job';
+import { StepTable } from '../lambda/runtime/records';
+import { readTimeline } from '../lambda/runtime/timeline';
+import { writeZip } from '../lambda/runtime/artifacts';
+import { SCHEDULER_AFTER } from '../lib/config/hook-commands';
+import { DEFAULT_HOOK_TIMEOUT_MINUTES } from '../lib/config/types';
+import type { HookName, RabbitMqParams } from '../lib/contracts';
+import { computeWindows, REPORT_VERSION, type DeploymentReport, type ReportStage } from '../lib/contracts/report';
 import { FakeAws, FUNCTION_ARN, PIPELINES, REGION, STEP_TABLE, TASK_START_MS } from './aws';
 import { loadHandler, type HandlerLog, type SimHandler } from './bundles';
 import { FakeRabbitMq } from './rabbitmq';

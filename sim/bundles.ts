@@ -4,7 +4,7 @@
  * clock and `setTimeout` (the handlers' only timer: their waits between polls) advances it
  * instead of waiting. Everything else (the AWS SDK, fetch, the network) is the real thing,
  * pointed at the simulator by the environment (AWS_ENDPOINT_URL), as Lambda's is at AWS. The SDK
- * is the simulator's own (lib/sim/sdk.ts), as Lambda's runtime provides its own.
+ * is the simulator's own (sim/sdk.ts), as Lambda's runtime provides its own.
  */
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
@@ -77,7 +77,7 @@ export function loadHandler(file: string, clock: SimClock, log: HandlerLog): Sim
   const realRequire = createRequire(file);
   const require = (id: string): unknown => {
     if (id in SDK_MODULES) return SDK_MODULES[id];
-    if (id.startsWith('@aws-sdk/')) throw new Error(`${file} requires ${id}, which the rehearsal does not provide: add it to lib/sim/sdk.ts`);
+    if (id.startsWith('@aws-sdk/')) throw new Error(`${file} requires ${id}, which the rehearsal does not provide: add it to sim/sdk.ts`);
     return realRequire(id);
   };
   fn(module.exports, require, module, file, path.dirname(file), clockDate(clock), clockTimeout(clock), console, process);

@@ -8,8 +8,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { TIMELINE_STATES } from '../contracts/timeline';
-import { formatDuration, renderReport, renderTerminal } from '../report/render';
+import { TIMELINE_STATES } from '../lib/contracts/timeline';
+import { formatDuration, renderReport, renderTerminal } from '../lib/report/render';
 import { rehearse, type RehearsalOptions } from './rehearse';
 
 export const REHEARSE_USAGE = `usage: cdk-spryker-pipeline rehearse [--services <n>] [--fail-service <app>]... [--maintenance] [--seed <n>]

@@ -8,7 +8,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { CodePipelineEvent } from 'aws-lambda';
-import { decodeToken, stateKey, tokenPointer, type RuntimeDeps, type VerifiedJob } from '../../lambda/runtime/job';
+import { decodeToken, stateKey, tokenPointer, type RuntimeDeps, type VerifiedJob } from '../lambda/runtime/job';
 import { DynamoDbError, FakeDynamoDb } from './dynamodb';
 import { FakeExecutions } from './codepipeline-executions';
 import { FakeEcr } from './ecr';
