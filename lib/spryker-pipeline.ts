@@ -217,7 +217,7 @@ export class SprykerPipeline extends Construct {
     if (props.notifications) {
       this.notifications = SprykerNotifications.of(this.deployment, props.notifications);
       this.notifications.notify(this.pipeline);
-      if (this.reports && !companionOf) this.notifications.publishFrom(this.reports.rule, reportLinkMessage(this.reports, props.environment));
+      if (this.reports && !companionOf) this.notifications.publishFrom(this.reports.rule, reportLinkMessage(this.reports, props.environment), this.reports.deadLetters);
     }
     acknowledgePipelineGrants(this, this.pipeline);
     acknowledge(

@@ -2,6 +2,8 @@ import { Stack } from 'aws-cdk-lib';
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as notifications from 'aws-cdk-lib/aws-codestarnotifications';
 import type * as events from 'aws-cdk-lib/aws-events';
+import { addToDeadLetterQueueResourcePolicy } from 'aws-cdk-lib/aws-events-targets';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -64,10 +66,16 @@ export class SprykerNotifications extends Construct {
 
   /**
    * Sends what an EventBridge rule matches to the topic, with `message` (e.g. each run's report
-   * link, from the report rule): publishing granted to that rule only.
+   * link, from the report rule): publishing granted to that rule only; undeliverable messages go
+   * to `deadLetters`.
    */
-  public publishFrom(rule: events.Rule, message: events.RuleTargetInput): void {
-    rule.addTarget({ bind: () => ({ arn: this.topic.topicArn, input: message }) });
+  public publishFrom(rule: events.Rule, message: events.RuleTargetInput, deadLetters: sqs.IQueue): void {
+    rule.addTarget({
+      bind: () => {
+        addToDeadLetterQueueResourcePolicy(rule, deadLetters);
+        return { arn: this.topic.topicArn, input: message, deadLetterConfig: { arn: deadLetters.queueArn }, retryPolicy: { maximumRetryAttempts: 2 } };
+      },
+    });
     this.topic.addToResourcePolicy(
       new iam.PolicyStatement({ actions: ['sns:Publish'], principals: [EVENTBRIDGE], resources: [this.topic.topicArn], conditions: { ArnEquals: { 'aws:SourceArn': rule.ruleArn } } }),
     );

@@ -4,11 +4,13 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { ReportAfterExecution, ReportParams } from '../../lambda/report';
 import type { SprykerReportProps } from '../config/types';
 import type { SprykerDeployment } from '../deployment';
 import { acknowledge } from '../nag';
+import { ruleDeadLetters } from '../dead-letters';
 import { REPORT_STAGE } from '../contracts/metrics';
 import type { StepHandler } from '../step-handler';
 import { SprykerStage, type SprykerStageProps } from './stage';
@@ -35,6 +37,8 @@ export class SprykerReports extends Construct {
   public readonly handler: StepHandler;
   /** On the end of every execution of a reported pipeline: targets the handler (and the notification topic, when set). */
   public readonly rule: events.Rule;
+  /** The rule's events that could not be delivered (to the handler or the notification topic). */
+  public readonly deadLetters: sqs.Queue;
   private readonly pipelines: string[] = [];
 
   private constructor(scope: Construct, id: string, deployment: SprykerDeployment, props: SprykerReportProps) {
@@ -76,6 +80,7 @@ export class SprykerReports extends Construct {
         state: events.EventField.fromPath('$.detail.state'),
       },
     };
+    this.deadLetters = ruleDeadLetters(this, 'DeadLetters');
     this.rule = new events.Rule(this, 'OnExecutionEnd', {
       description: `${env}: the deployment report of every execution that ends (succeeded, failed, stopped)`,
       eventPattern: {
@@ -83,7 +88,7 @@ export class SprykerReports extends Construct {
         detailType: ['CodePipeline Pipeline Execution State Change'],
         detail: { pipeline: Lazy.list({ produce: () => this.pipelines }), state: [...REPORTED_STATES] },
       },
-      targets: [new targets.LambdaFunction(this.handler.function, { event: events.RuleTargetInput.fromObject(input), retryAttempts: 2 })],
+      targets: [new targets.LambdaFunction(this.handler.function, { event: events.RuleTargetInput.fromObject(input), retryAttempts: 2, deadLetterQueue: this.deadLetters })],
     });
   }
 
