@@ -5,7 +5,7 @@
  * Tests and the benchmark build the same app, optionally scaled to N application services.
  */
 import * as path from 'path';
-import { App, ArnFormat, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { App, ArnFormat, Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import * as actions from 'aws-cdk-lib/aws-codepipeline-actions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
@@ -72,6 +72,8 @@ export class SprykerDemoStack extends Stack {
       maintenance: { listener, allowedIps: ['203.0.113.0/24'], priority: 1, duringInstall: 'auto' },
       warmUp: { urls: ['https://www.demo-shop.de/', 'https://www.demo-shop.de/en/computer', 'https://glue.demo-shop.de/catalog-search?q=camera'] },
       notifications: {},
+      // Each run's report (states timeline, windows) in S3 with a link in the summary and notification, metrics and a dashboard; on by default.
+      report: { retention: Duration.days(365) },
     });
     this.sprykerPipeline = new SprykerPipeline(this, 'Pipeline', props);
 

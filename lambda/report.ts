@@ -25,7 +25,7 @@ import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { CodePipelineEvent } from 'aws-lambda';
 import { computeWindows, DeploymentReport, REPORT_VERSION, type ReportStage, type StageOutcome } from '../lib/contracts/report';
-import { METRIC, METRICS_DIMENSION, METRICS_NAMESPACE, reportConsoleUrl, reportKey } from '../lib/contracts/metrics';
+import { METRIC, METRICS_DIMENSION, METRICS_NAMESPACE, REPORT_STAGE, reportConsoleUrl, reportKey } from '../lib/contracts/metrics';
 import { renderReport } from '../lib/report/render';
 import { call, defineStep, describeError, environmentPipelines, StepFailure, type ClientConfig, type LambdaContext, type StepDefinition, type StepRecords } from './runtime/job';
 import { parseParams } from './runtime/params';
@@ -37,8 +37,6 @@ export interface ReportParams {
   readonly environment: string;
 }
 
-/** The stage the report action is in: not part of the deployment it reports on. */
-export const REPORT_STAGE = 'Report';
 /** The stage whose end is "deployed" (lead time). */
 const DEPLOY_STAGE = 'Deploy_Spryker_services';
 /** CodePipeline's pipeline execution ids (GetPipelineExecution's pattern). */

@@ -44,3 +44,6 @@ export {
 export { PREFLIGHT_RULES, runPreflight, formatFinding, PreflightError, type PreflightFinding, type PreflightRule, type Severity } from './config/preflight';
 /** The release diff as a library: git facts or two source trees in, groups, schema risk and the rollback guard out (docs/release-diff.md). */
 export * as releaseDiff from './release-diff';
+export { SprykerReports, ReportStage, DEFAULT_REPORT_RETENTION, type ReportStageProps } from './stages/report';
+export { SprykerDashboard, type SprykerDashboardProps } from './dashboard';
+export { METRIC, METRICS_NAMESPACE, METRICS_DIMENSION, REPORT_STAGE, reportKey, reportConsoleUrl } from './contracts/metrics';

@@ -1,4 +1,4 @@
-import { Duration, Fn, Lazy, Stack, Token } from 'aws-cdk-lib';
+import { Fn, Lazy, Stack, Token } from 'aws-cdk-lib';
 import type * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -8,7 +8,7 @@ import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import type { SprykerMaintenanceProps } from './config/types';
 import type { SprykerDeployment } from './deployment';
-import { acknowledge } from './nag';
+import { ruleDeadLetters } from './dead-letters';
 import type { StepHandler } from './step-handler';
 import { MAINTENANCE_CONFIG_VERSION, type LiftAfterExecution, type MaintenanceConfig, type MaintenanceMode, type MaintenanceParams } from './contracts/maintenance';
 
@@ -128,16 +128,7 @@ export class SprykerMaintenance extends Construct {
    * ON): kept 14 days, so a person can see which execution left maintenance on and re-drive it.
    */
   private liftDeadLetters(): sqs.Queue {
-    const existing = this.node.tryFindChild('LiftDeadLetters') as sqs.Queue | undefined;
-    if (existing) return existing;
-    const queue = new sqs.Queue(this, 'LiftDeadLetters', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    acknowledge(queue, 'AwsSolutions-SQS3', 'it is itself the dead-letter queue of the maintenance lift rule');
-    acknowledge(queue, 'Serverless-SQSRedrivePolicy', 'a dead-letter queue has nothing to redrive to: its messages are read by a person (or re-driven to the rule by hand)');
-    return queue;
+    return ruleDeadLetters(this, 'LiftDeadLetters');
   }
 
   /** Lets another handler (Run_install's) turn maintenance on and off. */

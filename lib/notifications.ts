@@ -1,6 +1,9 @@
 import { Stack } from 'aws-cdk-lib';
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as notifications from 'aws-cdk-lib/aws-codestarnotifications';
+import type * as events from 'aws-cdk-lib/aws-events';
+import { addToDeadLetterQueueResourcePolicy } from 'aws-cdk-lib/aws-events-targets';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -9,6 +12,7 @@ import type { SprykerNotificationEvent, SprykerNotificationProps } from './confi
 import type { SprykerDeployment } from './deployment';
 
 const CODESTAR_NOTIFICATIONS = new iam.ServicePrincipal('codestar-notifications.amazonaws.com');
+const EVENTBRIDGE = new iam.ServicePrincipal('events.amazonaws.com');
 
 const EVENTS: Record<SprykerNotificationEvent, codepipeline.PipelineNotificationEvents> = {
   'approval-needed': codepipeline.PipelineNotificationEvents.MANUAL_APPROVAL_NEEDED,
@@ -29,6 +33,8 @@ export class SprykerNotifications extends Construct {
 
   public readonly topic: sns.ITopic;
   private readonly events: codepipeline.PipelineNotificationEvents[];
+  /** The key of the topic this construct created (none for a topic from the props). */
+  private key?: kms.Key;
 
   private constructor(scope: Construct, id: string, environment: string, props: SprykerNotificationProps) {
     super(scope, id);
@@ -58,6 +64,26 @@ export class SprykerNotifications extends Construct {
     });
   }
 
+  /**
+   * Sends what an EventBridge rule matches to the topic, with `message` (e.g. each run's report
+   * link, from the report rule): publishing granted to that rule only; undeliverable messages go
+   * to `deadLetters`.
+   */
+  public publishFrom(rule: events.Rule, message: events.RuleTargetInput, deadLetters: sqs.IQueue): void {
+    rule.addTarget({
+      bind: () => {
+        addToDeadLetterQueueResourcePolicy(rule, deadLetters);
+        return { arn: this.topic.topicArn, input: message, deadLetterConfig: { arn: deadLetters.queueArn }, retryPolicy: { maximumRetryAttempts: 2 } };
+      },
+    });
+    this.topic.addToResourcePolicy(
+      new iam.PolicyStatement({ actions: ['sns:Publish'], principals: [EVENTBRIDGE], resources: [this.topic.topicArn], conditions: { ArnEquals: { 'aws:SourceArn': rule.ruleArn } } }),
+    );
+    this.key?.addToResourcePolicy(
+      new iam.PolicyStatement({ actions: ['kms:GenerateDataKey*', 'kms:Decrypt'], principals: [EVENTBRIDGE], resources: ['*'], conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } } }),
+    );
+  }
+
   /** Encrypted at rest with a key that CodeStar Notifications may use: the AWS managed SNS key admits no service. */
   private createTopic(environment: string): sns.Topic {
     const key = new kms.Key(this, 'Key', {
@@ -72,6 +98,7 @@ export class SprykerNotifications extends Construct {
         conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
       }),
     );
+    this.key = key;
     return new sns.Topic(this, 'Topic', {
       displayName: `${environment} deployments`,
       masterKey: key,

@@ -1,4 +1,4 @@
-import { Annotations, RemovalPolicy } from 'aws-cdk-lib';
+import { Annotations, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as actions from 'aws-cdk-lib/aws-codepipeline-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -25,6 +25,10 @@ import { SprykerNotifications } from './notifications';
 import { disableSourceChangeDetection } from './source-change';
 import { SprykerMaintenance } from './maintenance';
 import { WarmUpStage } from './stages/warm-up';
+import { ReportStage, SprykerReports } from './stages/report';
+import { SprykerDashboard } from './dashboard';
+import { REPORT_STAGE, reportConsoleUrl, reportKey } from './contracts/metrics';
+import * as events from 'aws-cdk-lib/aws-events';
 
 /** SCCOS's stages, in SCCOS's order. */
 export const SCCOS_STAGES = [
@@ -139,6 +143,10 @@ export class SprykerPipeline extends Construct {
   public readonly maintenance?: SprykerMaintenance;
   /** The environment's notification topic, when `notifications` is set. */
   public readonly notifications?: SprykerNotifications;
+  /** The environment's deployment reports (bucket, handler, end-of-run rule), unless `report.enabled` is false. */
+  public readonly reports?: SprykerReports;
+  /** The environment's CloudWatch dashboard of the report metrics, unless `report.enabled` is false. */
+  public readonly dashboard?: SprykerDashboard;
   public readonly props: SprykerPipelineProps;
   /** The pipeline whose environment resources this companion shares. */
   protected readonly companionOf?: SprykerPipeline;
@@ -177,6 +185,12 @@ export class SprykerPipeline extends Construct {
     // One at a time: a stage may read the ones before it (Please_approve reads Source's version variable).
     for (const name of SCCOS_STAGES) this.sprykerStages.push(this.createStage(name, stageProps));
     if (props.warmUp) this.sprykerStages.push(new WarmUpStage(this, 'WarmUp', { ...stageProps, warmUp: props.warmUp }));
+    if (props.report?.enabled ?? true) {
+      this.reports = SprykerReports.of(this.deployment, props.report);
+      // Before the Report stage joins: the dashboard graphs the deployment's stages.
+      this.dashboard = companionOf?.dashboard ?? new SprykerDashboard(this, 'Dashboard', { environment: props.environment, stages: this.sprykerStages.map((s) => s.stageName) });
+      this.sprykerStages.push(new ReportStage(this, 'Report', { ...stageProps, reports: this.reports }));
+    }
 
     const artifactBucket = new s3.Bucket(this, 'ArtifactBucket', {
       enforceSSL: true,
@@ -189,6 +203,7 @@ export class SprykerPipeline extends Construct {
     });
     const pipelineName = props.pipelineName ?? `${props.environment}-deploy`;
     this.deployment.registerPipeline(pipelineName);
+    this.reports?.register(pipelineName);
     this.pipeline = new codepipeline.Pipeline(this, 'Pipeline', {
       pipelineName,
       pipelineType: codepipeline.PipelineType.V2,
@@ -207,6 +222,7 @@ export class SprykerPipeline extends Construct {
     if (props.notifications) {
       this.notifications = SprykerNotifications.of(this.deployment, props.notifications);
       this.notifications.notify(this.pipeline);
+      if (this.reports && !companionOf) this.notifications.publishFrom(this.reports.rule, reportLinkMessage(this.reports, props.environment), this.reports.deadLetters);
     }
     acknowledgePipelineGrants(this, this.pipeline);
     acknowledge(
@@ -305,6 +321,14 @@ export class SprykerPipeline extends Construct {
         return this.sccosStage(name, HookStage, 'RunPostDeployHook', { ...props, hook: 'afterDeploy', timeouts: p.hookTimeouts });
     }
   }
+}
+
+/** The notification of a run's end: its report's console link, built from the event as the report step builds it. */
+function reportLinkMessage(reports: SprykerReports, environment: string): events.RuleTargetInput {
+  const pipeline = events.EventField.fromPath('$.detail.pipeline');
+  const execution = events.EventField.fromPath('$.detail.execution-id');
+  const url = reportConsoleUrl(reports.bucket.bucketName, Stack.of(reports).region, reportKey(pipeline, execution, 'html'));
+  return events.RuleTargetInput.fromText(`${environment}: ${pipeline} execution ${execution} ${events.EventField.fromPath('$.detail.state')}. Deployment report (${REPORT_STAGE}): ${url}`);
 }
 
 /** The names in `stageOverrides` must be SCCOS stages, and each value a factory. */

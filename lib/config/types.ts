@@ -338,6 +338,17 @@ export interface SprykerNotificationProps {
   readonly events?: SprykerNotificationEvent[];
 }
 
+/**
+ * The deployment report of every run (issue 16, docs/states.md): report.json and report.html per
+ * execution in the environment's reports bucket, the run's CloudWatch metrics and the dashboard.
+ */
+export interface SprykerReportProps {
+  /** `false`: no Report stage, no reports bucket, no metrics, no dashboard. @default true */
+  readonly enabled?: boolean;
+  /** How long the reports are kept (the bucket's lifecycle expiry), whole days from 1 to 3650. @default Duration.days(365) */
+  readonly retention?: Duration;
+}
+
 export interface SprykerPipelineProps {
   /** Environment name: used in resource names and SSM paths `/{env}/...` (e.g. `production`, `staging`). */
   readonly environment: string;
@@ -416,6 +427,8 @@ export interface SprykerPipelineProps {
   readonly warmUp?: SprykerWarmUpProps;
   /** @default - no notifications */
   readonly notifications?: SprykerNotificationProps;
+  /** The deployment report, metrics and dashboard of every run. @default - on, reports kept 365 days (see SprykerReportProps) */
+  readonly report?: SprykerReportProps;
   /**
    * A project's own class for SCCOS stages: per stage name, a factory that gets the props the
    * pipeline computed for that stage (hook, maintenance, artifacts, ...). Companion pipelines

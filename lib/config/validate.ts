@@ -201,6 +201,10 @@ export function validatePipelineProps(props: SprykerPipelineProps): PropsProblem
   if (!wholeMinutesWithin(props.approval?.timeout, 5, 60 * 24 * 60)) {
     add('approval.timeout', 'must be between 5 minutes and 60 days, in whole minutes (CodePipeline manual approval limit)');
   }
+  const retention = props.report?.retention;
+  if (retention && !retention.isUnresolved() && (retention.toMilliseconds() % 86_400_000 !== 0 || retention.toMilliseconds() < 86_400_000 || retention.toMilliseconds() > 3650 * 86_400_000)) {
+    add('report.retention', `is ${retention.toHumanString()}: use whole days from 1 to 3650 (the reports bucket expires objects by days)`);
+  }
   problems.push(...validateSourceAndBuild(props));
   problems.push(...validateSafetyNet(props));
   return problems;

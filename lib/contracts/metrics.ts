@@ -4,6 +4,9 @@
  * CloudWatch metric names teams set alarms on. Imports nothing.
  */
 
+/** The pipeline's last stage (and its action): writes the report; not a stage of the deployment it reports on. */
+export const REPORT_STAGE = 'Report';
+
 /** CloudWatch namespace of every metric the report step emits. */
 export const METRICS_NAMESPACE = 'SprykerPipeline';
 /** The one dimension: the Spryker environment (`production`, `staging`, …). */
@@ -30,6 +33,9 @@ export const METRIC = {
 /** `<pipeline>/<executionId>/report.json|html` in the environment's reports bucket. */
 export const reportKey = (pipeline: string, executionId: string, ext: 'json' | 'html') => `${pipeline}/${executionId}/report.${ext}`;
 
-/** The S3 console page of a report object (reachable with the console's own sign-in; the bucket is private). */
-export const reportConsoleUrl = (bucket: string, region: string, key: string) =>
-  `https://s3.console.aws.amazon.com/s3/object/${bucket}?region=${region}&prefix=${encodeURIComponent(key)}`;
+/**
+ * The S3 console page of a report object (reachable with the console's own sign-in; the bucket is
+ * private). Keys need no escaping: pipeline names are `[A-Za-z0-9.@_-]`, execution ids UUIDs; and
+ * the stack builds the same link for the notification from event fields.
+ */
+export const reportConsoleUrl = (bucket: string, region: string, key: string) => `https://s3.console.aws.amazon.com/s3/object/${bucket}?region=${region}&prefix=${key}`;

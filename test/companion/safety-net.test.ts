@@ -42,7 +42,8 @@ describe('warm-up stage', () => {
   test('comes after Run_post-deploy_hook and points at its configuration in SSM', () => {
     const { template } = build(() => ({ warmUp: { urls, concurrency: 2, ttfbThreshold: Duration.millis(1500), onProblem: 'warn' } }));
     const names = stagesOf(template).map((s) => s.Name);
-    expect(names.slice(-2)).toEqual(['Run_post-deploy_hook', 'Warm_up']);
+    // The Report stage stays last: it reports the warm-up too.
+    expect(names.slice(-3)).toEqual(['Run_post-deploy_hook', 'Warm_up', 'Report']);
     expect(userParametersOf(template, 'Warm_up', 'Warm_up_and_smoke_check')).toEqual({ config: '/staging/pipeline/warm-up' });
     expect(JSON.parse(parameterValue(template, '/staging/pipeline/warm-up'))).toEqual({
       v: 1,

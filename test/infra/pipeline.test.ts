@@ -27,7 +27,8 @@ describe('SprykerPipeline', () => {
 
   test('is a V2 pipeline in QUEUED mode with exactly the SCCOS stages in SCCOS order', () => {
     template.hasResourceProperties('AWS::CodePipeline::Pipeline', { PipelineType: 'V2', ExecutionMode: 'QUEUED', Name: 'staging-deploy' });
-    expect(stagesOf(template).map((s) => s.Name)).toEqual([...SCCOS_STAGES]);
+    // Then the Report stage (issue 16): the run's report, after every SCCOS stage.
+    expect(stagesOf(template).map((s) => s.Name)).toEqual([...SCCOS_STAGES, 'Report']);
   });
 
   test('each Lambda-backed stage invokes the handler of its step', () => {
@@ -103,7 +104,7 @@ describe('SprykerPipeline', () => {
 
   test('every step handler: newest Node.js runtime, own log group with retention, no Lambda retries, room for continuations', () => {
     const functions = template.findResources('AWS::Lambda::Function');
-    expect(stepFunctions).toHaveLength(8);
+    expect(stepFunctions).toHaveLength(9);
     for (const id of stepFunctions) {
       const fn = functions[id];
       expect(fn.Properties.Runtime).toBe(STEP_RUNTIME.name);

@@ -8,7 +8,11 @@ import { defineStep, MAX_FAILURE_MESSAGE } from '../../lambda/runtime/job';
 import { clearModelCache } from '../../lambda/runtime/load-model';
 import { liftAfterExecution } from '../../lambda/maintenance-mode';
 import type { MaintenanceConfig } from '../../lib/contracts/maintenance';
-import { FakeAws, PIPELINES } from '../fakes/aws';
+import { FakeAws, PIPELINES, STEP_TABLE } from '../fakes/aws';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { call } from '../../lambda/runtime/job';
+import { StepTable } from '../../lambda/runtime/records';
+import { readTimeline } from '../../lambda/runtime/timeline';
 import { MODEL, setupShop } from '../fakes/shop';
 import { FakeListener, LISTENER } from './maintenance-fake-elb';
 
@@ -198,12 +202,13 @@ describe('the out-of-band lift: maintenance a Run_install turned on goes off how
   const lift = (executionId: string, state = 'FAILED', event: { pipeline?: string; stage?: string } = {}) =>
     liftAfterExecution(
       { config: CONFIG, pipeline: event.pipeline ?? 'production-deploy', executionId, stage: event.stage ?? 'Run_install', state },
-      { clientConfig: aws.deps().clientConfig, sleep: async () => undefined, pipelines: PIPELINES },
+      { clientConfig: aws.deps().clientConfig, sleep: async () => undefined, pipelines: PIPELINES, table: STEP_TABLE, now: () => aws.clock.now },
     );
   const block = () => alb.maintenanceRules().find((r) => r.tags.some((t) => t.Key === 'spryker:maintenance-role' && t.Value === 'block'));
 
   test('a duplicate delivery plus a lost continuation: one task, and the lift after the action failed ends with maintenance off', async () => {
     aws.ecs.nextTasks.push({ exitCode: 0, runMs: 600_000 });
+    const switchedOn = aws.clock.now;
     const event = ofExecution('job-dup');
     // Two deliveries of one job really in flight at once; the continuation they hand back is never delivered.
     await Promise.all([handler(event, aws.context(20_000)), handler(event, aws.context(20_000))]);
@@ -221,6 +226,10 @@ describe('the out-of-band lift: maintenance a Run_install turned on goes off how
     expect(await lift(EXECUTION)).toEqual({ lifted: true, summary: expect.stringMatching(/^maintenance of production off: 3 rule\(s\) removed/) });
     expect(aws.calls('CodePipeline.ListActionExecutions')).toEqual([{ pipelineName: 'production-deploy', filter: { pipelineExecutionId: EXECUTION } }]);
     expect(alb.maintenanceRules()).toEqual([]);
+    // The execution's timeline: on when its stage switched it on, off when the lift took it off (the report shows both).
+    const records = new StepTable(new DynamoDBClient(aws.deps().clientConfig!), STEP_TABLE, () => aws.clock.now, call).records();
+    const spans = await readTimeline(records, EXECUTION);
+    expect(spans.find((s) => s.state === 'maintenance')).toEqual({ state: 'maintenance', startMs: switchedOn, endMs: aws.clock.now, endNote: 'after Run_install FAILED' });
     expect(alb.route(visitor)).toBe('tg-yves');
   });
 

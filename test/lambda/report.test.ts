@@ -94,7 +94,7 @@ test('a simulated run: the report action stores the report, the states in order,
   const out = await aws.runJob(defineStep(report, aws.deps()), job('Report', 'job-report', { environment: 'production' }));
   expect(out.report.kind).toBe('success');
   const summary: string = out.report.body.executionDetails.summary;
-  const url = `https://s3.console.aws.amazon.com/s3/object/${BUCKET}?region=eu-central-1&prefix=${encodeURIComponent(`production-deploy/${EXECUTION}/report.html`)}`;
+  const url = `https://s3.console.aws.amazon.com/s3/object/${BUCKET}?region=eu-central-1&prefix=production-deploy/${EXECUTION}/report.html`;
   expect(summary).toContain(`deployment report: ${url}`);
   expect(out.report.body.outputVariables).toEqual({ REPORT_URL: url });
 

@@ -20,6 +20,7 @@ import { step as runHook } from '../../lambda/run-hook';
 import { defineStep } from '../../lambda/runtime/job';
 import { step as update } from '../../lambda/update-deployed-version';
 import { step as warmUp } from '../../lambda/warm-up';
+import { step as report } from '../../lambda/report';
 import type { FakeAws } from '../fakes/aws';
 import type { JobOptions } from '../fakes/job';
 import { build, RELEASE_TABLE, setupReleaseKeeping, updateParams } from '../fakes/releases';
@@ -210,6 +211,18 @@ export const STEP_CASES: StepCase[] = [
     job: { params: { config: '/production/pipeline/warm-up' } },
     sideEffects: (aws) => ({ ...writes(aws, ...ALL_WRITES), 'page requests': server!.requests.length }),
     once: { 'page requests': 2 },
+  },
+  {
+    name: 'report',
+    setup: async (aws) => {
+      process.env.REPORT_BUCKET = 'production-reports';
+      cleanups.push(() => void delete process.env.REPORT_BUCKET);
+      return defineStep(report, aws.deps());
+    },
+    job: { stage: 'Report', action: 'Report', params: { environment: 'production' } },
+    sideEffects: (aws) => writes(aws, ...ALL_WRITES),
+    // report.json and report.html
+    once: { 'S3.PUT': 2 },
   },
 ];
 

@@ -1,6 +1,6 @@
 /** Hook time limits, the polling steps' Lambda timeouts, StopTask's scope and the out-of-band maintenance lift, in the template. */
 import { Duration, Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { SprykerPipeline, StepHandler } from '../../lib';
 import { maintenance } from '../companion/helpers';
 import { baseProps, functionOf, statementsOfFunction, synthPipeline, testApp, userParametersOf } from '../infra/helpers';
@@ -103,7 +103,9 @@ describe('the out-of-band lift of maintenance', () => {
   });
 });
 
-const liftRules = (template: Template) => template.findResources('AWS::Events::Rule', { Properties: { EventPattern: { source: ['aws.codepipeline'] } } });
+/** The lift's rules: on action and stage state changes (the report rule listens to whole executions). */
+const liftRules = (template: Template) =>
+  template.findResources('AWS::Events::Rule', { Properties: { EventPattern: { source: ['aws.codepipeline'], 'detail-type': Match.arrayWith(['CodePipeline Stage Execution State Change']) } } });
 
 function synthPipelineWith(duringInstall: boolean) {
   const stack = new Stack(testApp(), 'Lift', { env: { account: '111122223333', region: 'eu-central-1' } });
