@@ -13,6 +13,7 @@ import { DynamoDbError, FakeDynamoDb } from './dynamodb';
 import { FakeEcr } from './ecr';
 import { jobDetails, jobEvent, type JobOptions } from './job';
 import { FakeVersionedS3 } from './s3-versions';
+import { FakeSecretsManager } from './secrets-manager';
 
 export const REGION = 'eu-central-1';
 const ACCOUNT = '123456789012';
@@ -518,6 +519,7 @@ export class FakeAws {
   readonly codepipeline = new FakeCodePipeline();
   readonly ecr = new FakeEcr(this.clock);
   readonly dynamodb = new FakeDynamoDb().createTable(STEP_TABLE);
+  readonly secretsManager = new FakeSecretsManager();
   readonly objects = new Map<string, Buffer>();
   /** Versioned buckets (the S3 source); other buckets are plain `objects`. */
   readonly versionedS3 = new FakeVersionedS3(this.clock);
@@ -618,7 +620,7 @@ export class FakeAws {
     const raw = Buffer.concat(chunks);
     const target = req.headers['x-amz-target'] as string | undefined;
     const [prefix, action] = target ? target.split('.') : ['S3', req.method!];
-    const service = { AmazonEC2ContainerServiceV20141113: 'ECS', AmazonSSM: 'SSM', Logs_20140328: 'Logs', CodePipeline_20150709: 'CodePipeline', AmazonEC2ContainerRegistry_V20150921: 'ECR', DynamoDB_20120810: 'DynamoDB', S3: 'S3' }[prefix] ?? prefix;
+    const service = { AmazonEC2ContainerServiceV20141113: 'ECS', AmazonSSM: 'SSM', Logs_20140328: 'Logs', CodePipeline_20150709: 'CodePipeline', AmazonEC2ContainerRegistry_V20150921: 'ECR', DynamoDB_20120810: 'DynamoDB', secretsmanager: 'SecretsManager', S3: 'S3' }[prefix] ?? prefix;
     const op = `${service}.${action}`;
     const body = target ? JSON.parse(raw.toString() || '{}') : { path: decodeURIComponent(req.url!.split('?')[0]), bytes: raw.length };
     this.requests.push({ op, body });
@@ -630,7 +632,7 @@ export class FakeAws {
       }
       if (service === 'S3' && this.versionedS3.handles(req.url!)) return this.versionedS3.serve(req.method!, req.url!, res);
       if (service === 'S3') return this.s3(req.method!, body.path, raw, res);
-      const api = { ECS: this.ecs.api, SSM: this.ssm.api, Logs: this.logs.api, CodePipeline: this.codepipeline.api, ECR: this.ecr.api, DynamoDB: this.dynamodb.api }[service];
+      const api = { ECS: this.ecs.api, SSM: this.ssm.api, Logs: this.logs.api, CodePipeline: this.codepipeline.api, ECR: this.ecr.api, DynamoDB: this.dynamodb.api, SecretsManager: this.secretsManager.api }[service];
       const fn = api?.[action];
       if (!fn) throw new AwsError('UnknownOperationException', `fake has no ${op}`);
       const out = fn(body);
