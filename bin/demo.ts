@@ -5,7 +5,7 @@
  * Tests and the benchmark build the same app, optionally scaled to N application services.
  */
 import * as path from 'path';
-import { App, ArnFormat, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { App, ArnFormat, Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import * as actions from 'aws-cdk-lib/aws-codepipeline-actions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
@@ -72,6 +72,11 @@ export class SprykerDemoStack extends Stack {
       maintenance: { listener, allowedIps: ['203.0.113.0/24'], priority: 1, duringInstall: 'auto' },
       warmUp: { urls: ['https://www.demo-shop.de/', 'https://www.demo-shop.de/en/computer', 'https://glue.demo-shop.de/catalog-search?q=camera'] },
       notifications: {},
+      // The safety windows: wait for Redis and search to catch up before the rollout, bake 10 minutes
+      // watching the shop's alarms (a firing one rolls the services back), and deploy Monday to Thursday 7:00-17:59 Berlin time only.
+      syncCatchUp: { await: true },
+      bake: { alarms: ['production-shop-5xx', 'production-shop-latency'], bakeTime: Duration.minutes(10) },
+      deploymentWindow: { cron: '* * 7-17 ? * MON-THU *', timeZone: 'Europe/Berlin' },
     });
     this.sprykerPipeline = new SprykerPipeline(this, 'Pipeline', props);
 
