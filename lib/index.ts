@@ -17,7 +17,7 @@ export { UpdateDeployedVersionStage } from './stages/update-deployed-version';
 export { PostDeploymentConfigurationStage } from './stages/post-deployment-configuration';
 export { WarmUpStage, WARM_UP_DEFAULTS, type WarmUpStageProps } from './stages/warm-up';
 export { SyncCatchUpStage, SYNC_CATCH_UP_DEFAULTS, type SyncCatchUpStageProps } from './stages/sync-catch-up';
-export { DEFAULT_SYNC_QUEUES, DEFAULT_IGNORED_QUEUES } from './contracts/sync-catch-up';
+export { DEFAULT_SYNC_QUEUES, DEFAULT_IGNORED_QUEUES } from './contracts/sync-queues';
 export { SprykerMaintenance, DEFAULT_MAINTENANCE_PAGE, maintenanceConfigPath } from './maintenance';
 export { SprykerNotifications } from './companion/notifications';
 export { SprykerDestructivePipeline, type SprykerDestructivePipelineProps } from './companion/destructive';

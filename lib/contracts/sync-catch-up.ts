@@ -5,16 +5,7 @@
  */
 import { z } from 'zod';
 
-/**
- * Spryker's publish and sync queues, as spryker-core names them: `publish` and `publish.<resource>`
- * (e.g. ProductStorageConfig::PUBLISH_PRODUCT_ABSTRACT = 'publish.product_abstract'), and the
- * synchronization queues `sync.storage.<resource>` (Redis) and `sync.search.<resource>`
- * (Elasticsearch/OpenSearch), e.g. ProductStorageConstants::PRODUCT_SYNC_STORAGE_QUEUE =
- * 'sync.storage.product' and ProductPageSearchConstants::PRODUCT_SYNC_SEARCH_QUEUE = 'sync.search.product'.
- */
-export const DEFAULT_SYNC_QUEUES = ['publish', 'publish.*', 'sync.storage.*', 'sync.search.*'] as const;
-/** Spryker's error queues (`sync.storage.product.error`, …) keep failed messages until someone looks: they never drain by themselves. */
-export const DEFAULT_IGNORED_QUEUES = ['*.error'] as const;
+export { DEFAULT_IGNORED_QUEUES, DEFAULT_SYNC_QUEUES } from './sync-queues';
 
 /** A queue-name pattern: literal characters and `*` (any run of characters). */
 export const QueuePattern = z.string().regex(/^[\w.*:-]{1,255}$/, 'use letters, digits and . _ - : with * as a wildcard');

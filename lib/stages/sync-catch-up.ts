@@ -2,7 +2,8 @@ import { Duration } from 'aws-cdk-lib';
 import type * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
-import { DEFAULT_IGNORED_QUEUES, DEFAULT_SYNC_QUEUES, type SyncCatchUpParams } from '../contracts/sync-catch-up';
+import type { SyncCatchUpParams } from '../contracts/sync-catch-up';
+import { DEFAULT_IGNORED_QUEUES, DEFAULT_SYNC_QUEUES } from '../contracts/sync-queues';
 import type { SprykerBrokerProps, SprykerSyncCatchUpProps } from '../config/types';
 import type { SprykerDeployment } from '../deployment';
 import { POLLING_TIMEOUT, type StepHandler } from '../step-handler';
@@ -36,7 +37,7 @@ export class SyncCatchUpStage extends SprykerStage {
  * The action that watches the queues: `await` in its own stage, `measure` beside the rollout in
  * Deploy_Spryker_services (it starts when Run_install ended, as the catch-up does, and delays nothing).
  */
-export function syncCatchUpAction(deployment: SprykerDeployment, broker: SprykerBrokerProps, sync: SprykerSyncCatchUpProps, mode: SyncCatchUpParams['mode']): codepipeline.IAction {
+export function syncCatchUpAction(deployment: SprykerDeployment, broker: SprykerBrokerProps, sync: SprykerSyncCatchUpProps, mode: 'await' | 'measure'): codepipeline.IAction {
   const config = ConfigureRabbitMqStage.configParameterName(deployment.environment);
   const userParameters: SyncCatchUpParams = {
     config,
