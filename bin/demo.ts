@@ -74,6 +74,11 @@ export class SprykerDemoStack extends Stack {
       notifications: {},
       // Each run's report (states timeline, windows) in S3 with a link in the summary and notification, metrics and a dashboard; on by default.
       report: { retention: Duration.days(365) },
+      // The safety windows: wait for Redis and search to catch up before the rollout, bake 10 minutes
+      // watching the shop's alarms (a firing one rolls the services back), and deploy Monday to Thursday 7:00-17:59 Berlin time only.
+      syncCatchUp: { await: true },
+      bake: { alarms: ['production-shop-5xx', 'production-shop-latency'], bakeTime: Duration.minutes(10) },
+      deploymentWindow: { cron: '* * 7-17 ? * MON-THU *', timeZone: 'Europe/Berlin' },
     });
     this.sprykerPipeline = new SprykerPipeline(this, 'Pipeline', props);
 

@@ -192,8 +192,9 @@ export function judge(service: Service, target: string | undefined, since?: numb
   const recent = events.length ? ` Latest events: ${events.join(' / ')}` : '';
   const reason = sentence(ours?.rolloutStateReason ?? 'no reason given');
   const wanted = target ? `on ${arnId(target)}` : 'since the rollouts started';
+  const alarm = ours?.rolloutState === 'FAILED' ? alarmFailure(service, ours) : undefined;
   if (ours?.status === 'PRIMARY') {
-    if (ours.rolloutState === 'FAILED') return { failed: `rollout FAILED: ${reason}${recent}`, deployment: ours.id };
+    if (ours.rolloutState === 'FAILED') return { failed: `rollout FAILED${alarm ? ` on ${alarm}` : ''}: ${reason}${recent}`, deployment: ours.id };
     const breaker = service.deploymentConfiguration?.deploymentCircuitBreaker?.enable === true;
     const running = ours.runningCount ?? 0;
     const desired = ours.desiredCount ?? 0;
@@ -209,10 +210,24 @@ export function judge(service: Service, target: string | undefined, since?: numb
   }
   const now = primary ? `${arnId(primary.taskDefinition)} (deployment ${primary.id}, ${primary.rolloutState ?? primary.status})` : 'no primary deployment';
   if (ours?.rolloutState === 'FAILED') {
-    return { failed: `the circuit breaker rolled back the release: the service returned to ${now}. Release deployment ${ours.id} FAILED: ${reason}${recent}`, deployment: ours.id };
+    return { failed: `${alarm ? `ECS rolled back the release on ${alarm}` : 'the circuit breaker rolled back the release'}: the service returned to ${now}. Release deployment ${ours.id} FAILED: ${reason}${recent}`, deployment: ours.id };
   }
   return {
     failed: `the release deployment ${wanted}${ours ? ` (${ours.id})` : ''} is no longer the service's (${ours ? ours.status : 'gone'}); the service runs ${now}: a circuit-breaker rollback or another deployment replaced it.${recent}`,
     deployment: ours?.id,
   };
+}
+
+/**
+ * A rollout that the service's ECS deployment alarms failed (deploymentConfiguration.alarms):
+ * ECS says only `deployment failed: alarm detected.` (its service event and rolloutStateReason),
+ * not which alarm; the service's configuration names the candidates.
+ */
+function alarmFailure(service: Service, ours: Deployment): string | undefined {
+  const alarms = service.deploymentConfiguration?.alarms;
+  if (!alarms?.enable || !alarms.alarmNames?.length) return undefined;
+  const texts = [ours.rolloutStateReason, ...(service.events ?? []).map((e) => e.message)];
+  if (!texts.some((t) => /alarm detected/i.test(t ?? ''))) return undefined;
+  const names = alarms.alarmNames;
+  return names.length === 1 ? `its deployment alarm ${names[0]} (ALARM)` : `one of its deployment alarms ${names.join(', ')} (ALARM; the alarms' history shows which)`;
 }

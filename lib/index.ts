@@ -17,6 +17,8 @@ export { UpdateDeployedVersionStage } from './stages/update-deployed-version';
 export { PostDeploymentConfigurationStage } from './stages/post-deployment-configuration';
 export { WarmUpStage, type WarmUpStageProps } from './stages/warm-up';
 export { WARM_UP_DEFAULTS } from './config/limits';
+export { SyncCatchUpStage, SYNC_CATCH_UP_DEFAULTS, type SyncCatchUpStageProps } from './stages/sync-catch-up';
+export { DEFAULT_SYNC_QUEUES, DEFAULT_IGNORED_QUEUES } from './contracts/sync-queues';
 export { SprykerMaintenance, DEFAULT_MAINTENANCE_PAGE, maintenanceConfigPath } from './maintenance';
 export { SprykerNotifications } from './notifications';
 export { SprykerDestructivePipeline, type SprykerDestructivePipelineProps } from './companion/destructive';

@@ -29,6 +29,8 @@ import { ReportStage, SprykerReports } from './stages/report';
 import { SprykerDashboard } from './dashboard';
 import { REPORT_STAGE, reportConsoleUrl, reportKey } from './contracts/metrics';
 import * as events from 'aws-cdk-lib/aws-events';
+import { BAKE_STAGE, bakeConditions, grantBakeAlarms, WINDOW_STAGE, windowConditions } from './stages/conditions';
+import { syncCatchUpAction, SyncCatchUpStage } from './stages/sync-catch-up';
 
 /** SCCOS's stages, in SCCOS's order. */
 export const SCCOS_STAGES = [
@@ -137,7 +139,7 @@ export class SprykerPipeline extends Construct {
   public readonly artifacts: PipelineArtifacts;
   /** `/{env}/desired_version`, `/{env}/lastbuildversion`, `/{env}/lastdeployedversion`. */
   public readonly versions: SprykerVersions;
-  /** The SCCOS stages, in order (and Warm_up last, when configured). */
+  /** The SCCOS stages, in order (with Sync_catch_up before Deploy_Spryker_services and Warm_up last, when configured). */
   public readonly sprykerStages: SprykerStage[] = [];
   /** The environment's maintenance mode, when `maintenance` is set. */
   public readonly maintenance?: SprykerMaintenance;
@@ -184,6 +186,7 @@ export class SprykerPipeline extends Construct {
     const stageProps: SprykerStageProps = { deployment: this.deployment, artifacts: this.artifacts };
     // One at a time: a stage may read the ones before it (Please_approve reads Source's version variable).
     for (const name of SCCOS_STAGES) this.sprykerStages.push(this.createStage(name, stageProps));
+    this.addSyncCatchUp(stageProps);
     if (props.warmUp) this.sprykerStages.push(new WarmUpStage(this, 'WarmUp', { ...stageProps, warmUp: props.warmUp }));
     if (props.report?.enabled ?? true) {
       this.reports = SprykerReports.of(this.deployment, props.report);
@@ -215,8 +218,11 @@ export class SprykerPipeline extends Construct {
         actions: s.actions,
         // The last successful execution's release.json redeploys the previous release: no rebuild.
         onFailure: (props.rollbackOnFailure ?? true) && ROLLBACK_STAGES.includes(s.stageName as SccosStageName) ? { result: codepipeline.Result.ROLLBACK } : undefined,
+        onSuccess: props.bake && s.stageName === BAKE_STAGE ? bakeConditions(props.bake) : undefined,
+        beforeEntry: props.deploymentWindow && s.stageName === WINDOW_STAGE ? windowConditions(props.deploymentWindow) : undefined,
       })),
     });
+    if (props.bake) grantBakeAlarms(this, this.pipeline.role, props.bake);
     if (companionOf) disableSourceChangeDetection(this.pipeline);
     else this.sprykerStages.find((s): s is SourceStage => s instanceof SourceStage)?.bindToPipeline(this.pipeline);
     if (props.notifications) {
@@ -230,6 +236,23 @@ export class SprykerPipeline extends Construct {
       'AwsSolutions-S1',
       'written and read only by CodePipeline and its actions; object-level access is audited with CloudTrail data events, not a second log bucket per pipeline',
     );
+  }
+
+  /**
+   * The sync catch-up (on by default with a broker): awaited in its own stage right before
+   * Deploy_Spryker_services, or measured by an action beside the rollout in it.
+   */
+  private addSyncCatchUp(stageProps: SprykerStageProps): void {
+    const { broker, syncCatchUp } = this.props;
+    if (!broker || syncCatchUp === false) return;
+    const sync = syncCatchUp ?? {};
+    const deploy = this.sprykerStages.findIndex((s) => s.stageName === 'Deploy_Spryker_services');
+    if (deploy < 0) return;
+    if (sync.await) {
+      this.sprykerStages.splice(deploy, 0, new SyncCatchUpStage(this, 'SyncCatchUp', { ...stageProps, broker, syncCatchUp: sync }));
+    } else {
+      this.sprykerStages[deploy].actions.push(syncCatchUpAction(this.deployment, broker, sync, 'measure'));
+    }
   }
 
   /** The pipeline stage of a SCCOS stage name (or a project's stage). */

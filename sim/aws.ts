@@ -45,7 +45,7 @@ export type TaskScript =
  */
 export type RolloutScript = 'succeed' | 'fail' | 'stall' | 'crash';
 
-interface Deployment {
+export interface Deployment {
   id: string;
   status: 'PRIMARY' | 'ACTIVE';
   taskDefinition: string;
@@ -70,7 +70,7 @@ export interface FakeServiceSpec {
   readonly circuitBreaker?: 'rollback' | 'enabled' | 'off';
 }
 
-interface Service {
+export interface Service {
   name: string;
   taskDefinition: string;
   desiredCount: number;
@@ -79,6 +79,8 @@ interface Service {
   events: { message: string; createdAt: number }[];
   /** The service's awsvpc configuration; tests delete it to model a service without one. */
   network?: Record<string, unknown>;
+  /** ECS deployment alarms (deploymentConfiguration.alarms), see ecs-alarms.ts. */
+  alarms?: { alarmNames: string[]; rollback: boolean };
 }
 
 interface Task {
@@ -256,7 +258,12 @@ export class FakeEcs {
       launchType: 'FARGATE',
       platformVersion: 'LATEST',
       networkConfiguration: s.network,
-      deploymentConfiguration: { deploymentCircuitBreaker: { enable: s.circuitBreaker !== 'off', rollback: s.circuitBreaker === 'rollback' }, maximumPercent: 200, minimumHealthyPercent: 100 },
+      deploymentConfiguration: {
+        deploymentCircuitBreaker: { enable: s.circuitBreaker !== 'off', rollback: s.circuitBreaker === 'rollback' },
+        maximumPercent: 200,
+        minimumHealthyPercent: 100,
+        ...(s.alarms ? { alarms: { ...s.alarms, enable: true } } : {}),
+      },
       deployments: s.deployments.map((d) => ({
         id: d.id,
         status: d.status,

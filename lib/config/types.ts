@@ -1,5 +1,6 @@
 import type { Duration } from 'aws-cdk-lib';
 import type * as codebuild from 'aws-cdk-lib/aws-codebuild';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as codecommit from 'aws-cdk-lib/aws-codecommit';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -327,6 +328,66 @@ export interface SprykerWarmUpProps {
   readonly securityGroups?: ec2.ISecurityGroup[];
 }
 
+/**
+ * The sync catch-up after Run_install (docs/safety-windows.md): `scheduler:setup` starts the
+ * queue workers, and Spryker's publish and sync queues fill and drain while Redis and search catch
+ * up with the database. Measured on every run from the RabbitMQ management API (queue depths in
+ * the store vhosts, `broker.vhosts`); with `await` the pipeline waits for it before
+ * Deploy_Spryker_services, so V2 code never serves from Redis and search data still on V1.
+ */
+export interface SprykerSyncCatchUpProps {
+  /**
+   * Wait for the queues to drain in a Sync_catch_up stage before Deploy_Spryker_services. Without
+   * it the drain is only measured, by an action beside the rollout in Deploy_Spryker_services that
+   * never fails (nor rolls back) the stage.
+   * @default false
+   */
+  readonly await?: boolean;
+  /**
+   * Queue-name patterns (`*`: any characters) whose messages must drain, in every store vhost.
+   * @default DEFAULT_SYNC_QUEUES: 'publish', 'publish.*', 'sync.storage.*', 'sync.search.*' (spryker-core's queue names)
+   */
+  readonly queues?: string[];
+  /** Queue-name patterns never waited for. @default ['*.error'] (Spryker's error queues keep failed messages until someone looks) */
+  readonly ignoreQueues?: string[];
+  /** How long the queues must stay empty (the management API refreshes its counts every few seconds). Whole seconds, 0 to 10 minutes. @default Duration.seconds(30) */
+  readonly settle?: Duration;
+  /** The bound of the wait (measured or awaited). Whole minutes, 1 minute to 23 hours. @default Duration.minutes(30) */
+  readonly timeout?: Duration;
+  /** With `await`: at the bound, `fail` fails Sync_catch_up naming the queues still holding messages; `warn` names them and goes on. @default 'fail' */
+  readonly onTimeout?: 'fail' | 'warn';
+}
+
+/**
+ * Bake after Deploy_Spryker_services (docs/safety-windows.md): CodePipeline watches the alarms for
+ * the bake time once the rollout succeeded (a V2 stage onSuccess condition with CloudWatchAlarm
+ * rules), and an alarm in ALARM rolls the stage back: the previous execution's release.json
+ * redeploys the previous release, without a rebuild.
+ */
+export interface SprykerBakeProps {
+  /** The alarms to watch (the alarms, or their names): 1 to 5, CodePipeline's rules per condition. */
+  readonly alarms: (cloudwatch.IAlarm | string)[];
+  /** How long they are watched after the rollout. Whole minutes, 1 minute to 3 hours. @default Duration.minutes(10) */
+  readonly bakeTime?: Duration;
+}
+
+/**
+ * When the environment may deploy (docs/safety-windows.md): CodePipeline V2's DeploymentWindow rule
+ * as an entry condition of Configure_RabbitMQ_Vhosts_and_Permissions, the first stage that changes
+ * the shop. An execution that reaches it outside the window waits there until the window opens
+ * (the build and the approval before it have run).
+ */
+export interface SprykerDeploymentWindowProps {
+  /**
+   * When deployments are allowed: CodePipeline's cron, 6 fields and an optional year
+   * (`seconds minutes hours day-of-month month day-of-week [year]`), e.g. Monday to Thursday 8:00-16:59
+   * and Friday mornings: `0 * 8-16 ? * MON-THU *` (one window per cron: use the narrower one).
+   */
+  readonly cron: string;
+  /** `Region/City` (e.g. `Europe/Berlin`), `UTC` or `UTC+HH:MM`, or an abbreviation such as `CET`. @default 'UTC' */
+  readonly timeZone?: string;
+}
+
 /** Pipeline events that notify. */
 export type SprykerNotificationEvent = 'approval-needed' | 'failed' | 'succeeded';
 
@@ -429,6 +490,16 @@ export interface SprykerPipelineProps {
   readonly notifications?: SprykerNotificationProps;
   /** The deployment report, metrics and dashboard of every run. @default - on, reports kept 365 days (see SprykerReportProps) */
   readonly report?: SprykerReportProps;
+  /**
+   * The sync catch-up after Run_install, measured (and, with `await`, waited for); `false`: not
+   * measured. Needs `broker`.
+   * @default - measured (not awaited) when `broker` is set
+   */
+  readonly syncCatchUp?: SprykerSyncCatchUpProps | false;
+  /** @default - no bake: the pipeline goes on once the rollout completed */
+  readonly bake?: SprykerBakeProps;
+  /** @default - no deployment window: any time */
+  readonly deploymentWindow?: SprykerDeploymentWindowProps;
   /**
    * A project's own class for SCCOS stages: per stage name, a factory that gets the props the
    * pipeline computed for that stage (hook, maintenance, artifacts, ...). Companion pipelines

@@ -1,5 +1,6 @@
 import { type Duration, Token } from 'aws-cdk-lib';
 import { MAX_WARM_UP, WARM_UP_DEFAULTS, warmUpWorstCase } from './limits';
+import { validateConditions } from './conditions';
 import { hookOverridesLength, MAX_OVERRIDES_LENGTH, SCHEDULER_AFTER } from './hook-commands';
 import { MAX_HOOK_TIMEOUT_MINUTES, type SprykerPipelineProps, type SprykerServiceProps } from './types';
 
@@ -207,6 +208,7 @@ export function validatePipelineProps(props: SprykerPipelineProps): PropsProblem
   }
   problems.push(...validateSourceAndBuild(props));
   problems.push(...validateSafetyNet(props));
+  problems.push(...validateConditions(props));
   return problems;
 }
 

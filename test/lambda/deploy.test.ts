@@ -4,6 +4,7 @@ import { defineStep } from '../../lambda/runtime/job';
 import { clearModelCache } from '../../lambda/runtime/load-model';
 import type { ReleaseManifest } from '../../lambda/runtime/release';
 import { FakeAws } from '../fakes/aws';
+import { fireDeploymentAlarm, useDeploymentAlarms } from '../fakes/ecs-alarms';
 import { ARTIFACTS, MODEL, putArtifact, setupShop, V2, type ShopOptions, useFakeAws, td } from '../fakes/shop';
 
 let aws: FakeAws;
@@ -275,5 +276,45 @@ describe('judge: when one service counts as finished', () => {
   test("revision 'current': ours is the newest deployment created since the rollouts started", () => {
     expect(judge(service(true, [old]), undefined, at(5).getTime())).toMatchObject({ failed: expect.stringMatching(/since the rollouts started is no longer/) });
     expect(judge(service(true, [deployment({ rolloutState: 'COMPLETED', taskDefinition: td('production-zed', 1) }), old]), undefined, at(5).getTime())).toEqual({ done: true });
+  });
+});
+
+describe('services with ECS deployment alarms', () => {
+  /** Starts the rollout (one invocation), lets an alarm fire, and resumes. */
+  async function alarmedRollout(alarmNames: string[], rollback: boolean) {
+    prepared();
+    useDeploymentAlarms(aws.ecs, 'production-yves', alarmNames, rollback);
+    const handler = defineStep(step, aws.deps());
+    await handler(aws.event({ id: 'job-alarm-a', params: APP, inputs: [RELEASE] }), aws.context(20_000));
+    const token = aws.codepipeline.reports[0].body.continuationToken;
+    expect(token).toBeDefined();
+    fireDeploymentAlarm(aws.ecs, aws.clock, 'production-yves');
+    await handler(aws.event({ id: 'job-alarm-b', params: APP, inputs: [RELEASE], continuationToken: token }), aws.context());
+    return aws.codepipeline.reports[1];
+  }
+
+  test('an alarm-triggered rollback is reported as such, naming the alarm', async () => {
+    const report = await alarmedRollout(['production-yves-5xx'], true);
+    expect(report.kind).toBe('failure');
+    expect(report.body.failureDetails.message).toMatch(
+      /service production-yves: ECS rolled back the release on its deployment alarm production-yves-5xx \(ALARM\): the service returned to production-yves:1 \(deployment ecs-svc\/\d+, IN_PROGRESS\)\. Release deployment ecs-svc\/\d+ FAILED: no reason given\. Latest events: \(service production-yves\) rolling back to deployment ecs-svc\/\d+\. \/ \(service production-yves\) \(deployment ecs-svc\/\d+\) deployment failed: alarm detected\./,
+    );
+    expect(report.body.failureDetails.message).not.toContain('circuit breaker rolled back');
+  });
+
+  test('several alarms without rollback: the failed rollout names the candidates', async () => {
+    const report = await alarmedRollout(['yves-5xx', 'yves-latency'], false);
+    expect(report.body.failureDetails.message).toContain(
+      "service production-yves: rollout FAILED on one of its deployment alarms yves-5xx, yves-latency (ALARM; the alarms' history shows which): no reason given.",
+    );
+  });
+
+  test('a circuit-breaker rollback of a service that also has alarms stays a circuit-breaker rollback', async () => {
+    prepared();
+    useDeploymentAlarms(aws.ecs, 'production-glue', ['glue-5xx']);
+    aws.ecs.nextRollouts.set('production-glue', 'fail');
+    const { report } = await deploy(APP, 'job-cb-alarms', { lambdaMs: 60_000 });
+    expect(report.body.failureDetails.message).toContain('service production-glue: the circuit breaker rolled back the release');
+    expect(report.body.failureDetails.message).not.toContain('glue-5xx');
   });
 });

@@ -21,7 +21,9 @@ import { defineStep } from '../../lambda/runtime/job';
 import { step as update } from '../../lambda/update-deployed-version';
 import { step as warmUp } from '../../lambda/warm-up';
 import { step as report } from '../../lambda/report';
-import type { FakeAws } from '../fakes/aws';
+import { syncCatchUpStep } from '../../lambda/sync-catch-up';
+import { DEFAULT_IGNORED_QUEUES, DEFAULT_SYNC_QUEUES } from '../../lib/contracts/sync-catch-up';
+import { STEP_TABLE as STEP_TABLE_NAME, type FakeAws } from '../fakes/aws';
 import type { JobOptions } from '../fakes/job';
 import { build, RELEASE_TABLE, setupReleaseKeeping, updateParams } from '../fakes/releases';
 import { IMAGES_INPUT, MODEL, putArtifact, RELEASE_OUTPUT, setupShop, V1, V2 } from '../fakes/shop';
@@ -223,6 +225,31 @@ export const STEP_CASES: StepCase[] = [
     sideEffects: (aws) => writes(aws, ...ALL_WRITES),
     // report.json and report.html
     once: { 'S3.PUT': 2 },
+  },
+  {
+    name: 'sync-catch-up',
+    setup: async (aws) => {
+      // The loopback broker has no queue: drained at once, after the settle period (the fake's clock).
+      server = await loopback();
+      aws.secretsManager.secrets.set('arn:aws:secretsmanager:eu-central-1:123456789012:secret:broker/admin', JSON.stringify({ username: 'admin', password: 'admin-pw' }));
+      aws.ssm.set(
+        '/production/pipeline/rabbitmq',
+        JSON.stringify({ v: 1, endpoint: server.url, adminSecret: 'arn:aws:secretsmanager:eu-central-1:123456789012:secret:broker/admin', vhosts: ['de_queue'], users: [], removeUndeclared: false }),
+      );
+      return defineStep(syncCatchUpStep({ api: { timeoutMs: 2000, backoffMs: 10 } }), aws.deps());
+    },
+    get job() {
+      return {
+        params: { config: '/production/pipeline/rabbitmq', endpoint: server!.url, allowInsecureEndpoint: true, queues: [...DEFAULT_SYNC_QUEUES], ignore: [...DEFAULT_IGNORED_QUEUES], settleSeconds: 10, timeoutMinutes: 30, mode: 'await', onTimeout: 'fail' },
+      };
+    },
+    // Read-only on the broker; its one durable effect is the timeline's two marks (claims).
+    sideEffects: (aws) => ({
+      ...writes(aws, ...ALL_WRITES),
+      'broker changes': server!.requests.filter((r) => !r.startsWith('GET')).length,
+      'timeline marks': aws.dynamodb.items(STEP_TABLE_NAME).filter((i) => i.id.S!.startsWith('record#timeline#')).length,
+    }),
+    once: { 'timeline marks': 2 },
   },
 ];
 
