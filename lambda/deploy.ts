@@ -11,6 +11,7 @@ import { selectServices, type DeploymentModel, type ModelService, type ServiceSe
 import { oneOf, parseParams } from './runtime/params';
 import { pollWhileTimeRemains, type PollState } from './runtime/poll';
 import { assertReleaseOf, parseRelease, RELEASE_FILE, releaseOf, type ReleaseManifest } from './runtime/release';
+import { deployTogether, type TogetherState } from './cutover/deploy-together';
 
 export interface DeployParams {
   /** SSM parameter name of the deployment model. */
@@ -48,7 +49,7 @@ interface DeployState extends PollState {
   readonly startedAt: number;
 }
 
-export const step: StepDefinition<DeployParams, DeployState> = {
+export const step: StepDefinition<DeployParams, DeployState | TogetherState> = {
   name: 'deploy',
   parseParams: (raw) =>
     parseParams<DeployParams>('deploy', raw, {
@@ -60,6 +61,11 @@ export const step: StepDefinition<DeployParams, DeployState> = {
     const model = await loadModel(ctx.client(SSMClient), ctx.params.model, ctx.now());
     const services = selectServices(model, ctx.params.services);
     const release = (ctx.params.revision ?? 'release') === 'release' ? parseRelease(await readArtifactFile(ctx, RELEASE_FILE), RELEASE_FILE) : undefined;
+    // cutover 'together' (issue 17): the application services switch to the release at once (lambda/cutover/).
+    if (model.cutover && ctx.params.services === 'application' && release) {
+      const { cutover } = model;
+      return deployTogether(ctx, { ...model, cutover }, services, release, resumed as TogetherState | undefined, () => startDeployments(ctx, model, services, release));
+    }
     const state = resumed ?? (await startDeployments(ctx, model, services, release));
     let checks = 0;
     return pollWhileTimeRemains(ctx, state, (s) => checkDeployments(ctx, model, services, release, s, checks++ % STOPPED_TASKS_EVERY === 0));

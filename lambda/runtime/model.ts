@@ -42,6 +42,16 @@ export interface DeploymentModel {
   /** Application name of the service whose task definition runs the hooks and install. */
   readonly hookService: string;
   readonly hooks: ModelHooks;
+  /** Absent: Deploy_Spryker_services rolls each service on its own (`cutover: 'rolling'`). */
+  readonly cutover?: ModelCutover;
+}
+
+/** `cutover: 'together'`: ECS blue/green for every application service, held by one barrier (docs/cutover.md). */
+export interface ModelCutover {
+  /** ARN of the lifecycle-hook function every application service must name (POST_TEST and POST_PRODUCTION_TRAFFIC_SHIFT). */
+  readonly hook: string;
+  /** How long the barrier waits for every service to arrive before it fails the release, in milliseconds. */
+  readonly barrierTimeoutMs: number;
 }
 
 /** Which services of the model a step works on. */
