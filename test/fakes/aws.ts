@@ -11,6 +11,7 @@ import type { CodePipelineEvent } from 'aws-lambda';
 import { decodeToken, stateKey, tokenPointer, type RuntimeDeps, type VerifiedJob } from '../../lambda/runtime/job';
 import { DynamoDbError, FakeDynamoDb } from './dynamodb';
 import { FakeEcr } from './ecr';
+import { FakeEcsBlueGreen } from './ecs-bluegreen';
 import { jobDetails, jobEvent, type JobOptions } from './job';
 import { FakeVersionedS3 } from './s3-versions';
 
@@ -514,6 +515,8 @@ export class FakeAws {
   readonly clock = new FakeClock();
   readonly logs = new FakeLogs();
   readonly ecs = new FakeEcs(this.clock, this.logs);
+  /** ECS native blue/green deployments and lifecycle hooks (ecs-bluegreen.ts), for the services it enables. */
+  readonly bluegreen = new FakeEcsBlueGreen(this.clock, this.ecs);
   readonly ssm = new FakeSsm(this.clock);
   readonly codepipeline = new FakeCodePipeline();
   readonly ecr = new FakeEcr(this.clock);
