@@ -8,6 +8,7 @@ import { Construct } from 'constructs';
 import type { DeploymentModel, ModelService, ServiceSelection } from '../lambda/runtime/model';
 import { DEFAULT_HOOKS, type SprykerPipelineProps, type SprykerServiceProps } from './config/types';
 import { serviceName } from './config/validate';
+import { CUTOVER_BARRIER_TIMEOUT, SprykerCutover } from './cutover';
 import { StepHandler, type StepHandlerProps } from './step-handler';
 
 /** SSM parameter names of an environment, as SCCOS has them. */
@@ -52,6 +53,8 @@ export class SprykerDeployment extends Construct {
   private readonly hookLogGroups: string[];
   private readonly hooks: { -readonly [K in keyof DeploymentModel['hooks']]: DeploymentModel['hooks'][K] };
   private readonly destructiveInstallHook: string;
+  /** `cutover: 'together'`: the lifecycle hook of every application service's blue/green deployment (docs/cutover.md). */
+  public readonly cutover?: SprykerCutover;
 
   constructor(scope: Construct, id: string, props: SprykerPipelineProps) {
     super(scope, id);
@@ -86,6 +89,9 @@ export class SprykerDeployment extends Construct {
       scheduler: strip(this.resolved.scheduler),
       hookService: props.hookService ?? 'zed',
       hooks: this.hooks,
+      ...(props.cutover === 'together' && {
+        cutover: { hook: SprykerCutover.hookArn(this, props.environment), barrierTimeoutMs: CUTOVER_BARRIER_TIMEOUT.toMilliseconds() },
+      }),
     };
     this.stepTable = new dynamodb.Table(this, 'StepTable', {
       partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING },
@@ -114,6 +120,7 @@ export class SprykerDeployment extends Construct {
         return typeof json === 'string' && json.length <= STANDARD_TIER_LIMIT ? ssm.ParameterTier.STANDARD : ssm.ParameterTier.ADVANCED;
       },
     });
+    if (props.cutover === 'together') this.cutover = new SprykerCutover(this, 'Cutover', this, props);
   }
 
   /**

@@ -43,3 +43,4 @@ export {
 export { PREFLIGHT_RULES, runPreflight, formatFinding, PreflightError, type PreflightFinding, type PreflightRule, type Severity } from './config/preflight';
 /** The release diff as a library: git facts or two source trees in, groups, schema risk and the rollback guard out (docs/release-diff.md). */
 export * as releaseDiff from './release-diff';
+export * from './cutover';
