@@ -99,7 +99,10 @@ export async function deployTogether(
   let state = resumed;
   if (!state) {
     const live = await describeServices(ecs, model.cluster, services.map((s) => s.service));
-    const refused = services.flatMap((s) => {
+    // Already on the release (a stage rollback after a failed cutover finds every service back on it): nothing to cut over.
+    const pending = services.filter((s) => live.get(s.service)!.taskDefinition !== releaseOf(release, s.service).taskDefinition);
+    if (!pending.length) return { status: 'done', summary: `${services.length} service(s) already on release ${release.version}: nothing to cut over` };
+    const refused = pending.flatMap((s) => {
       const problems = cutoverProblems(live.get(s.service)!, model.cutover);
       return problems.length ? [`${s.service}: ${problems.join('; ')}`] : [];
     });
@@ -116,18 +119,25 @@ export async function deployTogether(
       barrier: ctx.jobId,
       executionId: ctx.job.pipelineExecutionId,
       version: release.version,
-      targets: Object.fromEntries(services.map((s) => [s.service, releaseOf(release, s.service).taskDefinition])),
+      targets: Object.fromEntries(pending.map((s) => [s.service, releaseOf(release, s.service).taskDefinition])),
       openedAt: now,
       deadlineAt: now + model.cutover.barrierTimeoutMs,
     });
-    const { startedAt } = await start();
-    state = { startedAt, barrier: ctx.jobId, deployments: {} };
+    try {
+      state = { startedAt: (await start()).startedAt, barrier: ctx.jobId, deployments: {} };
+    } catch (err) {
+      // Some services may be rolling out already: the failed verdict makes their hooks answer FAILED, back to blue.
+      const { message } = describeError(err);
+      await Barrier.current(ctx.records, model.env).then((b) => b?.decide({ v: CUTOVER_VERSION, verdict: 'failed', at: ctx.now(), service: 'UpdateService', reason: message }));
+      throw new StepFailure(`${message}. Cutover called off: the services already rolling out stop at the barrier, which answers them FAILED (back to blue)`, describeError(err).type);
+    }
   }
-  const barrier = await Barrier.current(ctx.records, model.env);
-  if (barrier?.release.barrier !== state.barrier) {
-    throw new StepFailure(`the cutover barrier of ${model.env} was replaced by another run (${barrier?.release.executionId ?? 'none'}): check the services' deployments in cluster ${model.cluster}`);
+  const current = await Barrier.current(ctx.records, model.env);
+  if (current?.release.barrier !== state.barrier) {
+    throw new StepFailure(`the cutover barrier of ${model.env} was replaced by another run (${current?.release.executionId ?? 'none'}): check the services' deployments in cluster ${model.cluster}`);
   }
-  return pollWhileTimeRemains(ctx, state, (s) => check(ctx, ecs, model, services, barrier, s));
+  const tracked = services.filter((s) => current.release.targets[s.service]);
+  return pollWhileTimeRemains(ctx, state, (s) => check(ctx, ecs, model, tracked, current, s));
 }
 
 /** Finds each service's blue/green deployment (created since the rollouts started); ARNs kept in the state. */

@@ -237,3 +237,26 @@ test('the hook trusts nothing in its event: a made-up deployment, or a real one 
   expect(d.rollback?.reason).toBe('Lifecycle hook POST_TEST_TRAFFIC_SHIFT returned FAILED.');
   expect(aws.calls('DynamoDB.PutItem')).toEqual([]);
 });
+
+test('UpdateService failing for one service calls the cutover off: the others stop at the barrier and go back to blue, none shifts', async () => {
+  const services = shop(['zed', 'yves', 'glue']);
+  aws.fail('ECS.UpdateService', 'AccessDeniedException', 'not allowed', 1, 400);
+  const { report } = await deploy();
+  expect(report.body.failureDetails.message).toMatch(/AccessDeniedException: not allowed.*Cutover called off: the services already rolling out stop at the barrier, which answers them FAILED \(back to blue\)/);
+  await aws.bluegreen.advance(5 * 60_000);
+  const started = services.map((s) => aws.bluegreen.latest(s)).filter((d) => d !== undefined);
+  expect(started).toHaveLength(2);
+  for (const d of started) {
+    expect(d!.shiftedAt).toBeUndefined();
+    expect(d!.status).toBe('ROLLBACK_SUCCESSFUL');
+  }
+});
+
+test('a stage rollback after a failed cutover finds every service on the release already: done, nothing deployed', async () => {
+  const services = shop(['zed', 'yves']);
+  for (const s of services) aws.ecs.services.get(s)!.taskDefinition = td(s, 2);
+  const { report } = await deploy();
+  expect(report.kind).toBe('success');
+  expect(report.body.executionDetails.summary).toBe(`2 service(s) already on release ${V2}: nothing to cut over`);
+  expect(aws.calls('ECS.UpdateService')).toEqual([]);
+});
