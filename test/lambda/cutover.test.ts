@@ -260,3 +260,20 @@ test('a stage rollback after a failed cutover finds every service on the release
   expect(report.body.executionDetails.summary).toBe(`2 service(s) already on release ${V2}: nothing to cut over`);
   expect(aws.calls('ECS.UpdateService')).toEqual([]);
 });
+
+test('a check failing after the production shift rolls every service back to blue together', async () => {
+  const services = shop(['zed', 'yves', 'glue']);
+  const real = hook();
+  // The release is broken under production traffic: glue's page fails from the shift on.
+  aws.bluegreen.hook = (event, context) => {
+    if ((event as { lifecycleStage: string }).lifecycleStage === 'POST_PRODUCTION_TRAFFIC_SHIFT') pageStatus.set('production-glue', 500);
+    return real(event, context);
+  };
+  const { report } = await deploy();
+  expect(report.body.failureDetails.message).toMatch(
+    /^cutover failed after the production shift in cluster production: service production-glue: its checks failed after the production shift: 1 of 1 page\(s\) failed the warm-up check: \S+: HTTP 500 \(expected 2xx\); every service rolls back together\. Every service is back on its previous revision \(blue\)/,
+  );
+  const deployments = deploymentsOf(services);
+  expect(deployments.every((d) => d.shiftedAt !== undefined && d.status === 'ROLLBACK_SUCCESSFUL' && d.production === 'blue')).toBe(true);
+  expect(aws.bluegreen.invocations.find((i) => i.service === 'production-glue' && i.stage === 'POST_PRODUCTION_TRAFFIC_SHIFT')!.answer).toEqual({ hookStatus: 'FAILED' });
+});
