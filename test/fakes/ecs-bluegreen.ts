@@ -19,7 +19,6 @@
  * Time moves only through `advance` (a discrete-event loop over the fake clock): the hook
  * invocations due at the same moment run concurrently, and each sees the clock at its moment.
  */
-import type { CodePipelineEvent } from 'aws-lambda';
 import { AwsError, REGION, type FakeAws, type FakeClock, type FakeEcs } from './aws';
 import type { JobOptions } from './job';
 
@@ -96,7 +95,7 @@ export interface HookInvocation {
 }
 
 type HookFunction = (event: unknown, context: { getRemainingTimeInMillis(): number }) => Promise<unknown>;
-type Handler = (event: CodePipelineEvent, context: { getRemainingTimeInMillis(): number }) => Promise<void>;
+type Handler = Parameters<FakeAws['runJob']>[0];
 
 export class FakeEcsBlueGreen {
   readonly deployments = new Map<string, BgDeployment>();
@@ -329,18 +328,20 @@ export class FakeEcsBlueGreen {
     const items = [...this.deployments.values()]
       .filter((d) => d.service === b.service && d.createdAt >= after && (!b.status || b.status.includes(d.status)))
       .sort((x, y) => y.createdAt - x.createdAt);
+    return { serviceDeployments: items.map((d) => ({ ...this.brief(d), targetServiceRevisionArn: d.target.revision })) };
+  }
+
+  /** What ListServiceDeployments and DescribeServiceDeployments both show of a deployment. */
+  private brief(d: BgDeployment) {
     return {
-      serviceDeployments: items.map((d) => ({
-        serviceDeploymentArn: d.arn,
-        serviceArn: arn(`service/production/${d.service}`),
-        clusterArn: arn('cluster/production'),
-        createdAt: d.createdAt / 1000,
-        startedAt: d.createdAt / 1000,
-        ...(d.finishedAt ? { finishedAt: d.finishedAt / 1000 } : {}),
-        targetServiceRevisionArn: d.target.revision,
-        status: d.status,
-        ...(d.statusReason ? { statusReason: d.statusReason } : {}),
-      })),
+      serviceDeploymentArn: d.arn,
+      serviceArn: arn(`service/production/${d.service}`),
+      clusterArn: arn('cluster/production'),
+      createdAt: d.createdAt / 1000,
+      startedAt: d.createdAt / 1000,
+      ...(d.finishedAt ? { finishedAt: d.finishedAt / 1000 } : {}),
+      status: d.status,
+      ...(d.statusReason ? { statusReason: d.statusReason } : {}),
     };
   }
 
@@ -353,17 +354,10 @@ export class FakeEcsBlueGreen {
         if (!d) return [];
         return [
           {
-            serviceDeploymentArn: d.arn,
-            serviceArn: arn(`service/production/${d.service}`),
-            clusterArn: arn('cluster/production'),
-            createdAt: d.createdAt / 1000,
-            startedAt: d.createdAt / 1000,
-            ...(d.finishedAt ? { finishedAt: d.finishedAt / 1000 } : {}),
+            ...this.brief(d),
             updatedAt: this.clock.now / 1000,
             sourceServiceRevisions: [{ arn: d.source.revision, requestedTaskCount: 2, runningTaskCount: d.status === 'SUCCESSFUL' ? 0 : 2, requestedProductionTrafficWeight: d.production === 'blue' ? 100 : 0, requestedTestTrafficWeight: d.test === 'blue' ? 100 : 0 }],
             targetServiceRevision: { arn: d.target.revision, requestedTaskCount: 2, runningTaskCount: d.stage === 'PRE_SCALE_UP' || d.green === 'failing' ? 0 : 2, requestedProductionTrafficWeight: d.production === 'green' ? 100 : 0, requestedTestTrafficWeight: d.test === 'green' ? 100 : 0 },
-            status: d.status,
-            ...(d.statusReason ? { statusReason: d.statusReason } : {}),
             lifecycleStage: d.stage,
             ...(d.rollback ? { rollback: { reason: d.rollback.reason, startedAt: d.rollback.startedAt / 1000, serviceRevisionArn: d.source.revision } } : {}),
           },
@@ -383,23 +377,10 @@ export class FakeEcsBlueGreen {
   }
 
   /**
-   * Runs a job as CodePipeline does (aws.runJob), but every wait, the handler's and the 30 s
-   * between continuations, moves time through `advance`: nothing happens out of order.
+   * Runs a job as CodePipeline does (aws.runJob), the 30 s between continuations passing through
+   * `advance` too (the handler's own waits must: give it `sleep: (ms) => advance(ms)`).
    */
-  async runJob(aws: FakeAws, handler: Handler, job: JobOptions, options: { lambdaMs?: number; maxInvocations?: number } = {}) {
-    let event = aws.event(job);
-    const baseId = event['CodePipeline.job'].id;
-    for (let n = 1; n <= (options.maxInvocations ?? 200); n++) {
-      const jobId = event['CodePipeline.job'].id;
-      await handler(event, aws.context(options.lambdaMs));
-      const report = aws.codepipeline.reports.find((r) => r.jobId === jobId);
-      if (!report) throw new Error(`invocation ${n} of job ${jobId} reported nothing`);
-      const token = report.body.continuationToken;
-      if (report.kind === 'failure' || !token) return { report, invocations: n };
-      await this.advance(30_000);
-      const context = aws.codepipeline.jobs.get(baseId)!.data.pipelineContext;
-      event = aws.event({ ...job, id: `${baseId.slice(0, 28)}-c${n}`, continuationToken: token, pipelineExecutionId: context.pipelineExecutionId, actionExecutionId: context.action.actionExecutionId });
-    }
-    throw new Error('job never finished');
+  runJob(aws: FakeAws, handler: Handler, job: JobOptions, options: { lambdaMs?: number; maxInvocations?: number } = {}) {
+    return aws.runJob(handler, job, { ...options, wait: (ms) => this.advance(ms) });
   }
 }
