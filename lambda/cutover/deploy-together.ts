@@ -41,6 +41,8 @@ export interface TogetherState extends PollState {
   readonly deployments: Record<string, string>;
   /** Set once every deployment was told to roll back: the failure to report when they are back on blue. */
   readonly rollingBack?: string;
+  /** When the rollback of every service was requested. */
+  readonly rollingBackSince?: number;
 }
 
 /** ECS's clock and the Lambda's may differ a little. */
@@ -52,6 +54,10 @@ const CONCURRENCY = 10;
 export const AFTER_RELEASE_LIMIT_MS = 2 * 60 * 60_000;
 /** Statuses in which a deployment still moves (StopServiceDeployment accepts these). */
 const MOVING = new Set(['PENDING', 'IN_PROGRESS', 'STOP_REQUESTED', 'ROLLBACK_REQUESTED', 'ROLLBACK_IN_PROGRESS']);
+/** A deployment in one of these left the service on its previous revision. */
+const BACK_ON_BLUE = new Set(['ROLLBACK_SUCCESSFUL', 'STOPPED']);
+/** Blue still runs: rolling every service back takes a minute or two; after this, the step reports what is not back. */
+const ROLLBACK_LIMIT_MS = 20 * 60_000;
 const ROLLING_BACK = new Set(['ROLLBACK_REQUESTED', 'ROLLBACK_IN_PROGRESS', 'ROLLBACK_SUCCESSFUL', 'ROLLBACK_FAILED', 'STOPPED', 'STOP_REQUESTED']);
 
 /** The function part of a Lambda ARN (a qualifier, `:alias` or `:7`, dropped). */
@@ -196,9 +202,15 @@ async function check(
   const next = { ...state, deployments };
   if (state.rollingBack) {
     const moving = [...of].filter(([, d]) => MOVING.has(d?.status ?? ''));
-    if (!moving.length) {
+    const late = now - (state.rollingBackSince ?? now) > ROLLBACK_LIMIT_MS;
+    if (!moving.length || late) {
+      const notBack = [...of].filter(([, d]) => d && !BACK_ON_BLUE.has(d.status ?? ''));
       const outcome = [...of].map(([s, d]) => `${s} ${d?.status ?? 'no deployment'}`).join(', ');
-      throw new StepFailure(`${state.rollingBack}. Every service is back on its previous revision (blue): ${outcome}`);
+      throw new StepFailure(
+        notBack.length
+          ? `${state.rollingBack}. NOT every service is back on blue${late ? ` after ${ROLLBACK_LIMIT_MS / 60_000} min` : ''}: ${outcome}: check these services' deployments and roll them back by hand (StopServiceDeployment ROLLBACK) or redeploy the previous release`
+          : `${state.rollingBack}. Every service is back on its previous revision (blue): ${outcome}`,
+      );
     }
     return { status: 'continue', state: next, summary: `rolling every service back to blue; still moving: ${moving.map(([s, d]) => `${s} (${d?.status})`).join(', ')}` };
   }
@@ -207,16 +219,16 @@ async function check(
   if (verdict?.verdict !== 'release') {
     if (!verdict && broken) verdict = await barrier.decide({ v: CUTOVER_VERSION, verdict: 'failed', at: now, service: broken[0], reason: reasonOf(broken[1]!) });
     verdict ??= await barrier.decideIfReady(now);
-    if (verdict?.verdict === 'failed') return rollBack(ecs, of, next, `cutover failed before any service shifted production traffic ${where}: service ${verdict.service}: ${verdict.reason}`);
+    if (verdict?.verdict === 'failed') return rollBack(ecs, of, next, `cutover failed before any service shifted production traffic ${where}: service ${verdict.service}: ${verdict.reason}`, now);
   } else {
     let bake = await barrier.bakeFailure();
     if (!bake && broken) bake = await barrier.failBake({ v: CUTOVER_VERSION, at: now, service: broken[0], reason: reasonOf(broken[1]!) });
-    if (bake) return rollBack(ecs, of, next, `cutover failed after the production shift ${where}: service ${bake.service}: ${bake.reason}; every service rolls back together`);
+    if (bake) return rollBack(ecs, of, next, `cutover failed after the production shift ${where}: service ${bake.service}: ${bake.reason}; every service rolls back together`, now);
   }
   const done = [...of].filter(([, d]) => d?.status === 'SUCCESSFUL');
   if (done.length === services.length) return finish(ctx, barrier, services, where);
   if (verdict?.verdict === 'release' && now - verdict.releaseAt > AFTER_RELEASE_LIMIT_MS) {
-    return rollBack(ecs, of, next, `cutover timed out ${where}: ${AFTER_RELEASE_LIMIT_MS / 60_000} min after the release not every service had completed its blue/green deployment (bake time and clean-up)`);
+    return rollBack(ecs, of, next, `cutover timed out ${where}: ${AFTER_RELEASE_LIMIT_MS / 60_000} min after the release not every service had completed its blue/green deployment (bake time and clean-up)`, now);
   }
   const stages = [...of].map(([s, d]) => `${s} ${d ? `${d.lifecycleStage ?? d.status}` : 'not started'}`);
   return {
@@ -227,11 +239,11 @@ async function check(
   };
 }
 
-async function rollBack(ecs: ECSClient, of: Map<string, ServiceDeployment | undefined>, state: TogetherState, failure: string): Promise<StepResult<TogetherState>> {
+async function rollBack(ecs: ECSClient, of: Map<string, ServiceDeployment | undefined>, state: TogetherState, failure: string, now: number): Promise<StepResult<TogetherState>> {
   const notStopped = await rollBackAll(ecs, of);
   const message = notStopped.length ? `${failure}. Could not roll back: ${notStopped.join('; ')}` : failure;
   console.log(JSON.stringify({ cutover: 'rolling every service back', failure: message }));
-  return { status: 'continue', state: { ...state, rollingBack: message }, summary: message };
+  return { status: 'continue', state: { ...state, rollingBack: message, rollingBackSince: now }, summary: message };
 }
 
 /** Every service SUCCESSFUL: the shift spread goes to the states timeline (mixedVersions). */

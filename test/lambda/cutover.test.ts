@@ -277,3 +277,13 @@ test('a check failing after the production shift rolls every service back to blu
   expect(deployments.every((d) => d.shiftedAt !== undefined && d.status === 'ROLLBACK_SUCCESSFUL' && d.production === 'blue')).toBe(true);
   expect(aws.bluegreen.invocations.find((i) => i.service === 'production-glue' && i.stage === 'POST_PRODUCTION_TRAFFIC_SHIFT')!.answer).toEqual({ hookStatus: 'FAILED' });
 });
+
+test('a bake failure after another service already completed: the failure says which service is NOT back on blue and what to do', async () => {
+  shop(['zed', 'yves'], (s) => ({ bakeMinutes: s === 'production-zed' ? 1 : 5 }));
+  aws.bluegreen.alarmsDuringBake.set('production-yves', { name: 'production-yves-5xx', afterMs: 3 * 60_000 });
+  const { report } = await deploy();
+  expect(report.body.failureDetails.message).toMatch(
+    /service production-yves: .*CloudWatch alarm\(s\) production-yves-5xx in ALARM state.*\. NOT every service is back on blue: production-zed SUCCESSFUL, production-yves ROLLBACK_SUCCESSFUL: check these services' deployments and roll them back by hand \(StopServiceDeployment ROLLBACK\) or redeploy the previous release$/,
+  );
+  expect(aws.calls('ECS.StopServiceDeployment')).toEqual([]);
+});
