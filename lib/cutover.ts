@@ -92,12 +92,6 @@ export class SprykerCutover extends Construct {
     });
   }
 
-  /** The hook's ARN, built from its name (no reference: see cutoverHookName). */
-  public static hookArn(scope: Construct, env: string): string {
-    const stack = Stack.of(scope);
-    return `arn:${stack.partition}:lambda:${stack.region}:${stack.account}:function:${cutoverHookName(env)}`;
-  }
-
   /** Deploy_Spryker_services tracks, and rolls back, the services' blue/green deployments. */
   public grantTrack(handler: StepHandler, deployment: SprykerDeployment): void {
     const stack = Stack.of(this);

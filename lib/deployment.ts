@@ -8,7 +8,7 @@ import { Construct } from 'constructs';
 import type { DeploymentModel, ModelService, ServiceSelection } from '../lambda/runtime/model';
 import { DEFAULT_HOOKS, type SprykerPipelineProps, type SprykerServiceProps } from './config/types';
 import { serviceName } from './config/validate';
-import { CUTOVER_BARRIER_TIMEOUT, SprykerCutover } from './cutover';
+import { CUTOVER_BARRIER_TIMEOUT, cutoverHookName, SprykerCutover } from './cutover';
 import { StepHandler, type StepHandlerProps } from './step-handler';
 
 /** SSM parameter names of an environment, as SCCOS has them. */
@@ -90,7 +90,7 @@ export class SprykerDeployment extends Construct {
       hookService: props.hookService ?? 'zed',
       hooks: this.hooks,
       ...(props.cutover === 'together' && {
-        cutover: { hook: SprykerCutover.hookArn(this, props.environment), barrierTimeoutMs: CUTOVER_BARRIER_TIMEOUT.toMilliseconds() },
+        cutover: { hook: cutoverHookName(props.environment), barrierTimeoutMs: CUTOVER_BARRIER_TIMEOUT.toMilliseconds() },
       }),
     };
     this.stepTable = new dynamodb.Table(this, 'StepTable', {

@@ -60,8 +60,8 @@ const BACK_ON_BLUE = new Set(['ROLLBACK_SUCCESSFUL', 'STOPPED']);
 const ROLLBACK_LIMIT_MS = 20 * 60_000;
 const ROLLING_BACK = new Set(['ROLLBACK_REQUESTED', 'ROLLBACK_IN_PROGRESS', 'ROLLBACK_SUCCESSFUL', 'ROLLBACK_FAILED', 'STOPPED', 'STOP_REQUESTED']);
 
-/** The function part of a Lambda ARN (a qualifier, `:alias` or `:7`, dropped). */
-const functionOf = (arn: string | undefined) => (arn ?? '').split(':').slice(0, 7).join(':');
+/** The function name of a Lambda ARN (`arn:aws:lambda:<region>:<account>:function:<name>[:qualifier]`). */
+const functionOf = (arn: string | undefined) => (arn ?? '').split(':')[6];
 
 /** What a service lacks for the together cutover; empty when it is set up (docs/cutover.md). */
 export function cutoverProblems(service: Service, cutover: ModelCutover): string[] {
@@ -69,8 +69,8 @@ export function cutoverProblems(service: Service, cutover: ModelCutover): string
   const dc = service.deploymentConfiguration;
   if (dc?.strategy !== 'BLUE_GREEN') problems.push(`deploymentConfiguration.strategy is ${dc?.strategy ?? 'ROLLING'}, not BLUE_GREEN`);
   else if (dc.bakeTimeInMinutes === undefined) problems.push('no deploymentConfiguration.bakeTimeInMinutes');
-  const hook = dc?.lifecycleHooks?.find((h) => functionOf(h.hookTargetArn) === functionOf(cutover.hook));
-  if (!hook) problems.push(`no lifecycle hook on the cutover function ${cutover.hook}`);
+  const hook = dc?.lifecycleHooks?.find((h) => functionOf(h.hookTargetArn) === cutover.hook);
+  if (!hook) problems.push(`no lifecycle hook on the cutover function ${cutover.hook} (lifecycleHooks: [pipeline.cutoverHook])`);
   else {
     const stages = CUTOVER_HOOK_STAGES.filter((s) => !hook.lifecycleStages?.includes(s));
     if (stages.length) problems.push(`the cutover hook lacks lifecycle stage(s) ${stages.join(', ')}`);

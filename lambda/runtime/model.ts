@@ -48,7 +48,7 @@ export interface DeploymentModel {
 
 /** `cutover: 'together'`: ECS blue/green for every application service, held by one barrier (docs/cutover.md). */
 export interface ModelCutover {
-  /** ARN of the lifecycle-hook function every application service must name (POST_TEST and POST_PRODUCTION_TRAFFIC_SHIFT). */
+  /** Name of the lifecycle-hook function every application service must name (POST_TEST and POST_PRODUCTION_TRAFFIC_SHIFT). */
   readonly hook: string;
   /** How long the barrier waits for every service to arrive before it fails the release, in milliseconds. */
   readonly barrierTimeoutMs: number;

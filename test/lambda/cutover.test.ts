@@ -49,7 +49,7 @@ function shop(apps: string[], spec: (service: string, i: number) => Partial<Blue
     const def = aws.ecs.definitions.get(td(s.service, 1))!;
     aws.ecs.definitions.set(td(s.service, 2), { ...def, taskDefinitionArn: td(s.service, 2), revision: 2 });
   }
-  aws.ssm.set(MODEL, JSON.stringify({ ...model, cutover: { hook: HOOK_ARN, barrierTimeoutMs: 30 * 60_000 } }));
+  aws.ssm.set(MODEL, JSON.stringify({ ...model, cutover: { hook: 'production-cutover-hook', barrierTimeoutMs: 30 * 60_000 } }));
   const config: CutoverConfig = {
     v: 1,
     model: MODEL,
@@ -206,7 +206,7 @@ test('a service not set up for the cutover is refused before anything changes, n
   const message: string = report.body.failureDetails.message;
   expect(message).toMatch(/^cutover 'together' needs every application service set up for ECS blue\/green with the cutover hook \(docs\/cutover\.md\); nothing was changed\. Not set up: /);
   expect(message).toContain('production-yves: loadBalancers[0] (arn:aws:elasticloadbalancing:eu-central-1:123456789012:targetgroup/production-yves-blue/1).advancedConfiguration lacks alternateTargetGroupArn (alternate target group), testListenerRule (test listener rule)');
-  expect(message).toContain(`production-glue: deploymentConfiguration.strategy is ROLLING, not BLUE_GREEN; no lifecycle hook on the cutover function ${HOOK_ARN}`);
+  expect(message).toContain(`production-glue: deploymentConfiguration.strategy is ROLLING, not BLUE_GREEN; no lifecycle hook on the cutover function production-cutover-hook (lifecycleHooks: [pipeline.cutoverHook])`);
   expect(message).not.toContain('production-zed');
   expect(aws.calls('ECS.UpdateService')).toEqual([]);
   expect(await records().get(cutoverKeys.current('production'))).toBeUndefined();
