@@ -71,6 +71,10 @@ export class SprykerDemoStack extends Stack {
       // The safety net: a 503 page with the office still let in, also around Run_install of a breaking release ('auto', decided by Release_diff); warm-up; notifications.
       maintenance: { listener, allowedIps: ['203.0.113.0/24'], priority: 1, duringInstall: 'auto' },
       warmUp: { urls: ['https://www.demo-shop.de/', 'https://www.demo-shop.de/en/computer', 'https://glue.demo-shop.de/catalog-search?q=camera'] },
+      // Every application service switches to V2 at once (ECS blue/green, held by the pipeline's hook: docs/cutover.md);
+      // the shop's infrastructure stack names `pipeline.cutoverHook` in each service. Its pages are checked through the test listener (:8443).
+      cutover: 'together',
+      cutoverChecks: { yves: ['https://www.demo-shop.de:8443/', 'https://www.demo-shop.de:8443/en/computer'], glue: ['https://glue.demo-shop.de:8443/catalog-search?q=camera'] },
       notifications: {},
       // Each run's report (states timeline, windows) in S3 with a link in the summary and notification, metrics and a dashboard; on by default.
       report: { retention: Duration.days(365) },

@@ -13,6 +13,7 @@ import { DeployParams } from '../lib/contracts/params';
 import { pollWhileTimeRemains, type PollState } from './runtime/poll';
 import { assertReleaseOf, parseRelease, RELEASE_FILE, releaseOf, type ReleaseManifest } from './runtime/release';
 import { markAll, type MarkInput } from './runtime/timeline';
+import { deployTogether, type TogetherState } from './cutover/deploy-together';
 
 /** A rollout not finished after this long fails the job, naming the services still rolling out. */
 export const DEPLOY_TIMEOUT_MS = 60 * 60_000;
@@ -36,13 +37,18 @@ interface DeployState extends PollState {
   readonly startedAt: number;
 }
 
-export const step: StepDefinition<DeployParams, DeployState> = {
+export const step: StepDefinition<DeployParams, DeployState | TogetherState> = {
   name: 'deploy',
   parseParams: (raw) => parseParams('deploy', raw, DeployParams),
   run: async (ctx, resumed) => {
     const model = await loadModel(ctx.client(SSMClient), ctx.params.model, ctx.now());
     const services = selectServices(model, ctx.params.services);
     const release = (ctx.params.revision ?? 'release') === 'release' ? parseRelease(await readArtifactFile(ctx, RELEASE_FILE), RELEASE_FILE) : undefined;
+    // cutover 'together' (issue 17): the application services switch to the release at once (lambda/cutover/).
+    if (model.cutover && ctx.params.services === 'application' && release) {
+      const { cutover } = model;
+      return deployTogether(ctx, { ...model, cutover }, services, release, resumed as TogetherState | undefined, () => startDeployments(ctx, model, services, release));
+    }
     const state = resumed ?? (await startDeployments(ctx, model, services, release));
     let checks = 0;
     return pollWhileTimeRemains(ctx, state, (s) => checkDeployments(ctx, model, services, release, s, checks++ % STOPPED_TASKS_EVERY === 0));

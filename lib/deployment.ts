@@ -9,6 +9,7 @@ import { parseContract } from './contracts/issues';
 import { DeploymentModel, MODEL_VERSION, type ModelService, type ServiceSelection } from './contracts/model';
 import { DEFAULT_HOOKS, type SprykerPipelineProps, type SprykerServiceProps } from './config/types';
 import { serviceName } from './config/validate';
+import { CUTOVER_BARRIER_TIMEOUT, cutoverHookName, SprykerCutover } from './cutover';
 import { StepHandler, type StepHandlerProps } from './step-handler';
 
 /** SSM parameter names of an environment, as SCCOS has them. */
@@ -53,6 +54,8 @@ export class SprykerDeployment extends Construct {
   private readonly hookLogGroups: string[];
   private readonly hooks: { -readonly [K in keyof DeploymentModel['hooks']]: DeploymentModel['hooks'][K] };
   private readonly destructiveInstallHook: string;
+  /** `cutover: 'together'`: the lifecycle hook of every application service's blue/green deployment (docs/cutover.md). */
+  public readonly cutover?: SprykerCutover;
 
   constructor(scope: Construct, id: string, props: SprykerPipelineProps) {
     super(scope, id);
@@ -87,6 +90,9 @@ export class SprykerDeployment extends Construct {
       scheduler: strip(this.resolved.scheduler),
       hookService: props.hookService ?? 'zed',
       hooks: this.hooks,
+      ...(props.cutover === 'together' && {
+        cutover: { hook: cutoverHookName(props.environment), barrierTimeoutMs: CUTOVER_BARRIER_TIMEOUT.toMilliseconds() },
+      }),
     };
     this.stepTable = new dynamodb.Table(this, 'StepTable', {
       partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING },
@@ -115,6 +121,7 @@ export class SprykerDeployment extends Construct {
         return typeof json === 'string' && json.length <= STANDARD_TIER_LIMIT ? ssm.ParameterTier.STANDARD : ssm.ParameterTier.ADVANCED;
       },
     });
+    if (props.cutover === 'together') this.cutover = new SprykerCutover(this, 'Cutover', this, props);
   }
 
   /**

@@ -49,3 +49,4 @@ export * as releaseDiff from './release-diff';
 export { SprykerReports, ReportStage, DEFAULT_REPORT_RETENTION, type ReportStageProps } from './stages/report';
 export { SprykerDashboard, type SprykerDashboardProps } from './dashboard';
 export { METRIC, METRICS_NAMESPACE, METRICS_DIMENSION, REPORT_STAGE, reportKey, reportConsoleUrl } from './contracts/metrics';
+export * from './cutover';

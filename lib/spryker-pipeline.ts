@@ -1,6 +1,7 @@
 import { Annotations, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as actions from 'aws-cdk-lib/aws-codepipeline-actions';
+import type * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
@@ -150,6 +151,13 @@ export class SprykerPipeline extends Construct {
   /** The environment's CloudWatch dashboard of the report metrics, unless `report.enabled` is false. */
   public readonly dashboard?: SprykerDashboard;
   public readonly props: SprykerPipelineProps;
+  /**
+   * `cutover: 'together'`: the lifecycle hook every application service names in its BLUE_GREEN
+   * deployment configuration (`lifecycleHooks: [pipeline.cutoverHook]`, docs/cutover.md).
+   */
+  public get cutoverHook(): ecs.IDeploymentLifecycleHookTarget | undefined {
+    return this.deployment.cutover?.hookTarget;
+  }
   /** The pipeline whose environment resources this companion shares. */
   protected readonly companionOf?: SprykerPipeline;
 

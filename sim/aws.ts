@@ -13,6 +13,7 @@ import { DynamoDbError, FakeDynamoDb } from './dynamodb';
 import { FakeExecutions } from './codepipeline-executions';
 import { FakeEcr } from './ecr';
 import { FakeElbv2, parseQuery } from './elbv2';
+import { FakeEcsBlueGreen } from './ecs-bluegreen';
 import { jobDetails, jobEvent, type JobOptions } from './job';
 import { FakeVersionedS3 } from './s3-versions';
 import { FakeSecretsManager } from './secrets-manager';
@@ -547,6 +548,8 @@ export class FakeAws {
   readonly clock = new FakeClock();
   readonly logs = new FakeLogs();
   readonly ecs = new FakeEcs(this.clock, this.logs);
+  /** ECS native blue/green deployments and lifecycle hooks (ecs-bluegreen.ts), for the services it enables. */
+  readonly bluegreen = new FakeEcsBlueGreen(this.clock, this.ecs);
   readonly ssm = new FakeSsm(this.clock);
   readonly codepipeline = new FakeCodePipeline(this.clock);
   readonly ecr = new FakeEcr(this.clock);
@@ -614,7 +617,7 @@ export class FakeAws {
     return jobEvent(job);
   }
 
-  async runJob(handler: Handler, job: JobOptions, options: { lambdaMs?: number; maxInvocations?: number } = {}) {
+  async runJob(handler: Handler, job: JobOptions, options: { lambdaMs?: number; maxInvocations?: number; wait?: (ms: number) => Promise<void> } = {}) {
     let event = this.event(job);
     const baseId = event['CodePipeline.job'].id;
     for (let n = 1; n <= (options.maxInvocations ?? 200); n++) {
@@ -624,7 +627,8 @@ export class FakeAws {
       if (!report) throw new Error(`invocation ${n} of job ${jobId} reported nothing`);
       const token = report.body.continuationToken;
       if (report.kind === 'failure' || !token) return { report, invocations: n, tokens: this.codepipeline.reports.filter((r) => r.jobId.startsWith(baseId)).map((r) => r.body.continuationToken).filter(Boolean) as string[] };
-      this.clock.advance(30_000);
+      if (options.wait) await options.wait(30_000);
+      else this.clock.advance(30_000);
       // A continuation is a new job of the same action execution.
       const context = this.codepipeline.jobs.get(baseId)!.data.pipelineContext;
       event = this.event({ ...job, id: `${baseId.slice(0, 28)}-c${n}`, continuationToken: token, pipelineExecutionId: context.pipelineExecutionId, actionExecutionId: context.action.actionExecutionId });

@@ -486,6 +486,27 @@ export interface SprykerPipelineProps {
   readonly maintenance?: SprykerMaintenanceProps;
   /** @default - no warm-up stage */
   readonly warmUp?: SprykerWarmUpProps;
+  /**
+   * How Deploy_Spryker_services moves the application services to the release (docs/cutover.md).
+   * `rolling`: each service rolls out on its own schedule (SCCOS): for minutes V1 and V2 services
+   * run side by side. `together`: every application service deploys with ECS's native blue/green
+   * strategy and the pipeline's lifecycle hook (`SprykerPipeline.cutoverHook`) holds each one,
+   * green tasks running and serving the test listener, until all have arrived and passed their
+   * checks; then production traffic of all shifts within seconds, and a failure before or during
+   * the bake time sends every service back to blue. The shop's infrastructure gives each service
+   * its BLUE_GREEN deployment configuration and load-balancer advanced configuration; the step
+   * refuses, before changing anything, a service that lacks them.
+   * @default 'rolling'
+   */
+  readonly cutover?: 'rolling' | 'together';
+  /**
+   * `cutover: 'together'`: per application, the pages its hook requests through the test listener
+   * (warm-up and smoke check, each must answer 2xx within warmUp's thresholds) before the barrier
+   * releases it, and again right after the production shift. An application without pages is
+   * held only until its green tasks run and receive test traffic.
+   * @default - no pages
+   */
+  readonly cutoverChecks?: Record<string, string[]>;
   /** @default - no notifications */
   readonly notifications?: SprykerNotificationProps;
   /** The deployment report, metrics and dashboard of every run. @default - on, reports kept 365 days (see SprykerReportProps) */

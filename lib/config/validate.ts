@@ -256,8 +256,27 @@ function validateSafetyNet(props: SprykerPipelineProps): PropsProblem[] {
       add('warmUp', `requesting ${w.urls.length} pages, ${w.concurrency ?? WARM_UP_DEFAULTS.concurrency} at a time, may take ${(worst / 60_000).toFixed(1)} minutes when every page times out; a step may run ${MAX_WARM_UP.toMinutes()}: raise concurrency, lower timeout, or list fewer pages`);
     }
   }
+  problems.push(...validateCutover(props));
   const events = props.notifications?.events;
   if (events && events.length === 0) add('notifications.events', "is empty: list at least one of 'approval-needed', 'failed', 'succeeded', or leave notifications out");
+  return problems;
+}
+
+/** cutover and cutoverChecks (docs/cutover.md). */
+function validateCutover(props: SprykerPipelineProps): PropsProblem[] {
+  const problems: PropsProblem[] = [];
+  const add = (prop: string, message: string) => problems.push({ prop, message });
+  const cutover = props.cutover ?? 'rolling';
+  if (cutover !== 'rolling' && cutover !== 'together') add('cutover', `'${String(cutover)}' is not allowed: use 'rolling' (each service on its own) or 'together' (ECS blue/green, all services at once)`);
+  const checks = props.cutoverChecks;
+  if (!checks) return problems;
+  if (cutover !== 'together') add('cutoverChecks', "applies only with cutover: 'together': set cutover, or leave cutoverChecks out");
+  const apps = [...props.services, ...(props.frontend ? [props.frontend] : [])].map((s) => s.application);
+  for (const [app, urls] of Object.entries(checks)) {
+    if (!apps.includes(app)) add(`cutoverChecks.${app}`, `'${app}' is not an application service (${apps.join(', ')}): key the pages by application`);
+    const notUrls = urls.filter((u) => isConcrete(u) && !HTTP_URL.test(u));
+    if (notUrls.length) add(`cutoverChecks.${app}`, `${notUrls.join(', ')} not http(s) URLs: write them in full, on the test listener (e.g. https://www.shop.de:8443/)`);
+  }
   return problems;
 }
 

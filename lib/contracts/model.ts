@@ -32,6 +32,15 @@ export const ModelHooks = z.object({
 });
 export type ModelHooks = z.infer<typeof ModelHooks>;
 
+/** `cutover: 'together'`: ECS blue/green for every application service, held by one barrier (docs/cutover.md). */
+export const ModelCutover = z.object({
+  /** Name of the lifecycle-hook function every application service must name (POST_TEST and POST_PRODUCTION_TRAFFIC_SHIFT). */
+  hook: z.string().min(1),
+  /** How long the barrier waits for every service to arrive before it fails the release, in milliseconds. */
+  barrierTimeoutMs: z.number().int().positive(),
+});
+export type ModelCutover = z.infer<typeof ModelCutover>;
+
 export const DeploymentModel = z.object({
   v: z.literal(MODEL_VERSION),
   /** Environment name: resource names and SSM paths `/{env}/...`. */
@@ -45,6 +54,8 @@ export const DeploymentModel = z.object({
   /** Application name of the service whose task definition runs the hooks and install. */
   hookService: name,
   hooks: ModelHooks,
+  /** Absent: Deploy_Spryker_services rolls each service on its own (`cutover: 'rolling'`). */
+  cutover: ModelCutover.optional(),
 });
 export type DeploymentModel = z.infer<typeof DeploymentModel>;
 

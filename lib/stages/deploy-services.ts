@@ -43,6 +43,7 @@ export function deployHandler(deployment: SprykerDeployment) {
     (h) => {
       deployment.grantReadModel(h);
       deployment.grantDeploy(h, 'all', { update: true });
+      deployment.cutover?.grantTrack(h, deployment);
     },
   );
 }

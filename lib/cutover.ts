@@ -1,0 +1,109 @@
+import { Duration, Stack } from 'aws-cdk-lib';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
+import { Construct } from 'constructs';
+import { CUTOVER_HOOK_STAGES, CUTOVER_VERSION, type CutoverConfig } from './contracts/cutover';
+import type { SprykerPipelineProps } from './config/types';
+import { ssmPaths, type SprykerDeployment } from './deployment';
+import { WARM_UP_DEFAULTS } from './config/limits';
+import type { StepHandler } from './step-handler';
+
+/** How long the barrier waits for every service to arrive (green tasks running, test traffic on them). */
+export const CUTOVER_BARRIER_TIMEOUT = Duration.minutes(30);
+
+/**
+ * The hook function's name: fixed, so that the model can name it without a reference to the
+ * function (which reads the model: a cycle).
+ */
+export const cutoverHookName = (env: string) => `${env}-cutover-hook`;
+
+/** SSM parameter of the hook's configuration. */
+export const cutoverConfigPath = (env: string) => `/${env}/pipeline/cutover`;
+
+/**
+ * `cutover: 'together'` (docs/cutover.md): the lifecycle-hook function that holds every
+ * application service's blue/green deployment at the barrier, the role ECS assumes to invoke
+ * it, and the hook target the shop's services name (`SprykerPipeline.cutoverHook`).
+ */
+export class SprykerCutover extends Construct {
+  public readonly hook: StepHandler;
+  /** The role ECS assumes to invoke the hook (trust: ecs.amazonaws.com; lambda:InvokeFunction on the hook only). */
+  public readonly invokeRole: iam.Role;
+  /** Add it to each application service: `new ecs.FargateService(..., { lifecycleHooks: [pipeline.cutoverHook] })`. */
+  public readonly hookTarget: ecs.IDeploymentLifecycleHookTarget;
+
+  constructor(scope: Construct, id: string, deployment: SprykerDeployment, props: SprykerPipelineProps) {
+    super(scope, id);
+    const env = deployment.environment;
+    const warm = props.warmUp;
+    const services = deployment.services('application');
+    const checks = Object.fromEntries(services.flatMap((s) => (props.cutoverChecks?.[s.app] ? [[s.service, props.cutoverChecks[s.app]]] : [])));
+    const timeout = (warm?.timeout ?? WARM_UP_DEFAULTS.timeout).toSeconds();
+    const pages = Math.max(0, ...Object.values(checks).map((urls) => urls.length));
+    const concurrency = warm?.concurrency ?? WARM_UP_DEFAULTS.concurrency;
+    this.hook = deployment.handler(this, 'Hook', {
+      handler: 'cutover-hook',
+      description: `${env}: ECS lifecycle hook holding every application service's blue/green deployment until all are ready, then releasing them together`,
+      // Its checks at their worst, and the time to record and answer.
+      timeout: Duration.seconds(Math.min(15 * 60, Math.max(60, Math.ceil(pages / concurrency) * timeout + 30))),
+      vpc: warm?.vpc,
+      vpcSubnets: warm?.vpcSubnets,
+      securityGroups: warm?.securityGroups,
+    });
+    (this.hook.function.node.defaultChild as lambda.CfnFunction).functionName = cutoverHookName(env);
+    const config: CutoverConfig = {
+      v: CUTOVER_VERSION,
+      model: ssmPaths(env).model,
+      checks,
+      concurrency,
+      timeoutMs: timeout * 1000,
+      ttfbMs: (warm?.ttfbThreshold ?? WARM_UP_DEFAULTS.ttfbThreshold).toMilliseconds(),
+    };
+    const value = Stack.of(this).toJsonString(config);
+    const parameter = new ssm.StringParameter(this, 'Config', {
+      parameterName: cutoverConfigPath(env),
+      description: `Cutover hook of ${env}: the pages each service's hook checks through the test listener (written by the stack)`,
+      stringValue: value,
+      tier: value.length <= 4096 ? ssm.ParameterTier.STANDARD : ssm.ParameterTier.ADVANCED,
+    });
+    this.hook.function.addEnvironment('CUTOVER_CONFIG', cutoverConfigPath(env));
+    parameter.grantRead(this.hook.role);
+    deployment.grantReadModel(this.hook);
+    const stack = Stack.of(this);
+    const ecsArn = (resource: string) => `arn:${stack.partition}:ecs:${stack.region}:${stack.account}:${resource}`;
+    // The deployment and revision ids are ECS's own: the environment's services are the narrowest bound.
+    this.hook.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['ecs:DescribeServiceDeployments', 'ecs:DescribeServiceRevisions'],
+        resources: services.flatMap((s) => [ecsArn(`service-deployment/${deployment.clusterName}/${s.service}/*`), ecsArn(`service-revision/${deployment.clusterName}/${s.service}/*`)]),
+      }),
+      "the ids of a service's deployments and revisions are ECS's, known only once they exist; limited to the environment's application services",
+    );
+    this.invokeRole = new iam.Role(this, 'EcsInvokesHook', {
+      assumedBy: new iam.ServicePrincipal('ecs.amazonaws.com'),
+      description: `${env}: ECS invokes the cutover lifecycle hook with this role`,
+    });
+    this.invokeRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.hook.function.functionArn] }));
+    this.hookTarget = new ecs.DeploymentLifecycleLambdaTarget(this.hook.function, 'CutoverHook', {
+      role: this.invokeRole,
+      lifecycleStages: CUTOVER_HOOK_STAGES.map((s) => ecs.DeploymentLifecycleStage[s]),
+    });
+  }
+
+  /** Deploy_Spryker_services tracks, and rolls back, the services' blue/green deployments. */
+  public grantTrack(handler: StepHandler, deployment: SprykerDeployment): void {
+    const stack = Stack.of(this);
+    const ecsArn = (resource: string) => `arn:${stack.partition}:ecs:${stack.region}:${stack.account}:${resource}`;
+    const services = deployment.services('application');
+    handler.addToRolePolicy(new iam.PolicyStatement({ actions: ['ecs:ListServiceDeployments'], resources: services.map((s) => ecsArn(`service/${deployment.clusterName}/${s.service}`)) }));
+    handler.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['ecs:DescribeServiceDeployments', 'ecs:StopServiceDeployment'],
+        resources: services.map((s) => ecsArn(`service-deployment/${deployment.clusterName}/${s.service}/*`)),
+      }),
+      "a deployment's id is ECS's, known only once UpdateService created it; limited to the environment's application services",
+    );
+  }
+}
