@@ -14,16 +14,3 @@ export type HookTaskDefinition = 'live' | 'release';
 
 /** What a maintenance action does. */
 export type MaintenanceMode = 'enable' | 'disable';
-
-/** Configure_RabbitMQ_Vhosts_and_Permissions' UserParameters (the stage exposes them to the destructive companion). */
-export interface RabbitMqParams {
-  /** SSM parameter holding the desired broker state (no secrets: secret ARNs only). Absent: no broker, nothing to do. */
-  readonly config?: string;
-  /**
-   * The broker endpoint, pinned by the stack: the desired state in SSM must name the same one.
-   * Whoever may write `/{env}/pipeline/*` then still cannot send the credentials to another host.
-   */
-  readonly endpoint?: string;
-  /** `broker.allowInsecureBrokerEndpoint`: an http endpoint is accepted. */
-  readonly allowInsecureEndpoint?: boolean;
-}
