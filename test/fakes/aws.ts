@@ -11,6 +11,7 @@ import type { CodePipelineEvent } from 'aws-lambda';
 import { decodeToken, stateKey, tokenPointer, type RuntimeDeps, type VerifiedJob } from '../../lambda/runtime/job';
 import { DynamoDbError, FakeDynamoDb } from './dynamodb';
 import { FakeEcr } from './ecr';
+import { FakeSecretsManager } from './secretsmanager';
 import { jobDetails, jobEvent, type JobOptions } from './job';
 import { FakeVersionedS3 } from './s3-versions';
 
@@ -517,6 +518,7 @@ export class FakeAws {
   readonly ssm = new FakeSsm(this.clock);
   readonly codepipeline = new FakeCodePipeline();
   readonly ecr = new FakeEcr(this.clock);
+  readonly secretsManager = new FakeSecretsManager();
   readonly dynamodb = new FakeDynamoDb().createTable(STEP_TABLE);
   readonly objects = new Map<string, Buffer>();
   /** Versioned buckets (the S3 source); other buckets are plain `objects`. */
@@ -566,6 +568,12 @@ export class FakeAws {
     return { getRemainingTimeInMillis: () => deadline - this.clock.now, functionName: 'step', invokedFunctionArn: FUNCTION_ARN };
   }
 
+  /** A Lambda context whose remaining time runs down with the wall clock (a handler talking to a real server). */
+  realTimeContext(ms = 300_000) {
+    const deadline = Date.now() + ms;
+    return { getRemainingTimeInMillis: () => deadline - Date.now(), functionName: 'step', invokedFunctionArn: FUNCTION_ARN };
+  }
+
   /**
    * Runs a job the way CodePipeline does: invoke, and while the handler answers with a
    * continuation token, invoke again (a new job id) 30 s later with the token.
@@ -579,12 +587,12 @@ export class FakeAws {
     return jobEvent(job);
   }
 
-  async runJob(handler: Handler, job: JobOptions, options: { lambdaMs?: number; maxInvocations?: number } = {}) {
+  async runJob(handler: Handler, job: JobOptions, options: { lambdaMs?: number; maxInvocations?: number; realTime?: boolean } = {}) {
     let event = this.event(job);
     const baseId = event['CodePipeline.job'].id;
     for (let n = 1; n <= (options.maxInvocations ?? 200); n++) {
       const jobId = event['CodePipeline.job'].id;
-      await handler(event, this.context(options.lambdaMs));
+      await handler(event, options.realTime ? this.realTimeContext(options.lambdaMs) : this.context(options.lambdaMs));
       const report = this.codepipeline.reports.find((r) => r.jobId === jobId);
       if (!report) throw new Error(`invocation ${n} of job ${jobId} reported nothing`);
       const token = report.body.continuationToken;
@@ -618,7 +626,7 @@ export class FakeAws {
     const raw = Buffer.concat(chunks);
     const target = req.headers['x-amz-target'] as string | undefined;
     const [prefix, action] = target ? target.split('.') : ['S3', req.method!];
-    const service = { AmazonEC2ContainerServiceV20141113: 'ECS', AmazonSSM: 'SSM', Logs_20140328: 'Logs', CodePipeline_20150709: 'CodePipeline', AmazonEC2ContainerRegistry_V20150921: 'ECR', DynamoDB_20120810: 'DynamoDB', S3: 'S3' }[prefix] ?? prefix;
+    const service = { AmazonEC2ContainerServiceV20141113: 'ECS', AmazonSSM: 'SSM', Logs_20140328: 'Logs', CodePipeline_20150709: 'CodePipeline', AmazonEC2ContainerRegistry_V20150921: 'ECR', DynamoDB_20120810: 'DynamoDB', secretsmanager: 'SecretsManager', S3: 'S3' }[prefix] ?? prefix;
     const op = `${service}.${action}`;
     const body = target ? JSON.parse(raw.toString() || '{}') : { path: decodeURIComponent(req.url!.split('?')[0]), bytes: raw.length };
     this.requests.push({ op, body });
@@ -630,7 +638,7 @@ export class FakeAws {
       }
       if (service === 'S3' && this.versionedS3.handles(req.url!)) return this.versionedS3.serve(req.method!, req.url!, res);
       if (service === 'S3') return this.s3(req.method!, body.path, raw, res);
-      const api = { ECS: this.ecs.api, SSM: this.ssm.api, Logs: this.logs.api, CodePipeline: this.codepipeline.api, ECR: this.ecr.api, DynamoDB: this.dynamodb.api }[service];
+      const api = { ECS: this.ecs.api, SSM: this.ssm.api, Logs: this.logs.api, CodePipeline: this.codepipeline.api, ECR: this.ecr.api, DynamoDB: this.dynamodb.api, SecretsManager: this.secretsManager.api }[service];
       const fn = api?.[action];
       if (!fn) throw new AwsError('UnknownOperationException', `fake has no ${op}`);
       const out = fn(body);
