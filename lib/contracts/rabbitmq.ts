@@ -93,11 +93,14 @@ export type BrokerConfig = z.infer<typeof BrokerConfig>;
 export function checkContract<T>(schema: z.ZodType<T>, value: unknown, prefix = ''): { readonly data: T } | { readonly problems: string[] } {
   const result = schema.safeParse(value, { error: (issue) => (issue.code === 'invalid_type' && issue.input === undefined ? 'required' : undefined) });
   if (result.success) return { data: result.data };
+  const join = (path: PropertyKey[]) => path.reduce<string>((at, key) => (typeof key === 'number' ? `${at}[${key}]` : at ? `${at}.${String(key)}` : String(key)), prefix);
   return {
-    problems: result.error.issues.map((issue) => {
-      const path = issue.path.reduce<string>((at, key) => (typeof key === 'number' ? `${at}[${key}]` : at ? `${at}.${String(key)}` : String(key)), prefix);
+    problems: result.error.issues.flatMap((issue) => {
+      // One problem per unknown key, at its own path (a typo is then found where it is).
+      if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => `${join([...issue.path, key])}: unknown field`);
+      const path = join(issue.path);
       const message = issue.message.replace(/^Invalid input: /, '');
-      return path ? `${path}: ${message}` : message;
+      return [path ? `${path}: ${message}` : message];
     }),
   };
 }
