@@ -65,14 +65,18 @@ export function rabbitMqStep(deps: RabbitMqDeps = {}): StepDefinition<RabbitMqPa
         secrets: desired.users.map((u) => u.password),
         ...deps.api,
       });
+      // An earlier invocation of this job wrote: the window it opened is this job's to close.
+      const timeline = new Timeline(ctx, Object.keys(state?.applied ?? {}).length > 0 || state?.unknown !== undefined);
       try {
-        return await reconcile(ctx, api, config, desired, state);
+        return await reconcile(ctx, api, config, desired, state, timeline);
       } catch (err) {
         // A read cut short by the invocation's end: nothing was written in this invocation, the next one starts over.
         if (err instanceof ManagementApiError && err.cutShort) return { status: 'continue', state: state ?? { applied: {} }, summary: `${api.origin}: too little time left to read the broker, continuing` };
         // Whatever went wrong, no password leaves in the message.
         const { message, type } = describeError(err);
-        throw new StepFailure(api.redact(message), type);
+        const redacted = api.redact(message);
+        await timeline.end(`failed: ${redacted}`);
+        throw new StepFailure(redacted, type);
       } finally {
         api.close();
       }
@@ -125,6 +129,7 @@ async function reconcile(
   config: BrokerConfig,
   desired: DesiredState,
   state: RabbitMqState | undefined,
+  timeline: Timeline,
 ): Promise<StepResult<RabbitMqState>> {
   const changes = planChanges(desired, await readBroker(api));
   let before = state?.applied ?? {};
@@ -138,14 +143,12 @@ async function reconcile(
   console.log(JSON.stringify({ broker: api.origin, plan: changes.map((c) => describeChange(c, 'todo')), ...(checked && { checked: checked.slice(2) }) }));
   if (!config.forceRemoveVhostsWithMessages) {
     const held = await vhostsHoldingMessages(api, changes.flatMap((c) => (c.kind === 'vhost' && c.action === 'delete' ? [c.vhost] : [])));
-    if (held.length) throw refusal(held, 'nothing was written');
+    if (held.length) throw refusal(held, timeline.opened ? 'nothing more was written (earlier invocations of this job applied part of the plan)' : 'nothing was written');
   }
-  const timeline = new Timeline(ctx);
-  // A job that wrote in an earlier invocation closes the window it opened, even with nothing left to do.
   if (changes.length === 0) {
-    const summary = `${api.origin}: ${summarize(before)}${checked}`;
-    if (Object.keys(before).length || state?.unknown) await timeline.end(`done: ${summarize(before)}`);
-    return { status: 'done', summary };
+    // A job that wrote in an earlier invocation closes the window it opened, even with nothing left to do.
+    await timeline.end(`done: ${summarize(before)}`);
+    return { status: 'done', summary: `${api.origin}: ${summarize(before)}${checked}` };
   }
   await timeline.start(`${changes.length} changes planned`);
   const users = new Map(desired.users.map((u) => [u.name, u]));
@@ -183,17 +186,21 @@ async function reconcile(
 /** The rabbitmqReconfiguring window: opened before the first write, closed when writing ends. */
 class Timeline {
   private readonly by: string;
-  constructor(private readonly ctx: StepContext<RabbitMqParams>) {
+  /** @param opened whether the window is open already (an earlier invocation of the job wrote) */
+  constructor(private readonly ctx: StepContext<RabbitMqParams>, public opened: boolean) {
     this.by = `${ctx.job.stageName}/${ctx.job.actionName}`;
   }
 
-  /** Must succeed: nothing is written yet, so a failure costs only a retry. */
+  /** Must succeed: nothing is written yet, so a failure costs only a retry. (A mark is a claim: a resumed job keeps the first.) */
   async start(note: string): Promise<void> {
+    this.opened = true;
     await markTimeline(this.ctx.records, this.ctx.job.pipelineExecutionId, { state: 'rabbitmqReconfiguring', edge: 'start', at: this.ctx.now(), by: this.by, note });
   }
 
   /** Best effort: after writes, a lost mark must not turn the job's outcome around. */
   async end(note: string): Promise<void> {
+    if (!this.opened) return;
+    this.opened = false;
     try {
       await markTimeline(this.ctx.records, this.ctx.job.pipelineExecutionId, { state: 'rabbitmqReconfiguring', edge: 'end', at: this.ctx.now(), by: this.by, note });
     } catch (err) {

@@ -342,8 +342,12 @@ suite('Configure_RabbitMQ_Vhosts_and_Permissions against RabbitMQ', () => {
       const spryker = config.users[0].name;
       // Forwarded to the broker (applied), answered after the invocation's request budget (12 s − 5 s reserve) is gone.
       proxy.on({ match: (m, p) => m === 'PUT' && p === `/api/users/${spryker}`, holdMs: 9000 });
-      const { success, invocations, summaries } = await run({ lambdaMs: 12_000, api: {} });
+      const { success, invocations, summaries, executionId } = await run({ lambdaMs: 12_000, api: {} });
       expect(invocations).toBe(2);
+      // One window across both invocations: opened by the first, closed by the second.
+      expect(await timeline(executionId)).toEqual([
+        expect.objectContaining({ state: 'rabbitmqReconfiguring', startNote: '7 changes planned', endNote: 'done: 2 vhosts created, 2 users created, 3 permissions created' }),
+      ]);
       expect(summaries[0]).toBe(`2 of 7 changes applied to ${proxy.url}, create user ${spryker}: outcome unknown (no time left for its answer), checked in the next invocation, continuing`);
       expect(success?.executionDetails?.summary).toBe(
         `${proxy.url}: 2 vhosts created, 2 users created, 3 permissions created; the answer to create user ${spryker} was lost in the previous invocation: it was applied`,
