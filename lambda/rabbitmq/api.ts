@@ -150,6 +150,7 @@ export class ManagementApi {
   /** The answer's body; null for `alsoOk` (a 404 that means done). */
   private async request(method: string, path: string, body?: unknown, alsoOk?: number): Promise<string | null> {
     const what = `${method} ${path}`;
+    let resent = false;
     for (let attempt = 1; ; attempt++) {
       const budget = this.options.budgetMs?.() ?? Infinity;
       if (budget < MIN_ATTEMPT_MS) {
@@ -161,6 +162,13 @@ export class ManagementApi {
       try {
         ({ status, text } = await this.send(method, path, body, timeoutMs));
       } catch (err) {
+        // A kept-alive connection the broker closed just as this request went out (node's http docs):
+        // every request here is idempotent (GET, PUT of a whole state, DELETE), so it is sent once more.
+        if ((err as { reusedSocket?: boolean }).reusedSocket && (err as { code?: string }).code === 'ECONNRESET' && !resent) {
+          resent = true;
+          attempt--;
+          continue;
+        }
         throw this.unreachable(what, err, timeoutMs);
       }
       if (status >= 200 && status < 300) return text;
@@ -199,7 +207,7 @@ export class ManagementApi {
       const timer = setTimeout(() => req.destroy(new RequestTimeout()), timeoutMs);
       const fail = (err: Error) => {
         clearTimeout(timer);
-        reject(err);
+        reject(Object.assign(err, { reusedSocket: req.reusedSocket }));
       };
       req.on('error', fail);
       req.on('response', (res) => {

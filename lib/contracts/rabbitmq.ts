@@ -29,6 +29,9 @@ export type RabbitMqParams = z.infer<typeof RabbitMqParams>;
 
 const name = z.string().min(1);
 
+/** How every PEM certificate starts (the schema takes no private key, nothing else). */
+export const PEM_CERTIFICATE_MARK = '-----BEGIN CERTIFICATE-----';
+
 /** Permissions of one user on one vhost: RabbitMQ's three regular expressions (`''` grants nothing). */
 export const DesiredPermission = z.strictObject({
   vhost: name,
@@ -62,7 +65,7 @@ export const BrokerConfig = z
     /** With removeUndeclared: also delete an undeclared vhost whose queues hold messages. Absent: false. */
     forceRemoveVhostsWithMessages: z.boolean().optional(),
     /** PEM certificate(s) of the CA that signed an https broker's certificate; public data. Absent: Node's public roots. */
-    caCertificate: z.string().includes('-----BEGIN CERTIFICATE-----', { message: 'expected PEM certificates (-----BEGIN CERTIFICATE-----)' }).optional(),
+    caCertificate: z.string().includes(PEM_CERTIFICATE_MARK, { error: `expected PEM certificates (${PEM_CERTIFICATE_MARK})` }).optional(),
   })
   .superRefine((config, ctx) => {
     // What the broker would refuse half-way through the plan is refused before it starts.

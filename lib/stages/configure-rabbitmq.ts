@@ -4,7 +4,7 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
 import { X509Certificate } from 'crypto';
-import { BROKER_CONFIG_VERSION, BrokerConfig, checkContract, type RabbitMqParams } from '../contracts/rabbitmq';
+import { BROKER_CONFIG_VERSION, BrokerConfig, checkContract, PEM_CERTIFICATE_MARK, type RabbitMqParams } from '../contracts/rabbitmq';
 import type { BrokerPermission, SprykerBrokerProps } from '../config/types';
 import type { StepHandler } from '../step-handler';
 import { SprykerStage, type SprykerStageProps } from './stage';
@@ -20,7 +20,6 @@ const STANDARD_TIER_LIMIT = 4096;
 const TOKEN_BOUND = 128;
 /** Upper bound of a CA certificate given as a token (e.g. read from SSM at deploy time): a chain of two. */
 const CA_TOKEN_BOUND = 4096;
-const PEM_MARK = '-----BEGIN CERTIFICATE-----';
 
 /**
  * Configure_RabbitMQ_Vhosts_and_Permissions: declared vhosts, users and permissions, changing only
@@ -108,7 +107,7 @@ function checkBrokerConfig(scope: Construct, config: BrokerConfig): void {
   const ca = config.caCertificate;
   const caToken = ca !== undefined && Token.isUnresolved(ca);
   // A CA read at deploy time (a token) is checked by the handler, which parses the same schema.
-  const parsed = checkContract(BrokerConfig, caToken ? { ...config, caCertificate: PEM_MARK } : config, 'broker');
+  const parsed = checkContract(BrokerConfig, caToken ? { ...config, caCertificate: PEM_CERTIFICATE_MARK } : config, 'broker');
   const problems = 'problems' in parsed ? [...parsed.problems] : [];
   if (ca !== undefined && !caToken && 'data' in parsed) {
     try {

@@ -250,3 +250,20 @@ describe('https with a private CA (a TLS server on loopback, openssl-made CA)', 
     api.close();
   });
 });
+
+test('a kept-alive connection closed by the broker as the next request goes out: sent once more on a new one', async () => {
+  const seen: string[] = [];
+  const server = http.createServer((req, res) => {
+    seen.push(`${req.method} ${req.url}`);
+    // The second request arrives on the first one's connection: dropped without an answer, as an idle timeout would.
+    if (seen.length === 2) return void req.socket.destroy();
+    res.writeHead(204).end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  servers.push({ close: () => new Promise<void>((resolve) => (server.closeAllConnections(), server.close(() => resolve()))) });
+  const api = new ManagementApi({ endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, username: 'a', password: 'b' });
+  await api.put('/api/vhosts/a', {});
+  await expect(api.put('/api/vhosts/b', {})).resolves.toBeUndefined();
+  expect(seen).toEqual(['PUT /api/vhosts/a', 'PUT /api/vhosts/b', 'PUT /api/vhosts/b']);
+  api.close();
+});
