@@ -35,7 +35,10 @@ export class ConfigureRabbitMqStage extends SprykerStage {
   public readonly stageName = 'Configure_RabbitMQ_Vhosts_and_Permissions';
   public readonly actions: codepipeline.IAction[];
   public readonly handler: StepHandler;
-  /** The action's parameters (desired-state parameter, pinned endpoint), for the environment's other pipelines. */
+  /**
+   * The action's parameters (desired-state parameter, pinned endpoint), for the environment's other pipelines.
+   * @internal the package's own: its type comes from a zod schema, and zod's .d.ts needs Node's types, which a consumer may not have
+   */
   public readonly userParameters: RabbitMqParams;
   /** The desired broker state; absent without a broker. */
   public readonly configParameter?: ssm.StringParameter;
