@@ -553,8 +553,8 @@ export class FakeAws {
   readonly ssm = new FakeSsm(this.clock);
   readonly codepipeline = new FakeCodePipeline(this.clock);
   readonly ecr = new FakeEcr(this.clock);
-  readonly dynamodb = new FakeDynamoDb().createTable(STEP_TABLE);
   readonly secretsManager = new FakeSecretsManager();
+  readonly dynamodb = new FakeDynamoDb().createTable(STEP_TABLE);
   readonly elbv2 = new FakeElbv2();
   readonly objects = new Map<string, Buffer>();
   /** Versioned buckets (the S3 source); other buckets are plain `objects`. */
@@ -604,6 +604,12 @@ export class FakeAws {
     return { getRemainingTimeInMillis: () => deadline - this.clock.now, functionName: 'step', invokedFunctionArn: FUNCTION_ARN };
   }
 
+  /** A Lambda context whose remaining time runs down with the wall clock (a handler talking to a real server). */
+  realTimeContext(ms = 300_000) {
+    const deadline = Date.now() + ms;
+    return { getRemainingTimeInMillis: () => deadline - Date.now(), functionName: 'step', invokedFunctionArn: FUNCTION_ARN };
+  }
+
   /**
    * Runs a job the way CodePipeline does: invoke, and while the handler answers with a
    * continuation token, invoke again (a new job id) 30 s later with the token.
@@ -617,12 +623,12 @@ export class FakeAws {
     return jobEvent(job);
   }
 
-  async runJob(handler: Handler, job: JobOptions, options: { lambdaMs?: number; maxInvocations?: number; wait?: (ms: number) => Promise<void> } = {}) {
+  async runJob(handler: Handler, job: JobOptions, options: { lambdaMs?: number; maxInvocations?: number; wait?: (ms: number) => Promise<void>; realTime?: boolean } = {}) {
     let event = this.event(job);
     const baseId = event['CodePipeline.job'].id;
     for (let n = 1; n <= (options.maxInvocations ?? 200); n++) {
       const jobId = event['CodePipeline.job'].id;
-      await handler(event, this.context(options.lambdaMs));
+      await handler(event, options.realTime ? this.realTimeContext(options.lambdaMs) : this.context(options.lambdaMs));
       const report = this.codepipeline.reports.find((r) => r.jobId === jobId);
       if (!report) throw new Error(`invocation ${n} of job ${jobId} reported nothing`);
       const token = report.body.continuationToken;

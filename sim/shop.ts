@@ -86,8 +86,8 @@ export function setupRehearsalShop(aws: FakeAws, options: { readonly services: n
     removeUndeclared: false,
   };
   aws.ssm.set(PATHS.broker, JSON.stringify(broker));
-  aws.secretsManager.secrets.set(ADMIN_SECRET, JSON.stringify(BROKER_ADMIN));
-  aws.secretsManager.secrets.set(USER_SECRET, 'rehearsal-user-password');
+  aws.secretsManager.set(ADMIN_SECRET, JSON.stringify(BROKER_ADMIN));
+  aws.secretsManager.set(USER_SECRET, 'rehearsal-user-password');
   aws.elbv2.addListener(LISTENER, { 100: '/*' });
   const maintenance: MaintenanceConfig = { v: 1, env: ENV, listenerArn: LISTENER, priority: 1, allowedIps: ['203.0.113.0/24'], page: '<h1>Back soon</h1>', contentType: 'text/html' };
   aws.ssm.set(PATHS.maintenance, JSON.stringify(maintenance));

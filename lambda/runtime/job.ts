@@ -495,7 +495,8 @@ export function describeError(err: unknown): { message: string; type: StepFailur
   if (/AccessDenied|UnauthorizedOperation|NotAuthorized/i.test(name) || e?.$metadata?.httpStatusCode === 403) {
     return { message: `${message} (the step's role lacks a permission: check its IAM policy)`, type: 'PermissionError' };
   }
-  if (/^(ParameterNotFound|ServiceNotFoundException|ClusterNotFoundException)$/.test(name)) {
+  // A configured name that does not exist (Secrets Manager, DynamoDB, Logs, … say ResourceNotFoundException): fixed in the configuration, not by a retry.
+  if (/^(ParameterNotFound|ServiceNotFoundException|ClusterNotFoundException|ResourceNotFoundException)$/.test(name)) {
     return { message: `${message} (the pipeline names something that does not exist: check the stack's configuration)`, type: 'ConfigurationError' };
   }
   if (/Throttl|TooManyRequests|RequestLimitExceeded/i.test(name)) {

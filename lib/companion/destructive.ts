@@ -1,6 +1,6 @@
 import type * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import type { Construct } from 'constructs';
-import type { RabbitMqParams } from '../contracts';
+import type { RabbitMqParams } from '../contracts/rabbitmq';
 import type { SccosStageOverrides } from '../config/types';
 import { SprykerPipeline } from '../spryker-pipeline';
 import { ConfigureRabbitMqStage } from '../stages/configure-rabbitmq';

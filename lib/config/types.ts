@@ -185,6 +185,21 @@ export interface SprykerBrokerProps {
    * @default false
    */
   readonly removeUndeclared?: boolean;
+  /**
+   * With removeUndeclared: delete an undeclared vhost even when its queues hold messages (they
+   * are lost with it). Otherwise the step refuses, naming the vhost and its queues with their
+   * message counts, before it writes anything.
+   * @default false
+   */
+  readonly forceRemoveVhostsWithMessages?: boolean;
+  /**
+   * PEM certificate(s) of the private CA that signed an https broker's certificate, e.g.
+   * `fs.readFileSync('broker-ca.pem', 'utf8')` or `ssm.StringParameter.valueForStringParameter(this, '/shop/broker-ca')`.
+   * A CA certificate is public: it goes into the desired state in SSM, and the handler's https
+   * agent trusts exactly these (instead of Node's public roots). Never a private key.
+   * @default - Node's public roots (Amazon MQ's certificates chain to them)
+   */
+  readonly caCertificate?: string;
   /** VPC to run the handler in, when the endpoint is private. @default - not in a VPC */
   readonly vpc?: ec2.IVpc;
   /** @default - the VPC's private subnets */

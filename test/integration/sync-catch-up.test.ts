@@ -88,7 +88,7 @@ suite('Sync_catch_up against RabbitMQ', () => {
     }
     const config: BrokerConfig = { v: 1, endpoint: ENDPOINT, adminSecret: ADMIN_SECRET, vhosts: [de, at], users: [], removeUndeclared: false };
     aws.ssm.set(CONFIG, JSON.stringify(config));
-    aws.secretsManager.secrets.set(ADMIN_SECRET, JSON.stringify(ADMIN));
+    aws.secretsManager.set(ADMIN_SECRET, JSON.stringify(ADMIN));
   });
 
   afterEach(async () => {

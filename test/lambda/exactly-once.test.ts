@@ -25,6 +25,7 @@ describe.each(STEP_CASES)('$name', (c) => {
     expect(putJobs(`job-${c.name}`)).toHaveLength(1);
     // Both were really in flight: one lost the race for the job's record (not a sequential duplicate).
     expect(logged(/lost the race/)).toHaveLength(1);
+    // The job's exactly-once record (`job#…`): a step's own claims (timeline marks, `record#…`) are not races for the job.
     expect(aws.calls('DynamoDB.PutItem').filter((b) => b.TableName === STEP_TABLE && b.Item?.id?.S?.startsWith('job#') && b.ConditionExpression?.includes('attribute_not_exists'))).toHaveLength(2);
 
     // A later duplicate of the finished job: nothing again.

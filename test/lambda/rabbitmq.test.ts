@@ -64,7 +64,7 @@ test('a password secret that is JSON without "password", or empty: Configuration
   const failure = await failureFor(config, { [ADMIN]: admin, [USER]: JSON.stringify({ pass: 'x' }) });
   expect(failure).toEqual({
     type: 'ConfigurationError',
-    message: `the password secret ${USER} of broker user 'app' is empty or JSON without a "password" key: store the password, or {"password": "..."}`,
+    message: `the password secret ${USER} (broker.users[0].passwordSecret (user 'app')) is empty or JSON without a "password" key: store the password, or {"password": "..."} (nothing was sent to the broker)`,
   });
 });
 

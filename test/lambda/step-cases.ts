@@ -231,7 +231,7 @@ export const STEP_CASES: StepCase[] = [
     setup: async (aws) => {
       // The loopback broker has no queue: drained at once, after the settle period (the fake's clock).
       server = await loopback();
-      aws.secretsManager.secrets.set('arn:aws:secretsmanager:eu-central-1:123456789012:secret:broker/admin', JSON.stringify({ username: 'admin', password: 'admin-pw' }));
+      aws.secretsManager.set('arn:aws:secretsmanager:eu-central-1:123456789012:secret:broker/admin', JSON.stringify({ username: 'admin', password: 'admin-pw' }));
       aws.ssm.set(
         '/production/pipeline/rabbitmq',
         JSON.stringify({ v: 1, endpoint: server.url, adminSecret: 'arn:aws:secretsmanager:eu-central-1:123456789012:secret:broker/admin', vhosts: ['de_queue'], users: [], removeUndeclared: false }),

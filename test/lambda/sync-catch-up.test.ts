@@ -23,7 +23,7 @@ async function closedPort(): Promise<number> {
 
 async function brokerAt(endpoint: string): Promise<SyncCatchUpParams> {
   aws.ssm.set(CONFIG, JSON.stringify({ v: 1, endpoint, adminSecret: ADMIN, vhosts: ['de_queue'], users: [], removeUndeclared: false }));
-  aws.secretsManager.secrets.set(ADMIN, JSON.stringify({ username: 'admin', password: 'admin-pw' }));
+  aws.secretsManager.set(ADMIN, JSON.stringify({ username: 'admin', password: 'admin-pw' }));
   return { config: CONFIG, endpoint, allowInsecureEndpoint: true, queues: [...DEFAULT_SYNC_QUEUES], ignore: [...DEFAULT_IGNORED_QUEUES], settleSeconds: 30, timeoutMinutes: 30, mode: 'await', onTimeout: 'fail' };
 }
 
@@ -53,7 +53,7 @@ test('an unreachable broker: reads are retried for 5 minutes, then the stage fai
 
 test('an admin secret that is not {"username","password"}: ConfigurationError without its value, no request', async () => {
   const params = await brokerAt(`http://127.0.0.1:${await closedPort()}`);
-  aws.secretsManager.secrets.set(ADMIN, 'just-a-password');
+  aws.secretsManager.set(ADMIN, 'just-a-password');
   const fetchSpy = jest.spyOn(globalThis, 'fetch');
   const { report } = await run(params, 'job-secret');
   expect(fetchSpy).not.toHaveBeenCalled();

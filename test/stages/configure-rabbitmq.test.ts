@@ -2,12 +2,14 @@ import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { CodePipelineClient, PutJobSuccessResultCommand } from '@aws-sdk/client-codepipeline';
 import { mockClient } from 'aws-sdk-client-mock';
 import { SprykerConfigError, SprykerPipeline, type SprykerBrokerProps } from '../../lib';
 import { rabbitMqStep } from '../../lambda/rabbitmq';
 import { defineStep } from '../../lambda/runtime/job';
 import { mockedRuntime } from '../fakes/mock-runtime';
+import { loopbackCertificates } from '../integration/rabbitmq-proxy';
 import { arnText, baseProps, functionOf, statementsOfFunction, testApp, userParametersOf } from '../infra/helpers';
 
 const STAGE = 'Configure_RabbitMQ_Vhosts_and_Permissions';
@@ -163,4 +165,31 @@ test('an http endpoint needs allowInsecureBrokerEndpoint, and then the action sa
   expect(() => new SprykerPipeline(stack, 'Refused', baseProps({ broker }))).toThrow(/broker\.endpoint: 'http:\/\/rabbitmq\.internal:15672' is plain http.*allowInsecureBrokerEndpoint/);
   new SprykerPipeline(stack, 'Pipeline', baseProps({ broker: { ...broker, allowInsecureBrokerEndpoint: true } }));
   expect(userParametersOf(Template.fromStack(stack), STAGE)).toEqual({ config: '/staging/pipeline/rabbitmq', endpoint: 'http://rabbitmq.internal:15672', allowInsecureEndpoint: true });
+});
+
+describe('a private CA and the guard of vhosts that hold messages (issue 15)', () => {
+  const { caPem } = loopbackCertificates();
+
+  test('caCertificate (PEM) and forceRemoveVhostsWithMessages go into the desired state; a small one stays in the standard tier', () => {
+    const { template } = synth((stack) => ({ ...shop(1)(stack), removeUndeclared: true, forceRemoveVhostsWithMessages: true, caCertificate: caPem }));
+    const { value, tier } = configOf(template);
+    expect(value).toMatchObject({ removeUndeclared: true, forceRemoveVhostsWithMessages: true, caCertificate: caPem });
+    expect(tier).toBe('Standard');
+  });
+
+  test('a CA read from SSM at deploy time (a token) is accepted, and counted so that the parameter goes to the advanced tier', () => {
+    const { template } = synth((stack) => ({ ...shop(1)(stack), caCertificate: ssm.StringParameter.valueForStringParameter(stack, '/shop/broker-ca') }));
+    const { value, tier } = configOf(template);
+    expect(value.caCertificate).toMatch(/^<SsmParameterValue.*>$/);
+    expect(tier).toBe('Advanced');
+  });
+
+  test.each([
+    ['removeUndeclared as a string (plain JavaScript, a YAML reader)', { removeUndeclared: 'false' }, 'broker.removeUndeclared: expected boolean, received string'],
+    ['a CA that is no PEM', { caCertificate: 'MIIBIjANBgkq' }, 'broker.caCertificate: expected PEM certificates (-----BEGIN CERTIFICATE-----)'],
+    ['a broken PEM', { caCertificate: '-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n' }, 'broker.caCertificate: not a PEM certificate ('],
+    ['forceRemoveVhostsWithMessages as a string', { forceRemoveVhostsWithMessages: 'true' }, 'broker.forceRemoveVhostsWithMessages: expected boolean, received string'],
+  ])('%s: refused at synth with the schema the handler parses, naming the prop', (_, props, problem) => {
+    expect(() => synth((stack) => ({ ...shop(1)(stack), ...(props as object) }))).toThrow(`ConfigureRabbitMqStage Test/Pipeline/ConfigureRabbitMq: ${problem}`);
+  });
 });

@@ -178,7 +178,7 @@ describe('PutJob* errors', () => {
 describe('describeError', () => {
   const named = (name: string, message = 'm', status?: number) => Object.assign(new Error(message), { name, ...(status ? { $metadata: { httpStatusCode: status } } : {}) });
 
-  test.each(['ParameterNotFound', 'ServiceNotFoundException', 'ClusterNotFoundException'])('%s is a ConfigurationError that says to check the configuration', (name) => {
+  test.each(['ParameterNotFound', 'ServiceNotFoundException', 'ClusterNotFoundException', 'ResourceNotFoundException'])('%s is a ConfigurationError that says to check the configuration', (name) => {
     expect(describeError(named(name, 'not here'))).toEqual({
       type: 'ConfigurationError',
       message: `${name}: not here (the pipeline names something that does not exist: check the stack's configuration)`,
