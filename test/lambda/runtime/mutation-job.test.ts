@@ -418,3 +418,62 @@ describe('describeError and isTransient: every name they know', () => {
     await expect(call('x', Promise.resolve(7))).resolves.toBe(7);
   });
 });
+
+describe('untrusted events and the bounds of the first calls', () => {
+  const long = `j${'y'.repeat(150)}`;
+
+  test('an event that is no job event at all: nothing thrown, refused as unknown, the id logged as empty', async () => {
+    for (const event of [undefined, {}, { 'CodePipeline.job': { id: 'job-nodata' } }]) {
+      await expect(step(done())(event as never, aws.context())).resolves.toBeUndefined();
+    }
+    expect(lines('log').filter((l) => 'resumed' in l).map((l) => [l.jobId, l.resumed])).toEqual([
+      ['', false],
+      ['', false],
+      ['job-nodata', false],
+    ]);
+    expect(lines('warn').map((l) => l.refused)).toEqual(['unknown job', 'unknown job', 'unknown job']);
+    expect(aws.codepipeline.reports).toEqual([]);
+  });
+
+  test('a long untrusted id is cut to 100 characters in every line before the job is corroborated', async () => {
+    const { pipelines: _p, ...unconfigured } = deps();
+    await defineStep({ name: 'demo', parseParams: (p) => p, run: done() }, { ...unconfigured, pipelines: [] })(jobEvent({ id: long, params: {} }), aws.context());
+    await step(done())(jobEvent({ id: long, params: {} }), aws.context());
+    aws.fail('CodePipeline.GetJobDetails', 'ThrottlingException', 'slow', 1, 400);
+    aws.fail('CodePipeline.GetJobDetails', 'AccessDeniedException', 'no', 1, 400);
+    await step(done())(jobEvent({ id: long, params: {} }), aws.context());
+    const cut = long.slice(0, 100);
+    expect(lines('error').map((l) => [l.refused, l.jobId])).toEqual([
+      ['runtime not configured', cut],
+      ['job could not be corroborated', cut],
+    ]);
+    expect(lines('warn').map((l) => l.refused ?? l.retrying)).toEqual(['unknown job', `CodePipeline GetJobDetails ${cut}`]);
+    expect(lines('warn')[0].jobId).toBe(cut);
+  });
+
+  test('GetJobDetails is retried only while the invocation has time for it', async () => {
+    aws.fail('CodePipeline.GetJobDetails', 'ThrottlingException', 'slow', 1, 400);
+    await step(done())(aws.event({ id: 'job-hurry', params: {} }), aws.context(2999));
+    expect(aws.calls('CodePipeline.GetJobDetails')).toHaveLength(1);
+    expect(lines('error').map((l) => l.refused)).toEqual(['job could not be corroborated']);
+  });
+
+  test('without a sleep of its own the runtime waits for real', async () => {
+    let waited = 0;
+    await step(async (ctx) => {
+      const t = Date.now();
+      await ctx.sleep(30);
+      waited = Date.now() - t;
+      return { status: 'done', summary: 'ok' };
+    }, { sleep: undefined })(aws.event({ id: 'job-sleep', params: {} }), aws.context());
+    expect(waited).toBeGreaterThanOrEqual(25);
+  });
+
+  test('StepFailure is named so in logs and stacks; throttling without metadata says "several"', () => {
+    expect(new StepFailure('x').name).toBe('StepFailure');
+    expect(describeError(Object.assign(new Error('m'), { name: 'ThrottlingException' }))).toEqual({
+      type: 'JobFailed',
+      message: 'ThrottlingException: m (still throttled after several attempts: retry the stage)',
+    });
+  });
+});

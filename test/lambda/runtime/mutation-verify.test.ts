@@ -156,3 +156,25 @@ describe('corroborate: each check alone', () => {
     expect(refused(details(), event((x) => (x['CodePipeline.job'].data.continuationToken = 'forged')))).toBe("the event's continuation token differ from the job CodePipeline holds");
   });
 });
+
+describe('corroborate: an event missing parts is compared, never a crash', () => {
+  const bare: JobOptions = { id: 'j-1', params: '' };
+
+  test('an event without data matches a job without parameters, artifacts or token (the step reads CodePipeline\'s data)', () => {
+    const out = corroborate({ 'CodePipeline.job': { id: 'j-1' } } as CodePipelineEvent, details(undefined, bare), ME);
+    expect(out).toMatchObject({ job: { id: 'j-1' }, data: { actionConfiguration: { configuration: { FunctionName: 'step', UserParameters: '' } } } });
+  });
+
+  test('an event whose action configuration has no configuration', () => {
+    const e = event((x) => (x['CodePipeline.job'].data.actionConfiguration = {}), bare);
+    expect(refused(details(undefined, bare), e)).toBeUndefined();
+    expect(refused(details(undefined, JOB), event((x) => (x['CodePipeline.job'].data.actionConfiguration = {})))).toBe("the event's UserParameters differ from the job CodePipeline holds");
+  });
+
+  test('artifacts whose location has no S3 location compare by name', () => {
+    const noS3 = (x: any) => (x.location = { type: 'S3' });
+    expect(refused(details((d) => noS3(d.data.inputArtifacts[0])), event((e) => noS3(e['CodePipeline.job'].data.inputArtifacts[0])))).toBeUndefined();
+    expect(refused(details((d) => noS3(d.data.outputArtifacts[0])), event((e) => noS3(e['CodePipeline.job'].data.outputArtifacts[0])))).toBeUndefined();
+    expect(refused(details((d) => noS3(d.data.inputArtifacts[0])))).toBe("the event's input artifacts differ from the job CodePipeline holds");
+  });
+});
