@@ -66,6 +66,8 @@ async function run() {
       testFiles: { type: 'string' },
       concurrency: { type: 'string' },
       incremental: { type: 'boolean' },
+      // One incremental file per scored file: a run narrowed to another file would drop the first one's results.
+      incrementalFile: { type: 'string' },
       dryRunOnly: { type: 'boolean' },
       logLevel: { type: 'string' },
     },
@@ -81,6 +83,7 @@ async function run() {
     ...(values.mutate && { mutate: values.mutate.split(',') }),
     ...(values.concurrency && { concurrency: Number(values.concurrency) }),
     ...(values.incremental && { incremental: true }),
+    ...(values.incrementalFile && { incremental: true, incrementalFile: values.incrementalFile }),
     ...(values.dryRunOnly && { dryRunOnly: true }),
     ...(values.logLevel && { logLevel: values.logLevel }),
   }).runMutationTest();

@@ -11,11 +11,11 @@
  * expired items only eventually (within days), so reads and claims treat an expired item as absent.
  */
 import {
-  ConditionalCheckFailedException,
   DeleteItemCommand,
   GetItemCommand,
   PutItemCommand,
   type AttributeValue,
+  type ConditionalCheckFailedException,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 
@@ -107,7 +107,8 @@ export class StepTable {
       );
       return { created: true, value };
     } catch (err) {
-      if (err instanceof ConditionalCheckFailedException || (err as Error).name === 'ConditionalCheckFailedException') {
+      // By name: an error class of another copy of the SDK (a bundle's) is not `instanceof` this one.
+      if ((err as Error).name === 'ConditionalCheckFailedException') {
         return { created: false, value: this.live((err as ConditionalCheckFailedException).Item) as T };
       }
       return this.wrap(`DynamoDB PutItem (claim) of ${this.where(id)}`, Promise.reject(err));
@@ -145,7 +146,8 @@ export class StepTable {
       );
       return this.live(out.Attributes) !== undefined;
     } catch (err) {
-      if (conditional && (err as Error).name === 'ConditionalCheckFailedException') return false;
+      // Only a conditional delete can fail its condition: the record holds another value.
+      if ((err as Error).name === 'ConditionalCheckFailedException') return false;
       return this.wrap(`DynamoDB DeleteItem of ${this.where(id)}`, Promise.reject(err));
     }
   }

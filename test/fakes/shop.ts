@@ -1,6 +1,6 @@
 import type { DeploymentModel, ModelService } from '../../lib/contracts/model';
 import { writeZip } from '../../lambda/runtime/artifacts';
-import type { ImagesManifest } from '../../lambda/runtime/release';
+import type { ImagesManifest, ReleaseManifest } from '../../lambda/runtime/release';
 import { clearModelCache } from '../../lambda/runtime/load-model';
 import { FakeAws } from './aws';
 
@@ -53,6 +53,28 @@ export function setupShop(aws: FakeAws, options: ShopOptions = {}): DeploymentMo
 }
 
 export const imageOf = image;
+
+/**
+ * The shop with a prepared release (what Pre_Deployment_Configuration leaves): revision 2 of every
+ * service registered, release.json of V2 in S3 (RELEASE_OUTPUT).
+ */
+export function prepareRelease(aws: FakeAws, options: ShopOptions = {}): DeploymentModel {
+  const model = setupShop(aws, options);
+  const services = [...model.services, model.scheduler];
+  for (const s of services) {
+    const def = aws.ecs.definitions.get(td(s.service, 1))!;
+    aws.ecs.definitions.set(td(s.service, 2), { ...def, taskDefinitionArn: td(s.service, 2), revision: 2 });
+  }
+  const release: ReleaseManifest = {
+    v: 1,
+    env: 'production',
+    version: V2,
+    preparedAt: '2025-03-01T10:00:00.000Z',
+    services: services.map((s) => ({ app: s.app, service: s.service, previousTaskDefinition: td(s.service, 1), taskDefinition: td(s.service, 2) })),
+  };
+  putArtifact(aws, RELEASE_OUTPUT, { 'release.json': JSON.stringify(release) });
+  return model;
+}
 
 export function putArtifact(aws: FakeAws, a: { bucket: string; key: string }, files: Record<string, string>) {
   aws.objects.set(`/${a.bucket}/${a.key}`, writeZip(files));

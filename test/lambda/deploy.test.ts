@@ -5,7 +5,7 @@ import { clearModelCache } from '../../lambda/runtime/load-model';
 import type { ReleaseManifest } from '../../lambda/runtime/release';
 import { FakeAws } from '../fakes/aws';
 import { fireDeploymentAlarm, useDeploymentAlarms } from '../fakes/ecs-alarms';
-import { ARTIFACTS, MODEL, putArtifact, setupShop, V2, type ShopOptions, useFakeAws, td } from '../fakes/shop';
+import { ARTIFACTS, MODEL, prepareRelease, putArtifact, V2, type ShopOptions, useFakeAws, td } from '../fakes/shop';
 
 let aws: FakeAws;
 useFakeAws((started) => (aws = started));
@@ -14,23 +14,7 @@ const RELEASE = { name: 'Release', bucket: ARTIFACTS, key: 'run/Release/release.
 const APP = { model: MODEL, services: 'application' };
 
 /** The shop with a prepared release: revision 2 of every service registered, release.json in S3. */
-function prepared(options: ShopOptions = {}) {
-  const model = setupShop(aws, options);
-  const services = [...model.services, model.scheduler];
-  for (const s of services) {
-    const def = aws.ecs.definitions.get(td(s.service, 1))!;
-    aws.ecs.definitions.set(td(s.service, 2), { ...def, taskDefinitionArn: td(s.service, 2), revision: 2 });
-  }
-  const release: ReleaseManifest = {
-    v: 1,
-    env: 'production',
-    version: V2,
-    preparedAt: '2025-03-01T10:00:00.000Z',
-    services: services.map((s) => ({ app: s.app, service: s.service, previousTaskDefinition: td(s.service, 1), taskDefinition: td(s.service, 2) })),
-  };
-  putArtifact(aws, RELEASE, { 'release.json': JSON.stringify(release) });
-  return model;
-}
+const prepared = (options: ShopOptions = {}) => prepareRelease(aws, options);
 const deploy = (params: object = APP, id = 'job-deploy', options = {}) => aws.runJob(defineStep(step, aws.deps()), { id, params, inputs: [RELEASE] }, options);
 const updates = (service?: string) => aws.calls('ECS.UpdateService').filter((u) => !service || u.service === service);
 

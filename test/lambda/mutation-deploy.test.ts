@@ -1,5 +1,8 @@
 import type { Deployment, Service } from '@aws-sdk/client-ecs';
-import { judge } from '../../lambda/deploy';
+import { judge, step } from '../../lambda/deploy';
+import { defineStep } from '../../lambda/runtime/job';
+import type { FakeAws } from '../fakes/aws';
+import { MODEL, prepareRelease, RELEASE_OUTPUT, td, useFakeAws, V2 } from '../fakes/shop';
 
 // judge(): where one service's deployment stands, for every shape ECS can report (mutation
 // testing showed the circuit breaker, the target revision and the progress unpinned).
@@ -122,5 +125,71 @@ describe('our deployment is not the one on the release', () => {
       deployment: undefined,
     });
     expect(judge({ serviceName: 'production-zed' }, TARGET)).toMatchObject({ failed: expect.stringContaining('no primary deployment') });
+  });
+});
+
+describe('the deploy step on the fake AWS: what a person reads, and what ECS is asked', () => {
+  let aws: FakeAws;
+  useFakeAws((started) => (aws = started));
+  const run = (params: object, options: { lambdaMs?: number } = {}) =>
+    aws.runJob(defineStep(step, aws.deps()), { id: 'job-deploy', params: { model: MODEL, services: 'application', ...params }, inputs: [RELEASE_OUTPUT] }, options);
+  const details = () => aws.codepipeline.reports.map((r) => r.body.executionDetails ?? r.body.failureDetails);
+
+  test('continuations say who is waiting on what, with a percentage; done names the release and the services', async () => {
+    prepareRelease(aws, { apps: ['zed', 'yves'] });
+    await run({}, { lambdaMs: 40_000 });
+    expect(details()).toEqual([
+      { summary: '0/2 services rolled out after 25 s; waiting for production-zed (0/2 tasks on production-zed:2), production-yves (0/2 tasks on production-yves:2)', percentComplete: 0 },
+      { summary: '0/2 services rolled out after 80 s; waiting for production-zed (1/2 tasks on production-zed:2), production-yves (1/2 tasks on production-yves:2)', percentComplete: 50 },
+      { summary: `2 service(s) on release ${V2} after 120 s: production-zed, production-yves`, percentComplete: 100 },
+    ]);
+    expect(aws.calls('ECS.UpdateService')).toEqual(
+      ['production-zed', 'production-yves'].map((service) => ({ service, cluster: 'production', taskDefinition: td(service, 2), forceNewDeployment: false })),
+    );
+    expect((console.log as jest.Mock).mock.calls.map((c) => String(c[0])).filter((l) => l.includes('rollouts'))).toEqual([
+      JSON.stringify({ rollouts: ['production-zed=updated', 'production-yves=updated'] }),
+    ]);
+  });
+
+  test("revision 'current': a forced new deployment on the live revision, done on 'a fresh deployment'", async () => {
+    prepareRelease(aws, { apps: ['zed'] });
+    const { report } = await aws.runJob(defineStep(step, aws.deps()), { id: 'job-current', params: { model: MODEL, services: 'application', revision: 'current' } });
+    expect(report.body.executionDetails).toEqual({ summary: '1 service(s) on a fresh deployment after 120 s: production-zed', percentComplete: 100 });
+    expect(aws.calls('ECS.UpdateService')).toEqual([{ service: 'production-zed', cluster: 'production', taskDefinition: td('production-zed', 1), forceNewDeployment: true }]);
+  });
+
+  test('every UpdateService that fails is named; none rolling out, so no "already rolling out"', async () => {
+    prepareRelease(aws, { apps: ['zed', 'yves'] });
+    aws.fail('ECS.UpdateService', 'InvalidParameterException', 'bad', 2);
+    const { report } = await run({});
+    expect(report.body.failureDetails).toEqual({
+      type: 'JobFailed',
+      message:
+        'ECS UpdateService production-zed to production-zed:2 in cluster production failed: InvalidParameterException: bad; ' +
+        'ECS UpdateService production-yves to production-yves:2 in cluster production failed: InvalidParameterException: bad',
+    });
+  });
+
+  test('a failed rollout while another still rolls: both named; stopped tasks that cannot be read say why', async () => {
+    prepareRelease(aws, { apps: ['zed', 'yves'], circuitBreaker: 'enabled' });
+    aws.ecs.nextRollouts.set('production-zed', 'stall');
+    aws.ecs.nextRollouts.set('production-yves', 'fail');
+    aws.fail('ECS.ListTasks', 'AccessDeniedException', 'no ecs:ListTasks', 1);
+    const { report } = await run({});
+    expect(report.body.failureDetails).toEqual({
+      type: 'JobFailed',
+      message: expect.stringMatching(
+        /^deployment failed in cluster production: service production-yves: rollout FAILED: ECS deployment circuit breaker: tasks failed to start\. Stopped tasks: \(stopped tasks unreadable: ECS ListTasks \(stopped, started by ecs-svc\/\d+\) in cluster production failed: AccessDeniedException: no ecs:ListTasks \(the step's role lacks a permission: check its IAM policy\)\)\. Still rolling out: production-zed \(1\/2 tasks on production-zed:2\)$/,
+      ),
+    });
+  });
+
+  test('without a circuit breaker, stopped tasks are counted at every 6th check only', async () => {
+    prepareRelease(aws, { apps: ['zed'], circuitBreaker: 'off' });
+    const { report } = await run({});
+    expect(report.body.executionDetails.summary).toBe(`1 service(s) on release ${V2} after 120 s: production-zed`);
+    // One DescribeServices before the rollouts, then a check every 5 s: 25 checks, the last one done.
+    expect(aws.calls('ECS.DescribeServices')).toHaveLength(26);
+    expect(aws.calls('ECS.ListTasks')).toHaveLength(4);
   });
 });

@@ -1,5 +1,6 @@
 import { clientToken, fitTail, step, withNote } from '../../lambda/run-hook';
 import { defineStep, MAX_FAILURE_MESSAGE } from '../../lambda/runtime/job';
+import { clearModelCache } from '../../lambda/runtime/load-model';
 import type { FakeAws } from '../fakes/aws';
 import { MODEL, setupShop, useFakeAws } from '../fakes/shop';
 
@@ -118,6 +119,57 @@ describe('the hook task on the fake AWS', () => {
     const { report } = await run();
     expect(report.body.failureDetails.message).toMatch(
       /^hook beforeDeploy: task \w+ of production-zed:1 in cluster production: ECS no longer knows the task \(it forgets stopped tasks after about an hour\): check the cluster's stopped tasks, then retry the stage$/,
+    );
+  });
+});
+
+describe('what the hook step says when it cannot start, waits, or has no log lines', () => {
+  let aws: FakeAws;
+  useFakeAws((started) => (aws = started));
+  const PRE = { model: MODEL, hook: 'beforeDeploy', taskDefinition: 'live', timeoutMinutes: 30 };
+  const run = (id = 'job-hook') => aws.runJob(defineStep(step, aws.deps()), { id, params: PRE });
+  const TD = 'arn:aws:ecs:eu-central-1:123456789012:task-definition/production-zed:1';
+
+  test('a hook service the model does not have, and a task definition without containers: ConfigurationErrors, nothing started', async () => {
+    const model = setupShop(aws);
+    aws.ssm.set(MODEL, JSON.stringify({ ...model, hookService: 'nope' }));
+    expect((await run('job-a')).report.body.failureDetails).toEqual({ type: 'ConfigurationError', message: "hook service 'nope' is not among the model's services: redeploy the pipeline stack" });
+    aws.ssm.set(MODEL, JSON.stringify(model));
+    clearModelCache();
+    aws.ecs.definitions.get(TD)!.containerDefinitions = [];
+    expect((await run('job-b')).report.body.failureDetails).toEqual({
+      type: 'ConfigurationError',
+      message: `hook beforeDeploy: task definition ${TD} has no application container zed (it has none): fix the hook service's containerImages`,
+    });
+    expect(aws.calls('ECS.RunTask')).toEqual([]);
+  });
+
+  test('ECS starts no task: each failure with its detail and resource, or that none was given', async () => {
+    setupShop(aws);
+    aws.ecs.api.RunTask = () => ({ tasks: [], failures: [{ reason: 'RESOURCE:MEMORY', detail: 'no room', arn: 'arn:x' }, { reason: 'AGENT' }] });
+    const where = `ECS RunTask of ${TD} (hook beforeDeploy) in cluster production: ECS started no task`;
+    expect((await run('job-a')).report.body.failureDetails).toEqual({ type: 'JobFailed', message: `${where}: RESOURCE:MEMORY (no room) for arn:x; AGENT` });
+    aws.ecs.api.RunTask = () => ({ tasks: [] });
+    expect((await run('job-b')).report.body.failureDetails).toEqual({ type: 'JobFailed', message: `${where}: no reason given` });
+  });
+
+  test('while the task runs: its status, the time and the limit; a task definition gone by the end: said instead of log lines', async () => {
+    setupShop(aws);
+    aws.ecs.nextTasks.push({ exitCode: 1, runMs: 120_000, logs: ['x'] });
+    const handler = defineStep(step, aws.deps());
+    await handler(aws.event({ id: 'job-a', params: PRE }), aws.context(20_000));
+    expect(aws.codepipeline.reports[0].body.executionDetails).toEqual({ summary: expect.stringMatching(/^hook beforeDeploy: task \w+ PROVISIONING for 5 s \(limit 30 min\)$/) });
+    aws.ecs.definitions.delete(TD);
+    const { report } = await aws.runJob(handler, { id: 'job-b', params: PRE, continuationToken: aws.codepipeline.reports[0].body.continuationToken });
+    expect(report.body.failureDetails.message).toMatch(/ container zed exit code 1\.\n\(no log lines: the task definition is gone\)$/);
+  });
+
+  test('the out-of-memory hint whatever the case of the reason', async () => {
+    setupShop(aws);
+    aws.ecs.nextTasks.push({ exitCode: 137, reason: 'outofmemoryerror: killed' });
+    const { report } = await run();
+    expect(report.body.failureDetails.message.split('\n')[0]).toMatch(
+      /container zed exit code 137 \(outofmemoryerror: killed\); container log-router exit code 0\. The container ran out of memory: raise the memory of the hook service's task definition\.$/,
     );
   });
 });

@@ -289,6 +289,20 @@ describe('against the fake AWS', () => {
     });
   });
 
+  test('loadModel: each name cached apart; clearModelCache forgets', async () => {
+    const shop = setupShop(aws);
+    aws.ssm.set('/production/pipeline/other', JSON.stringify({ ...shop, cluster: 'other' }));
+    clearModelCache();
+    const ssm = client(SSMClient);
+    expect((await loadModel(ssm, MODEL, 0)).cluster).toBe('production');
+    expect((await loadModel(ssm, '/production/pipeline/other', 0)).cluster).toBe('other');
+    expect((await loadModel(ssm, MODEL, 1)).cluster).toBe('production');
+    expect(aws.calls('SSM.GetParameter').map((b) => b.Name)).toEqual([MODEL, '/production/pipeline/other']);
+    clearModelCache();
+    await loadModel(ssm, MODEL, 2);
+    expect(aws.calls('SSM.GetParameter')).toHaveLength(3);
+  });
+
   describe('logTail', () => {
     const container = { name: 'zed', logConfiguration: { logDriver: 'awslogs' as const, options: { 'awslogs-group': '/ecs/zed', 'awslogs-stream-prefix': 'spryker' } } };
     const task = 'arn:aws:ecs:eu-central-1:1:task/production/abc';
