@@ -29,13 +29,11 @@ import { METRIC, METRICS_DIMENSION, METRICS_NAMESPACE, REPORT_STAGE, reportConso
 import { renderReport } from '../lib/report/render';
 import { call, defineStep, describeError, environmentPipelines, StepFailure, type ClientConfig, type LambdaContext, type StepDefinition, type StepRecords } from './runtime/job';
 import { parseParams } from './runtime/params';
+import { ReportParams } from '../lib/contracts/params';
+import type { ReportAfterExecution } from '../lib/contracts/report';
 import { StepTable } from './runtime/records';
 import { readTimeline, TIMELINE_TTL_SECONDS } from './runtime/timeline';
 
-export interface ReportParams {
-  /** The Spryker environment: the metrics' dimension. */
-  readonly environment: string;
-}
 
 /** The stage whose end is "deployed" (lead time). */
 const DEPLOY_STAGE = 'Deploy_Spryker_services';
@@ -43,17 +41,6 @@ const DEPLOY_STAGE = 'Deploy_Spryker_services';
 const EXECUTION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 /** Attempts of the event path; CodePipeline may still show the execution running for a moment after its end event. */
 const EVENT_ATTEMPTS = 3;
-
-/** What the EventBridge rule sends when an execution of a reported pipeline ends. */
-export interface ReportAfterExecution {
-  readonly reportAfterExecution: {
-    readonly pipeline: string;
-    /** `detail.execution-id`. */
-    readonly executionId: string;
-    /** `detail.state`: logged only; CodePipeline's own status decides. */
-    readonly state: string;
-  };
-}
 
 interface Assembly {
   readonly cp: CodePipelineClient;
@@ -189,7 +176,7 @@ const regionOf = (config: ClientConfig) => config.region ?? process.env.AWS_REGI
 
 export const step: StepDefinition<ReportParams, never> = {
   name: 'report',
-  parseParams: (raw) => parseParams<ReportParams>('report', raw, { environment: 'string' }),
+  parseParams: (raw) => parseParams('report', raw, ReportParams),
   run: async (ctx) => {
     const { report } = await assembleReport({
       cp: ctx.client(CodePipelineClient),

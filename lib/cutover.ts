@@ -6,12 +6,24 @@ import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { CUTOVER_HOOK_STAGES, CUTOVER_VERSION, type CutoverConfig } from './contracts/cutover';
 import type { SprykerPipelineProps } from './config/types';
-import { ssmPaths, type SprykerDeployment } from './deployment';
 import { WARM_UP_DEFAULTS } from './config/limits';
-import type { StepHandler } from './step-handler';
+import { ssmPaths } from './config/ssm-paths';
+import type { StepHandler, StepHandlerProps } from './step-handler';
 
 /** How long the barrier waits for every service to arrive (green tasks running, test traffic on them). */
 export const CUTOVER_BARRIER_TIMEOUT = Duration.minutes(30);
+
+/**
+ * What the cutover needs of its environment. SprykerDeployment, which owns the cutover, passes
+ * itself; the cutover does not import it (no import circle).
+ */
+export interface CutoverEnvironment {
+  readonly environment: string;
+  readonly clusterName: string;
+  services(selection: 'application'): readonly { readonly app: string; readonly service: string }[];
+  handler(scope: Construct, id: string, props: StepHandlerProps): StepHandler;
+  grantReadModel(handler: StepHandler): void;
+}
 
 /**
  * The hook function's name: fixed, so that the model can name it without a reference to the
@@ -34,7 +46,7 @@ export class SprykerCutover extends Construct {
   /** Add it to each application service: `new ecs.FargateService(..., { lifecycleHooks: [pipeline.cutoverHook] })`. */
   public readonly hookTarget: ecs.IDeploymentLifecycleHookTarget;
 
-  constructor(scope: Construct, id: string, deployment: SprykerDeployment, props: SprykerPipelineProps) {
+  constructor(scope: Construct, id: string, deployment: CutoverEnvironment, props: SprykerPipelineProps) {
     super(scope, id);
     const env = deployment.environment;
     const warm = props.warmUp;
@@ -93,7 +105,7 @@ export class SprykerCutover extends Construct {
   }
 
   /** Deploy_Spryker_services tracks, and rolls back, the services' blue/green deployments. */
-  public grantTrack(handler: StepHandler, deployment: SprykerDeployment): void {
+  public grantTrack(handler: StepHandler, deployment: CutoverEnvironment): void {
     const stack = Stack.of(this);
     const ecsArn = (resource: string) => `arn:${stack.partition}:ecs:${stack.region}:${stack.account}:${resource}`;
     const services = deployment.services('application');

@@ -11,16 +11,10 @@ import { DEFAULT_HOOKS, type SprykerPipelineProps, type SprykerServiceProps } fr
 import { serviceName } from './config/validate';
 import { CUTOVER_BARRIER_TIMEOUT, cutoverHookName, SprykerCutover } from './cutover';
 import { StepHandler, type StepHandlerProps } from './step-handler';
+import { ssmPaths } from './config/ssm-paths';
 
-/** SSM parameter names of an environment, as SCCOS has them. */
-export function ssmPaths(env: string) {
-  return {
-    model: `/${env}/pipeline/model`,
-    desiredVersion: `/${env}/desired_version`,
-    lastBuildVersion: `/${env}/lastbuildversion`,
-    lastDeployedVersion: `/${env}/lastdeployedversion`,
-  };
-}
+export { ssmPaths };
+
 
 /** Standard-tier SSM values hold 4 KB; advanced 8 KB. */
 const STANDARD_TIER_LIMIT = 4096;

@@ -26,7 +26,7 @@ export function parseBrokerConfig(name: string, value: string | undefined): Brok
   // The version first: the fields of another version mean something else.
   const version = (doc as { v?: unknown } | null)?.v;
   if (version !== BROKER_CONFIG_VERSION) {
-    throw new StepFailure(`broker config ${name} has version ${JSON.stringify(version)}, this handler reads ${BROKER_CONFIG_VERSION}: redeploy the pipeline stack`, 'ConfigurationError');
+    throw new StepFailure(`broker config ${name} has version ${JSON.stringify(version)}, this handler reads version ${BROKER_CONFIG_VERSION}: redeploy the pipeline stack`, 'ConfigurationError');
   }
   const parsed = checkContract(BrokerConfig, doc);
   if ('problems' in parsed) {

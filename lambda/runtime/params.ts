@@ -18,16 +18,6 @@ export function parseWith<S extends z.ZodType>(schema: S, value: unknown, what: 
  * A step's UserParameters: a wrong parameter is a pipeline definition bug (the stack and the
  * handler disagree, or the action was edited by hand), not a deployment failure.
  */
-export function parseParams<S extends z.ZodType>(step: string, raw: unknown, schema: S): z.output<S>;
-/**
- * @deprecated a flat field spec, for the RabbitMQ step until its parameters have a schema
- * (branch `rabbit`); parsed by zod all the same. Remove once no caller is left.
- */
-export function parseParams<P>(step: string, raw: unknown, spec: Record<keyof P & string, LegacySpec>): P;
-export function parseParams(step: string, raw: unknown, schema: z.ZodType | Record<string, LegacySpec>): unknown {
-  const parser = schema instanceof z.ZodType ? schema : z.strictObject(Object.fromEntries(Object.entries(schema).map(([key, spec]) => [key, LEGACY[spec]])));
-  return parseWith(parser, raw, `${step}: invalid UserParameters`, 'the pipeline stack writes them: redeploy it, or undo a hand edit of the action');
+export function parseParams<S extends z.ZodType>(step: string, raw: unknown, schema: S): z.output<S> {
+  return parseWith(schema, raw, `${step}: invalid UserParameters`, 'the pipeline stack writes them: redeploy it, or undo a hand edit of the action');
 }
-
-type LegacySpec = 'string' | 'string?' | 'boolean?';
-const LEGACY: Record<LegacySpec, z.ZodType> = { string: z.string().min(1), 'string?': z.string().min(1).optional(), 'boolean?': z.boolean().optional() };

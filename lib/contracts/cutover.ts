@@ -12,7 +12,7 @@
  * function answers {hookStatus: SUCCEEDED | FAILED | IN_PROGRESS, callBackDelay? (seconds,
  * default 30)}; an answer without a valid hookStatus, or an error, rolls the deployment back.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const CUTOVER_VERSION = 1;
 

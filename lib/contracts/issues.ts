@@ -51,7 +51,9 @@ function expectation(issue: z.core.$ZodIssue): string {
     case 'too_big':
       return `expected ${issue.inclusive ? 'at most' : 'less than'} ${issue.maximum}${issue.origin === 'array' ? ' item(s)' : issue.origin === 'string' ? ' character(s)' : ''}`;
     case 'invalid_format':
-      return issue.format === 'regex' && 'pattern' in issue ? `expected a value matching ${issue.pattern}` : `expected ${issue.format}`;
+      if (issue.format === 'regex' && 'pattern' in issue) return `expected a value matching ${issue.pattern}`;
+      // A schema's own message (e.g. "expected PEM certificates") says more than the format's name.
+      return /^Invalid/.test(issue.message) ? `expected ${issue.format}` : issue.message;
     default:
       return issue.message;
   }

@@ -125,3 +125,7 @@ export const UpdateDeployedVersionParams = z.strictObject({
   imagesArtifact: required,
 });
 export type UpdateDeployedVersionParams = z.infer<typeof UpdateDeployedVersionParams>;
+
+/** Report: the Spryker environment, the metrics' dimension. */
+export const ReportParams = z.strictObject({ environment: required });
+export type ReportParams = z.infer<typeof ReportParams>;

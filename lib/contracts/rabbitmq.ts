@@ -4,7 +4,8 @@
  * handler parses before it reads a secret or sends a request. Secret ARNs only, never values.
  * Imports nothing but zod (lib/contracts/ is shared by lib/ and lambda/).
  */
-import { z } from 'zod';
+import * as z from 'zod';
+import { parseContract } from './issues';
 
 /**
  * Bump when the shape changes incompatibly; the handler refuses a config of another version.
@@ -89,21 +90,12 @@ export const BrokerConfig = z
 export type BrokerConfig = z.infer<typeof BrokerConfig>;
 
 /**
- * Parses a contract value; on failure, every problem at once, as `users[0].passwordSecret: required`
- * (`prefix` names where the value comes from, e.g. `broker`). Stands in for the shared zod
- * formatter of lambda/runtime/params.ts until the branches merge.
+ * Parses a contract value with the shared wording (lib/contracts/issues.ts), every problem at once,
+ * each path under `prefix` (where the value comes from, e.g. `broker`).
  */
 export function checkContract<T>(schema: z.ZodType<T>, value: unknown, prefix = ''): { readonly data: T } | { readonly problems: string[] } {
-  const result = schema.safeParse(value, { error: (issue) => (issue.code === 'invalid_type' && issue.input === undefined ? 'required' : undefined) });
-  if (result.success) return { data: result.data };
-  const join = (path: PropertyKey[]) => path.reduce<string>((at, key) => (typeof key === 'number' ? `${at}[${key}]` : at ? `${at}.${String(key)}` : String(key)), prefix);
-  return {
-    problems: result.error.issues.flatMap((issue) => {
-      // One problem per unknown key, at its own path (a typo is then found where it is).
-      if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => `${join([...issue.path, key])}: unknown field`);
-      const path = join(issue.path);
-      const message = issue.message.replace(/^Invalid input: /, '');
-      return [path ? `${path}: ${message}` : message];
-    }),
-  };
+  const parsed = parseContract(schema, value);
+  if (parsed.ok) return { data: parsed.value };
+  const under = (problem: string) => (!prefix ? problem : problem.startsWith('[') ? `${prefix}${problem}` : /^[\w$-]+[.:[]/.test(problem) ? `${prefix}.${problem}` : `${prefix}: ${problem}`);
+  return { problems: parsed.problems.map(under) };
 }

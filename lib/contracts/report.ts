@@ -53,3 +53,15 @@ export function computeWindows(states: readonly TimelineSpan[], untilMs: number)
   for (const span of states) windows[span.state] = Math.max(0, (span.endMs ?? untilMs) - span.startMs);
   return windows;
 }
+
+/** What the EventBridge rule sends to the report step when an execution of a reported pipeline ends. */
+export const ReportAfterExecution = z.object({
+  reportAfterExecution: z.object({
+    pipeline: z.string(),
+    /** `detail.execution-id`. */
+    executionId: z.string(),
+    /** `detail.state`: logged only; CodePipeline's own status decides. */
+    state: z.string(),
+  }),
+});
+export type ReportAfterExecution = z.infer<typeof ReportAfterExecution>;

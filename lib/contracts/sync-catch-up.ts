@@ -3,7 +3,7 @@
  * handler parses them with this schema; both take their type from it. Names and numbers only:
  * a 50-service shop renders the same few hundred characters (UserParameters hold 1000).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export { DEFAULT_IGNORED_QUEUES, DEFAULT_SYNC_QUEUES } from './sync-queues';
 

@@ -17,6 +17,7 @@ import {
   ReleaseDiffParams,
   RunHookParams,
   UpdateDeployedVersionParams,
+  ReportParams,
 } from '../../lib/contracts/params';
 import { WarmUpConfig, WarmUpParams } from '../../lib/contracts/warm-up';
 import { maintenance } from '../companion/helpers';
@@ -56,7 +57,7 @@ test('Prepare versions and Release diff: an S3 source object has a bucket and a 
     'sourceObject.key: required',
     'desiredVersionParameter: required',
   ]);
-  expect(problems(ReleaseDiffParams, { environment: 'production', version: 'v', lastDeployedVersion: 'none', executionId: 'e', reportBucket: 'r', sourceObject: 'src/source.zip' })).toEqual([
+  expect(problems(ReleaseDiffParams, { environment: 'production', version: 'v', lastDeployedVersion: 'none', executionId: 'e', reportBucket: 'r', model: '/production/pipeline/model', sourceObject: 'src/source.zip' })).toEqual([
     'confirmParameter: required',
     'sourceObject: expected object, got string',
   ]);
@@ -101,6 +102,7 @@ describe('what the stages synthesize is what the handlers parse', () => {
     Warm_up_and_smoke_check: WarmUpParams,
     Enable_maintenance: MaintenanceParams,
     Disable_maintenance: MaintenanceParams,
+    Report: ReportParams,
   };
 
   test('every Lambda action of every pipeline of the environment', () => {

@@ -243,13 +243,13 @@ suite('Configure_RabbitMQ_Vhosts_and_Permissions against RabbitMQ', () => {
   describe('the desired state is parsed before any request (issue 15)', () => {
     test.each([
       ['a user without passwordSecret', (c: any) => ({ ...c, users: [{ ...c.users[0], passwordSecret: undefined }, c.users[1]] }), 'users[0].passwordSecret: required'],
-      ['removeUndeclared as the string "false"', (c: any) => ({ ...c, removeUndeclared: 'false' }), 'removeUndeclared: expected boolean, received string'],
+      ['removeUndeclared as the string "false"', (c: any) => ({ ...c, removeUndeclared: 'false' }), 'removeUndeclared: expected boolean, got string'],
       [
         'a permission without its regexes',
         (c: any) => ({ ...c, users: [c.users[0], { ...c.users[1], permissions: [{ vhost: c.vhosts[0] }] }] }),
         'users[1].permissions[0].configure: required; users[1].permissions[0].write: required; users[1].permissions[0].read: required',
       ],
-      ['a vhost null', (c: any) => ({ ...c, vhosts: [c.vhosts[0], null] }), 'vhosts[1]: expected string, received null'],
+      ['a vhost null', (c: any) => ({ ...c, vhosts: [c.vhosts[0], null] }), 'vhosts[1]: expected string, got null'],
     ])('%s: ConfigurationError naming the field, not one request to the broker', async (_, edit, problems) => {
       // An undeclared user that a misread removeUndeclared would delete.
       await admin('PUT', `/api/users/${prefix}_legacy`, { password: 'legacy-pw', tags: '' });

@@ -69,14 +69,6 @@ describe('parseParams', () => {
   test('a required field may not be absent', () => {
     expect(failureOf(() => parse({ count: 1 })).message).toBe(`demo: invalid UserParameters: model: required; mode: required${FIX}`);
   });
-
-  test('the flat field spec (the RabbitMQ step until it has a schema) is parsed by zod the same way', () => {
-    const legacy = (raw: unknown) => parseParams<{ config?: string; insecure?: boolean; name: string }>('legacy', raw, { config: 'string?', insecure: 'boolean?', name: 'string' });
-    expect(legacy({ name: 'x' })).toEqual({ name: 'x' });
-    expect(failureOf(() => legacy({ config: '', insecure: 'false' })).message).toBe(
-      `legacy: invalid UserParameters: config: expected a non-empty string; insecure: expected boolean, got string; name: required${FIX}`,
-    );
-  });
 });
 
 describe('parseStackJson', () => {

@@ -47,26 +47,26 @@ describe('BrokerConfig', () => {
         removeUndeclared: 'false',
       }),
     ).toEqual([
-      'vhosts[1]: expected string, received null',
+      'vhosts[1]: expected string, got null',
       'users[0].passwordSecret: required',
       'users[1].permissions[0].configure: required',
       'users[1].permissions[0].write: required',
       'users[1].permissions[0].read: required',
-      'removeUndeclared: expected boolean, received string',
+      'removeUndeclared: expected boolean, got string',
     ]);
   });
 
   test('required top-level fields, empty names, unknown keys, wrong types', () => {
     expect(problems({ v: 1 })).toEqual(['endpoint: required', 'adminSecret: required', 'vhosts: required', 'users: required', 'removeUndeclared: required']);
     expect(problems({ ...valid, vhosts: [''], users: [{ ...valid.users[0], name: '', tags: 'management', permissions: [] }], removeUndeclared: true, removeUndecalred: true })).toEqual([
-      'vhosts[0]: Too small: expected string to have >=1 characters',
-      'users[0].name: Too small: expected string to have >=1 characters',
-      'users[0].tags: expected array, received string',
+      'vhosts[0]: expected a non-empty string',
+      'users[0].name: expected a non-empty string',
+      'users[0].tags: expected array, got string',
       'removeUndecalred: unknown field',
     ]);
     expect(problems({ ...valid, users: [{ ...valid.users[0], passwrd: SECRET }] })).toEqual(['users[0].passwrd: unknown field']);
     expect(problems({ ...valid, caCertificate: 'MIIB...' })).toEqual(['caCertificate: expected PEM certificates (-----BEGIN CERTIFICATE-----)']);
-    expect(problems({ ...valid, forceRemoveVhostsWithMessages: 'yes' })).toEqual(['forceRemoveVhostsWithMessages: expected boolean, received string']);
+    expect(problems({ ...valid, forceRemoveVhostsWithMessages: 'yes' })).toEqual(['forceRemoveVhostsWithMessages: expected boolean, got string']);
   });
 
   test('what the broker would refuse half-way is refused before: duplicates, permissions on undeclared vhosts', () => {
@@ -88,14 +88,14 @@ describe('BrokerConfig', () => {
   });
 
   test('a prefix names where the value comes from (the stage says broker.)', () => {
-    expect(checkContract(BrokerConfig, { ...valid, users: [{ ...valid.users[0], passwordSecret: 5 }] }, 'broker')).toEqual({ problems: ['broker.users[0].passwordSecret: expected string, received number'] });
+    expect(checkContract(BrokerConfig, { ...valid, users: [{ ...valid.users[0], passwordSecret: 5 }] }, 'broker')).toEqual({ problems: ['broker.users[0].passwordSecret: expected string, got number'] });
   });
 });
 
 describe('parseBrokerConfig (the handler)', () => {
   test('the version first: another version is refused on its own, whatever else is wrong', () => {
     expect(thrown(() => parseBrokerConfig('/prod/pipeline/rabbitmq', JSON.stringify({ v: 2, vhosts: null }))).message).toBe(
-      'broker config /prod/pipeline/rabbitmq has version 2, this handler reads 1: redeploy the pipeline stack',
+      'broker config /prod/pipeline/rabbitmq has version 2, this handler reads version 1: redeploy the pipeline stack',
     );
   });
 
@@ -103,7 +103,7 @@ describe('parseBrokerConfig (the handler)', () => {
     const err = thrown(() => parseBrokerConfig('/prod/pipeline/rabbitmq', JSON.stringify({ ...valid, users: [{ ...valid.users[0], passwordSecret: undefined }], removeUndeclared: 'false' })));
     expect(err.failureType).toBe('ConfigurationError');
     expect(err.message).toBe(
-      'broker config /prod/pipeline/rabbitmq is invalid (nothing was sent to the broker): users[0].passwordSecret: required; removeUndeclared: expected boolean, received string: redeploy the pipeline stack, or fix the broker props',
+      'broker config /prod/pipeline/rabbitmq is invalid (nothing was sent to the broker): users[0].passwordSecret: required; removeUndeclared: expected boolean, got string: redeploy the pipeline stack, or fix the broker props',
     );
   });
 
@@ -124,8 +124,8 @@ describe('RabbitMqParams (UserParameters)', () => {
     const err = thrown(() => parseRabbitMqParams({ config: '', endpoint: 42, allowInsecureEndpoint: 'true', extra: 1 }));
     expect(err.failureType).toBe('ConfigurationError');
     expect(err.message).toBe(
-      'rabbitmq: invalid UserParameters: config: Too small: expected string to have >=1 characters; endpoint: expected string, received number; allowInsecureEndpoint: expected boolean, received string; extra: unknown field: redeploy the pipeline stack',
+      'rabbitmq: invalid UserParameters: config: expected a non-empty string; endpoint: expected string, got number; allowInsecureEndpoint: expected boolean, got string; extra: unknown field: redeploy the pipeline stack',
     );
-    expect(thrown(() => parseRabbitMqParams([])).message).toBe('rabbitmq: invalid UserParameters: expected object, received array: redeploy the pipeline stack');
+    expect(thrown(() => parseRabbitMqParams([])).message).toBe('rabbitmq: invalid UserParameters: expected object, got array: redeploy the pipeline stack');
   });
 });

@@ -185,10 +185,10 @@ describe('a private CA and the guard of vhosts that hold messages (issue 15)', (
   });
 
   test.each([
-    ['removeUndeclared as a string (plain JavaScript, a YAML reader)', { removeUndeclared: 'false' }, 'broker.removeUndeclared: expected boolean, received string'],
+    ['removeUndeclared as a string (plain JavaScript, a YAML reader)', { removeUndeclared: 'false' }, 'broker.removeUndeclared: expected boolean, got string'],
     ['a CA that is no PEM', { caCertificate: 'MIIBIjANBgkq' }, 'broker.caCertificate: expected PEM certificates (-----BEGIN CERTIFICATE-----)'],
     ['a broken PEM', { caCertificate: '-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n' }, 'broker.caCertificate: not a PEM certificate ('],
-    ['forceRemoveVhostsWithMessages as a string', { forceRemoveVhostsWithMessages: 'true' }, 'broker.forceRemoveVhostsWithMessages: expected boolean, received string'],
+    ['forceRemoveVhostsWithMessages as a string', { forceRemoveVhostsWithMessages: 'true' }, 'broker.forceRemoveVhostsWithMessages: expected boolean, got string'],
   ])('%s: refused at synth with the schema the handler parses, naming the prop', (_, props, problem) => {
     expect(() => synth((stack) => ({ ...shop(1)(stack), ...(props as object) }))).toThrow(`ConfigureRabbitMqStage Test/Pipeline/ConfigureRabbitMq: ${problem}`);
   });
