@@ -41,12 +41,23 @@ export function clockDate(clock: SimClock): DateConstructor {
   return SimDate as DateConstructor;
 }
 
-/** A `setTimeout` that moves the clock by the delay and calls back on the next turn of the event loop. */
-export function clockTimeout(clock: SimClock): (callback: (...args: unknown[]) => void, ms?: number, ...args: unknown[]) => NodeJS.Immediate {
-  return (callback, ms = 0, ...args) => {
-    clock.advance(ms);
-    return setImmediate(callback, ...args);
-  };
+/**
+ * Real milliseconds a simulated timer waits before it fires: a handler's request timeout (a timer
+ * cleared when the loopback answer comes) must not fire before the answer had a chance to arrive.
+ */
+const REAL_GRACE_MS = 20;
+
+/**
+ * A `setTimeout` that moves the clock by the delay when it fires. It fires after a short real
+ * wait, so a timer cleared in the meantime (a request's timeout, cleared by the answer) moves
+ * nothing; a wait between polls costs the rehearsal only that short real wait.
+ */
+export function clockTimeout(clock: SimClock): (callback: (...args: unknown[]) => void, ms?: number, ...args: unknown[]) => NodeJS.Timeout {
+  return (callback, ms = 0, ...args) =>
+    setTimeout(() => {
+      clock.advance(ms);
+      callback(...args);
+    }, Math.min(ms, REAL_GRACE_MS));
 }
 
 /** The lines a handler logs (console.log/warn/error), kept for the failure summary and `--verbose`. */

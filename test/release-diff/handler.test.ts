@@ -195,7 +195,7 @@ describe('git source: the facts artifact of Release_facts', () => {
     const { report: r } = await aws.runJob(createHandler(aws.deps()), { params: { environment: 'production' } });
     expect(r.body.failureDetails).toEqual({
       type: 'ConfigurationError',
-      message: expect.stringMatching(/^release-diff: invalid UserParameters: version: required; lastDeployedVersion: required; executionId: required; reportBucket: required; confirmParameter: required \(/),
+      message: expect.stringMatching(/^release-diff: invalid UserParameters: version: required; lastDeployedVersion: required; executionId: required; reportBucket: required; confirmParameter: required; model: required \(/),
     });
   });
 });
