@@ -5,6 +5,7 @@ import type * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { SCCOS_STAGES, type SccosStageName } from './contracts/stages';
 import type { SccosStageOverrides, SprykerPipelineProps } from './config/types';
 import { acknowledge, acknowledgeGrantWildcard, nagFlatten } from './nag';
 import { formatFinding } from './config/preflight/finding';
@@ -33,23 +34,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import { BAKE_STAGE, bakeConditions, grantBakeAlarms, WINDOW_STAGE, windowConditions } from './stages/conditions';
 import { syncCatchUpAction, SyncCatchUpStage } from './stages/sync-catch-up';
 
-/** SCCOS's stages, in SCCOS's order. */
-export const SCCOS_STAGES = [
-  'Source',
-  'Please_approve',
-  'Build_and_Prepare',
-  'Configure_RabbitMQ_Vhosts_and_Permissions',
-  'Run_pre-deploy_hook',
-  'Pre_Deployment_Configuration',
-  'Deploy_Scheduler',
-  'Run_install',
-  'Deploy_Spryker_services',
-  'UpdateDeployedVersion',
-  'Post_Deployment_Configuration',
-  'Run_post-deploy_hook',
-] as const;
-
-export type SccosStageName = (typeof SCCOS_STAGES)[number];
+export { SCCOS_STAGES, type SccosStageName };
 
 /**
  * CDK's grants of a pipeline carry wildcards that AWS requires: object-level actions on its

@@ -27,27 +27,15 @@ import { SCHEDULER_AFTER } from '../lib/config/hook-commands';
 import { DEFAULT_HOOK_TIMEOUT_MINUTES } from '../lib/config/types';
 import type { HookName } from '../lib/contracts';
 import type { RabbitMqParams } from '../lib/contracts/rabbitmq';
+import { SCCOS_STAGES } from '../lib/contracts/stages';
 import { computeWindows, REPORT_VERSION, type DeploymentReport, type ReportStage } from '../lib/contracts/report';
 import { FakeAws, FUNCTION_ARN, PIPELINES, REGION, STEP_TABLE, TASK_START_MS } from './aws';
 import { loadHandler, type HandlerLog, type SimHandler } from './bundles';
 import { FakeRabbitMq } from './rabbitmq';
 import { BROKER_ADMIN, ERROR_QUEUE, KEPT_TAG_PREFIX, PATHS, RELEASE_TABLE, repositoryOf, setupRehearsalShop, STORE_VHOSTS, SYNC_QUEUES, V2 } from './shop';
 
-/** The pipeline's stages, in SCCOS order (SCCOS_STAGES of lib/spryker-pipeline.ts: test/sim keeps them equal). */
-export const REHEARSAL_STAGES = [
-  'Source',
-  'Please_approve',
-  'Build_and_Prepare',
-  'Configure_RabbitMQ_Vhosts_and_Permissions',
-  'Run_pre-deploy_hook',
-  'Pre_Deployment_Configuration',
-  'Deploy_Scheduler',
-  'Run_install',
-  'Deploy_Spryker_services',
-  'UpdateDeployedVersion',
-  'Post_Deployment_Configuration',
-  'Run_post-deploy_hook',
-] as const;
+/** The pipeline's stages, in SCCOS order. */
+export const REHEARSAL_STAGES = SCCOS_STAGES;
 
 export interface RehearsalOptions {
   /** Folder of the handler bundles (`<step>/index.js`). */
