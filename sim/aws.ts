@@ -5,8 +5,8 @@
  * controllable clock: the handler's sleep advances it, and ECS moves (tasks start and stop,
  * deployments roll out, fail, roll back) as it passes.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { LoopbackServer } from './loopback';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CodePipelineEvent } from 'aws-lambda';
 import { decodeToken, stateKey, tokenPointer, type RuntimeDeps, type VerifiedJob } from '../lambda/runtime/job';
 import { DynamoDbError, FakeDynamoDb } from './dynamodb';
@@ -544,7 +544,7 @@ export class FakeCodePipeline {
 
 type Handler = (event: CodePipelineEvent, context: { getRemainingTimeInMillis(): number }) => Promise<void>;
 
-export class FakeAws {
+export class FakeAws extends LoopbackServer {
   readonly clock = new FakeClock();
   readonly logs = new FakeLogs();
   readonly ecs = new FakeEcs(this.clock, this.logs);
@@ -562,20 +562,6 @@ export class FakeAws {
   /** Every API call: `ECS.RunTask`, `SSM.PutParameter`, `S3.GET`, … with its body. */
   readonly requests: { op: string; body: any }[] = [];
   private readonly faults: { op: string; error: AwsError; times: number }[] = [];
-  private server?: Server;
-  url = '';
-
-  async start(): Promise<this> {
-    this.server = createServer((req, res) => void this.serve(req, res));
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-    return this;
-  }
-
-  async stop(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise((resolve) => this.server?.close(resolve));
-  }
 
   /** The next `times` calls of `op` (e.g. `ECS.UpdateService`) fail with this error. */
   fail(op: string, code: string, message = code, times = 1, status = 400) {
@@ -657,7 +643,7 @@ export class FakeAws {
     return item && JSON.parse(item.value.S!);
   }
 
-  private async serve(req: IncomingMessage, res: ServerResponse) {
+  protected async serve(req: IncomingMessage, res: ServerResponse) {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const raw = Buffer.concat(chunks);

@@ -5,9 +5,9 @@
  * /api/users, /api/permissions; GET /api/queues/{vhost}) with RabbitMQ's status codes, and refuses
  * any request without the admin's Basic credentials (401).
  */
+import { LoopbackServer } from './loopback';
 import { createHash, randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 
 interface User {
   readonly passwordHash: string;
@@ -35,7 +35,7 @@ export function rabbitPasswordHash(password: string, salt: Buffer = randomBytes(
   return Buffer.concat([salt, createHash('sha256').update(Buffer.concat([salt, Buffer.from(password, 'utf8')])).digest()]).toString('base64');
 }
 
-export class FakeRabbitMq {
+export class FakeRabbitMq extends LoopbackServer {
   readonly vhosts = new Set<string>(['/']);
   readonly users = new Map<string, User>();
   /** `vhost\0user` → permission. */
@@ -43,26 +43,13 @@ export class FakeRabbitMq {
   readonly queues = new Map<string, Queue[]>();
   /** Every request: `PUT /api/vhosts/eu-docker`. */
   readonly requests: string[] = [];
-  url = '';
-  private server?: Server;
 
   constructor(
     private readonly clock: { readonly now: number },
     private readonly admin: { readonly username: string; readonly password: string },
   ) {
+    super();
     this.users.set(admin.username, { passwordHash: rabbitPasswordHash(admin.password), tags: ['administrator'] });
-  }
-
-  async start(): Promise<this> {
-    this.server = createServer((req, res) => void this.serve(req, res));
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-    return this;
-  }
-
-  async stop(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise((resolve) => this.server?.close(resolve));
   }
 
   /** Puts `messages` into a queue of a vhost now (the clock's now), drained steadily over `drainMs`. */
@@ -80,7 +67,7 @@ export class FakeRabbitMq {
     return elapsed >= q.drainMs ? 0 : Math.ceil(q.messages * (1 - elapsed / q.drainMs));
   }
 
-  private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  protected async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const url = new URL(req.url ?? '/', 'http://rabbitmq');

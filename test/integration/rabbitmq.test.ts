@@ -5,7 +5,6 @@
  * request to the broker, through a recording proxy that can also lose or replace an answer.
  * Names are unique per test and removed afterwards.
  */
-import { spawnSync } from 'child_process';
 import * as net from 'net';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { rabbitMqStep, type RabbitMqDeps } from '../../lambda/rabbitmq';
@@ -15,25 +14,9 @@ import { StepTable } from '../../lambda/runtime/records';
 import { readTimeline } from '../../lambda/runtime/timeline';
 import { FakeAws, STEP_TABLE } from '../fakes/aws';
 import { BrokerProxy, loopbackCertificates } from './rabbitmq-proxy';
+import { ADMIN, BROKER_AVAILABLE, brokerSuite, ENDPOINT } from './broker';
 
-const ENDPOINT = process.env.RABBITMQ_MANAGEMENT_URL ?? 'http://127.0.0.1:15672';
-const ADMIN = { username: process.env.RABBITMQ_ADMIN_USER ?? 'guest', password: process.env.RABBITMQ_ADMIN_PASSWORD ?? 'guest' };
-
-/** Synchronous, so that the suite can be skipped (not passed) when there is no broker. */
-function brokerAnswers(): boolean {
-  const probe = `fetch(${JSON.stringify(`${ENDPOINT}/api/overview`)}, { signal: AbortSignal.timeout(2000) }).then((r) => process.exit(r.status < 500 ? 0 : 1), () => process.exit(1))`;
-  return spawnSync(process.execPath, ['-e', probe], { timeout: 5000 }).status === 0;
-}
-
-const inCi = process.env.CI === 'true';
-const available = brokerAnswers();
-if (!available && !inCi) {
-  console.warn(
-    `RabbitMQ integration tests SKIPPED: no management API at ${ENDPOINT}. ` +
-      'Run `bash scripts/rabbitmq.sh install && bash scripts/rabbitmq.sh start` (root or sudo) to run them.',
-  );
-}
-const suite = available || inCi ? describe : describe.skip;
+const suite = brokerSuite('RabbitMQ');
 
 const CONFIG = '/production/pipeline/rabbitmq';
 const ARN = 'arn:aws:secretsmanager:eu-central-1:123456789012:secret:';
@@ -87,7 +70,7 @@ async function queueWithMessages(vhost: string, queue: string, count: number): P
 
 suite('Configure_RabbitMQ_Vhosts_and_Permissions against RabbitMQ', () => {
   beforeAll(() => {
-    if (!available) {
+    if (!BROKER_AVAILABLE) {
       throw new Error(`CI=true but no RabbitMQ management API answers at ${ENDPOINT}: .ci/run must run 'bash scripts/rabbitmq.sh install' and 'start' first`);
     }
   });

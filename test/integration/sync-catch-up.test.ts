@@ -4,7 +4,6 @@
  * test fills queues of two store vhosts through the management API and drains them while the
  * bundled-to-be handler polls. Time is real here (the broker's is): short settle and intervals.
  */
-import { spawnSync } from 'child_process';
 import type { CodePipelineEvent } from 'aws-lambda';
 import { DEFAULT_IGNORED_QUEUES, DEFAULT_SYNC_QUEUES, type SyncCatchUpParams } from '../../lib/contracts/sync-catch-up';
 import { timelineKey, type TimelineEdge } from '../../lib/contracts/timeline';
@@ -12,18 +11,9 @@ import type { BrokerConfig } from '../../lambda/rabbitmq/config';
 import { decodeToken, defineStep, encodeToken } from '../../lambda/runtime/job';
 import { syncCatchUpStep, type SyncCatchUpState } from '../../lambda/sync-catch-up';
 import { FakeAws, FUNCTION_ARN, STEP_TABLE } from '../fakes/aws';
+import { ADMIN, BROKER_AVAILABLE, brokerSuite, ENDPOINT } from './broker';
 
-const ENDPOINT = process.env.RABBITMQ_MANAGEMENT_URL ?? 'http://127.0.0.1:15672';
-const ADMIN = { username: process.env.RABBITMQ_ADMIN_USER ?? 'guest', password: process.env.RABBITMQ_ADMIN_PASSWORD ?? 'guest' };
-
-function brokerAnswers(): boolean {
-  const probe = `fetch(${JSON.stringify(`${ENDPOINT}/api/overview`)}, { signal: AbortSignal.timeout(2000) }).then((r) => process.exit(r.status < 500 ? 0 : 1), () => process.exit(1))`;
-  return spawnSync(process.execPath, ['-e', probe], { timeout: 5000 }).status === 0;
-}
-const inCi = process.env.CI === 'true';
-const available = brokerAnswers();
-if (!available && !inCi) console.warn(`Sync_catch_up integration tests SKIPPED: no management API at ${ENDPOINT}. Run \`bash scripts/rabbitmq.sh install && bash scripts/rabbitmq.sh start\`.`);
-const suite = available || inCi ? describe : describe.skip;
+const suite = brokerSuite('Sync_catch_up');
 
 jest.setTimeout(90_000);
 
@@ -72,7 +62,7 @@ suite('Sync_catch_up against RabbitMQ', () => {
   let at: string;
 
   beforeAll(async () => {
-    if (!available) throw new Error(`CI=true but no RabbitMQ management API answers at ${ENDPOINT}: .ci/run must start it first`);
+    if (!BROKER_AVAILABLE) throw new Error(`CI=true but no RabbitMQ management API answers at ${ENDPOINT}: .ci/run must start it first`);
     aws = await new FakeAws().start();
     handler = defineStep(syncCatchUpStep({ intervalMs: 500, api: { timeoutMs: 3000, backoffMs: 10 } }), { ...aws.deps(), sleep: realSleep, now: Date.now });
   });
