@@ -1,7 +1,7 @@
 /**
  * Loads a step handler as the package ships it (dist/handlers/<step>/index.js, the file Lambda
  * runs) with the simulated clock in place of the wall clock: inside the bundle `Date` reads the
- * clock and `setTimeout` (the handlers' only timer: their waits between polls) advances it
+ * clock and `setTimeout` (the handlers' timers: their waits between polls, and request timeouts) advances it
  * instead of waiting. Everything else (the AWS SDK, fetch, the network) is the real thing,
  * pointed at the simulator by the environment (AWS_ENDPOINT_URL), as Lambda's is at AWS. The SDK
  * is the simulator's own (sim/sdk.ts), as Lambda's runtime provides its own.
