@@ -84,7 +84,7 @@ describe.each([4, 50])('deploy-time limits for a shop of %i application services
   });
 
   test("Release_diff's role names every image's repository", () => {
-    const policies = Object.values(template.findResources('AWS::IAM::Policy')).filter((p) => p.Properties.Roles?.some((r: { Ref: string }) => /ReleaseDiffRole/.test(r.Ref)));
+    const policies = Object.values(template.findResources('AWS::IAM::ManagedPolicy')).filter((p) => p.Properties.Roles?.some((r: { Ref: string }) => /ReleaseDiffRole/.test(r.Ref)));
     expect(JSON.stringify(policies)).toContain(`repository/production-${services > 4 ? 'app49' : 'zed'}`);
   });
 
