@@ -242,7 +242,8 @@ export class StepHandler extends Construct {
 
   private newServicePolicy(): ServicePolicy {
     const entry: ServicePolicy = {
-      policy: new iam.ManagedPolicy(this, `ServiceGrants${this.servicePolicies.length + 1}`, {
+      // Below the role, as the inline policies are: the function (and so the pipeline's first run) waits for it.
+      policy: new iam.ManagedPolicy(this.role, `ServiceGrants${this.servicePolicies.length + 1}`, {
         description: `${this.node.path}: the grants that name each service`,
         roles: [this.role],
       }),

@@ -184,5 +184,10 @@ describe('grants that name each service, for 50 services: customer managed polic
     const described = managed.filter((s) => actionsOf([s]).includes('ecs:DescribeServices')).flatMap((s) => resources(s).map((arn) => arn.split('/').pop()));
     expect(described.sort()).toEqual([...names].sort());
     expect(actionsOf(inline)).toEqual(expect.arrayContaining(['ecs:DescribeTasks', 'ecs:ListTasks', 'codepipeline:GetJobDetails']));
+    // The function, and so the pipeline's first run, waits until the managed policies are attached.
+    const fn = template.toJSON().Resources[functionOf(template, 'Deploy_Spryker_services')];
+    const managedIds = Object.keys(template.findResources('AWS::IAM::ManagedPolicy')).filter((id) => template.toJSON().Resources[id].Properties.Roles?.some((r: Cfn) => r.Ref === roleId));
+    expect(managedIds.length).toBeGreaterThan(1);
+    expect(fn.DependsOn).toEqual(expect.arrayContaining(managedIds));
   });
 });
