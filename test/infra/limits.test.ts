@@ -93,3 +93,31 @@ describe.each([4, 50])('deploy-time limits for a shop of %i application services
     expect(Buffer.byteLength(JSON.stringify(json))).toBeLessThan(1024 * 1024);
   });
 });
+
+describe('the worst case of a reference', () => {
+  const worst = new WorstCase({
+    Resources: {
+      Repo: { Type: 'AWS::ECR::Repository', Properties: { RepositoryName: 'production-zed' } },
+      Fn: { Type: 'AWS::Lambda::Function', Properties: {} },
+      Queue: { Type: 'AWS::SQS::Queue', Properties: {} },
+    },
+  });
+
+  test("a name the template sets, in its type's ARN shape, at the longest partition, region and account", () => {
+    expect(worst.text({ 'Fn::GetAtt': ['Repo', 'Arn'] })).toBe('arn:aws-iso-b:ecr:ap-southeast-5x:123456789012:repository/production-zed');
+  });
+
+  test("a generated name at the type's limit (Lambda: 64 characters)", () => {
+    expect(worst.text({ Ref: 'Fn' })).toHaveLength(64);
+    expect(worst.text({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':x']] })).toBe('arn:aws-iso-b:x');
+  });
+
+  test('a reference it has no rule for is an error, not a guess', () => {
+    expect(() => worst.text({ 'Fn::GetAtt': ['Queue', 'Arn'] })).toThrow(/no rule for references to AWS::SQS::Queue/);
+    expect(() => worst.text({ 'Fn::GetAtt': ['Repo', 'RepositoryUri'] })).toThrow(/no rule for AWS::ECR::Repository.RepositoryUri/);
+  });
+
+  test('IAM counts a policy without its whitespace', () => {
+    expect(worst.policySize({ Statement: [{ Effect: 'Allow', Action: 'a b', Resource: '*' }] })).toBe(JSON.stringify({ Statement: [{ Effect: 'Allow', Action: 'ab', Resource: '*' }] }).length);
+  });
+});

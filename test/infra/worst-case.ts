@@ -158,13 +158,14 @@ export function roleSizes(template: Cfn): Record<string, RoleSize> {
       if (!role.Ref || !roles[role.Ref]) throw new Error(`a policy names a role that is not in the template: ${JSON.stringify(role)}`);
       return role.Ref;
     });
-  for (const [, r] of resources) {
+  for (const [id, r] of resources) {
     if (r.Type === 'AWS::IAM::Policy') for (const role of attachedTo(r)) roles[role].inline += worst.policySize(r.Properties.PolicyDocument);
     if (r.Type === 'AWS::IAM::ManagedPolicy') {
       for (const role of attachedTo(r)) {
         roles[role].managed.push(worst.policySize(r.Properties.PolicyDocument));
-        // Counted once in the role's ManagedPolicyArns when listed there, else here.
-        if (!(template.Resources[role].Properties.ManagedPolicyArns ?? []).length) roles[role].attached += 1;
+        // Attached by the policy's Roles; counted once if the role's ManagedPolicyArns also names it.
+        const listed = (template.Resources[role].Properties.ManagedPolicyArns ?? []).some((arn: Cfn) => arn?.Ref === id);
+        if (!listed) roles[role].attached += 1;
       }
     }
   }
