@@ -26,14 +26,16 @@ export const DEMO_DEPLOY_FILE = path.join(__dirname, 'deploy.demo-production.yml
 export interface DemoOptions {
   /** Number of application services: the deploy file's four, or that many (for scale tests). @default 4 */
   readonly services?: number;
+  /** Names of the application services beyond the deploy file's four (size tests). @default `app${index}` */
+  readonly applicationName?: (index: number) => string;
   /** Run cdk-nag's AwsSolutions checks. @default true */
   readonly nag?: boolean;
 }
 
 const SHOP = ['zed', 'yves', 'glue', 'backoffice'];
 
-export function demoServices(count = SHOP.length): SprykerServiceProps[] {
-  return Array.from({ length: count }, (_, i) => ({ application: SHOP[i] ?? `app${i}` }));
+export function demoServices(count = SHOP.length, name = (i: number) => `app${i}`): SprykerServiceProps[] {
+  return Array.from({ length: count }, (_, i) => ({ application: SHOP[i] ?? name(i) }));
 }
 
 export class SprykerDemoStack extends Stack {
@@ -58,7 +60,7 @@ export class SprykerDemoStack extends Stack {
     // Environment, hooks, vhosts, applications and scheduler come from the file; props win over it.
     const props = sprykerPipelinePropsFromDeployFile(DEMO_DEPLOY_FILE, {
       cluster: 'production-spryker',
-      ...(options.services !== undefined && { services: demoServices(options.services) }),
+      ...(options.services !== undefined && { services: demoServices(options.services, options.applicationName) }),
       broker: {
         endpoint: 'https://b-demo.mq.eu-central-1.amazonaws.com',
         adminSecret,

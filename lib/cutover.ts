@@ -63,6 +63,7 @@ export class SprykerCutover extends Construct {
       vpc: warm?.vpc,
       vpcSubnets: warm?.vpcSubnets,
       securityGroups: warm?.securityGroups,
+      invokedBy: 'ecs-lifecycle-hook',
     });
     (this.hook.function.node.defaultChild as lambda.CfnFunction).functionName = cutoverHookName(env);
     const config: CutoverConfig = {
@@ -83,14 +84,14 @@ export class SprykerCutover extends Construct {
     this.hook.function.addEnvironment('CUTOVER_CONFIG', cutoverConfigPath(env));
     parameter.grantRead(this.hook.role);
     deployment.grantReadModel(this.hook);
-    const stack = Stack.of(this);
-    const ecsArn = (resource: string) => `arn:${stack.partition}:ecs:${stack.region}:${stack.account}:${resource}`;
+    // Service Authorization Reference: DescribeServiceDeployments and DescribeServiceRevisions require both the
+    // service and the service-deployment (service-revision) resource types.
+    const arns = serviceArns(this, deployment.clusterName);
+    this.hook.addServiceStatements(services, (chunk) => new iam.PolicyStatement({ actions: HOOK_READS, resources: chunk.map(arns.service) }));
     // The deployment and revision ids are ECS's own: the environment's services are the narrowest bound.
-    this.hook.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['ecs:DescribeServiceDeployments', 'ecs:DescribeServiceRevisions'],
-        resources: services.flatMap((s) => [ecsArn(`service-deployment/${deployment.clusterName}/${s.service}/*`), ecsArn(`service-revision/${deployment.clusterName}/${s.service}/*`)]),
-      }),
+    this.hook.addServiceStatements(
+      services,
+      (chunk) => new iam.PolicyStatement({ actions: HOOK_READS, resources: chunk.flatMap((s) => [arns.deployments(s), arns.revisions(s)]) }),
       "the ids of a service's deployments and revisions are ECS's, known only once they exist; limited to the environment's application services",
     );
     this.invokeRole = new iam.Role(this, 'EcsInvokesHook', {
@@ -106,16 +107,32 @@ export class SprykerCutover extends Construct {
 
   /** Deploy_Spryker_services tracks, and rolls back, the services' blue/green deployments. */
   public grantTrack(handler: StepHandler, deployment: CutoverEnvironment): void {
-    const stack = Stack.of(this);
-    const ecsArn = (resource: string) => `arn:${stack.partition}:ecs:${stack.region}:${stack.account}:${resource}`;
+    const arns = serviceArns(this, deployment.clusterName);
     const services = deployment.services('application');
-    handler.addToRolePolicy(new iam.PolicyStatement({ actions: ['ecs:ListServiceDeployments'], resources: services.map((s) => ecsArn(`service/${deployment.clusterName}/${s.service}`)) }));
-    handler.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['ecs:DescribeServiceDeployments', 'ecs:StopServiceDeployment'],
-        resources: services.map((s) => ecsArn(`service-deployment/${deployment.clusterName}/${s.service}/*`)),
-      }),
+    // Describe and Stop require the service resource type besides the service-deployment (Service Authorization Reference).
+    handler.addServiceStatements(services, (chunk) => new iam.PolicyStatement({ actions: ['ecs:ListServiceDeployments', ...TRACK], resources: chunk.map(arns.service) }));
+    handler.addServiceStatements(
+      services,
+      (chunk) => new iam.PolicyStatement({ actions: TRACK, resources: chunk.map(arns.deployments) }),
       "a deployment's id is ECS's, known only once UpdateService created it; limited to the environment's application services",
     );
   }
+}
+
+const HOOK_READS = ['ecs:DescribeServiceDeployments', 'ecs:DescribeServiceRevisions'];
+const TRACK = ['ecs:DescribeServiceDeployments', 'ecs:StopServiceDeployment'];
+
+/**
+ * A service's ARNs as IAM authorizes them (Service Authorization Reference, ECS resource types):
+ * `service/${ClusterName}/${ServiceName}`, `service-deployment/${ClusterName}/${ServiceName}/${ServiceDeploymentId}`,
+ * `service-revision/${ClusterName}/${ServiceName}/${ServiceRevisionId}`.
+ */
+function serviceArns(scope: Construct, cluster: string) {
+  const stack = Stack.of(scope);
+  const ecsArn = (resource: string) => `arn:${stack.partition}:ecs:${stack.region}:${stack.account}:${resource}`;
+  return {
+    service: (s: { readonly service: string }) => ecsArn(`service/${cluster}/${s.service}`),
+    deployments: (s: { readonly service: string }) => ecsArn(`service-deployment/${cluster}/${s.service}/*`),
+    revisions: (s: { readonly service: string }) => ecsArn(`service-revision/${cluster}/${s.service}/*`),
+  };
 }

@@ -189,27 +189,21 @@ export class SprykerDeployment extends Construct {
   /** Describe and roll out the selected services (Deploy_*, Post_Deployment_Configuration). */
   public grantDeploy(handler: StepHandler, selection: ServiceSelection, opts: { update: boolean }): void {
     const services = this.services(selection);
-    const serviceArns = services.map((s) => this.arn('ecs', `service/${this.clusterName}/${s.service}`));
-    handler.addToRolePolicy(new iam.PolicyStatement({ actions: ['ecs:DescribeServices'], resources: serviceArns }));
+    handler.addServiceStatements(services, (chunk) => new iam.PolicyStatement({ actions: ['ecs:DescribeServices'], resources: chunk.map((s) => this.serviceArn(s)) }));
     if (opts.update) {
       // UpdateService supports the ecs:task-definition condition key (Service Authorization Reference):
-      // a service may be moved only to a revision of the environment's own families.
-      handler.addToRolePolicy(
-        new iam.PolicyStatement({
-          actions: ['ecs:UpdateService'],
-          resources: serviceArns,
-          conditions: { ArnLike: { 'ecs:task-definition': this.familyArns(services) } },
-        }),
+      // a service may be moved only to a revision of the environment's own families (those of its chunk).
+      handler.addServiceStatements(
+        services,
+        (chunk) =>
+          new iam.PolicyStatement({
+            actions: ['ecs:UpdateService'],
+            resources: chunk.map((s) => this.serviceArn(s)),
+            conditions: { ArnLike: { 'ecs:task-definition': this.familyArns(chunk) } },
+          }),
       );
     }
-    // Stopped tasks explain a failed rollout; tasks of the cluster only.
-    handler.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['ecs:DescribeTasks'],
-        resources: [this.arn('ecs', `task/${this.clusterName}/*`)],
-      }),
-      'task ids are not known before the tasks start; limited to the tasks of this cluster',
-    );
+    this.grantDescribeClusterTasks(handler);
     handler.addToRolePolicy(
       new iam.PolicyStatement({
         actions: ['ecs:ListTasks'],
@@ -220,6 +214,22 @@ export class SprykerDeployment extends Construct {
     );
     // UpdateService to a revision with task or execution roles passes them.
     if (opts.update) this.grantPassTaskRoles(handler, services);
+  }
+
+  /** `service/<cluster>/<service>`: the ARN IAM authorizes the service's actions on. */
+  public serviceArn(service: { readonly service: string }): string {
+    return this.arn('ecs', `service/${this.clusterName}/${service.service}`);
+  }
+
+  /** Stopped tasks explain a failed rollout or hook; tasks of the cluster only. */
+  private grantDescribeClusterTasks(handler: StepHandler): void {
+    handler.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['ecs:DescribeTasks'],
+        resources: [this.arn('ecs', `task/${this.clusterName}/*`)],
+      }),
+      'task ids are not known before the tasks start; limited to the tasks of this cluster',
+    );
   }
 
   /** Describe task definitions (Pre_Deployment_Configuration, hooks). */
@@ -234,18 +244,20 @@ export class SprykerDeployment extends Construct {
   public grantRegisterTaskDefinitions(handler: StepHandler): void {
     const services = this.services('all');
     this.grantDescribeTaskDefinitions(handler);
-    handler.addToRolePolicy(
-      new iam.PolicyStatement({ actions: ['ecs:RegisterTaskDefinition'], resources: this.familyArns(services) }),
+    handler.addServiceStatements(
+      services,
+      (chunk) => new iam.PolicyStatement({ actions: ['ecs:RegisterTaskDefinition'], resources: this.familyArns(chunk) }),
       "RegisterTaskDefinition is authorized on task-definition/<family>:*; a new revision's number is not known before it is registered: every revision of the environment's own families",
     );
-    // The revision copies the live one's tags: tag-on-create, which the ecs:CreateAction condition allows only within RegisterTaskDefinition.
+    // The revision copies the live one's tags: tag-on-create. ECS evaluates TagResource with ecs:CreateAction only inside
+    // the creating call, so the statement above bounds it to the environment's families without naming them again.
     handler.addToRolePolicy(
       new iam.PolicyStatement({
         actions: ['ecs:TagResource'],
-        resources: this.familyArns(services),
+        resources: [this.arn('ecs', 'task-definition/*')],
         conditions: { StringEquals: { 'ecs:CreateAction': 'RegisterTaskDefinition' } },
       }),
-      "tags a new revision of the environment's families while it is registered (ecs:CreateAction), never an existing resource",
+      "tag-on-create only (ecs:CreateAction = RegisterTaskDefinition): ECS asks for it only inside a RegisterTaskDefinition, which this role may call on the environment's own families alone; no existing resource can be tagged",
     );
     this.grantPassTaskRoles(handler, services);
   }
@@ -253,7 +265,9 @@ export class SprykerDeployment extends Construct {
   /** Run one-off tasks of the hook service's task-definition family on the cluster (hooks). */
   public grantRunHookTask(handler: StepHandler): void {
     const hook = this.services('application').find((s) => s.app === this.model.hookService)!;
-    this.grantDeploy(handler, 'application', { update: false });
+    // The live revision of the hook service (pre-deploy runs on it), and the hook task's stop reason.
+    handler.addToRolePolicy(new iam.PolicyStatement({ actions: ['ecs:DescribeServices'], resources: [this.serviceArn(hook)] }));
+    this.grantDescribeClusterTasks(handler);
     this.grantDescribeTaskDefinitions(handler);
     handler.addToRolePolicy(
       new iam.PolicyStatement({
@@ -292,18 +306,20 @@ export class SprykerDeployment extends Construct {
   private grantPassTaskRoles(handler: StepHandler, services: ResolvedService[]): void {
     const known = [...new Set(services.flatMap((s) => s.roles))];
     const resources = services.some((s) => s.roles.length === 0) ? [...known, this.defaultRolePattern()] : known;
-    handler.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['iam:PassRole'],
-        resources,
-        conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
-      }),
+    handler.addServiceStatements(
+      resources,
+      (chunk) =>
+        new iam.PolicyStatement({
+          actions: ['iam:PassRole'],
+          resources: [...chunk],
+          conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
+        }),
       `services imported by name have unknown roles: the roles named ${this.environment}-* (set taskRoleArn/executionRoleArn to narrow it), passed to ECS tasks only`,
     );
   }
 
   /** `task-definition/<family>:*`: every revision of the services' families. */
-  private familyArns(services: ResolvedService[]): string[] {
+  private familyArns(services: readonly ResolvedService[]): string[] {
     return [...new Set(services.map((s) => s.family))].map((family) => this.arn('ecs', `task-definition/${family}:*`));
   }
 

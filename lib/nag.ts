@@ -175,3 +175,27 @@ export function acknowledgeInvokedByCodePipeline(fn: IConstruct): void {
     "each invocation is one CodePipeline action: the action's execution history, the handler's log group and its failure message trace it, and CloudTrail has every AWS call; X-Ray would add xray:PutTraceSegments on '*' for no question it answers",
   );
 }
+
+/**
+ * ServerlessChecks findings of a function that ECS invokes as a deployment lifecycle hook
+ * (cutover: 'together'): ECS calls it and reads its answer, then calls again on IN_PROGRESS.
+ */
+export function acknowledgeInvokedByEcsHook(fn: IConstruct): void {
+  const sync =
+    'ECS invokes the lifecycle hook synchronously and acts on its answer: IN_PROGRESS makes ECS invoke it again after callBackDelay, and an error or an invalid answer makes ECS roll the service deployment back.';
+  acknowledge(
+    fn,
+    'Serverless-LambdaDLQ',
+    `${sync} A dead-letter queue receives only asynchronous invocations that failed: nothing would ever reach it, and the failure is already the rolled-back deployment`,
+  );
+  acknowledge(
+    fn,
+    'Serverless-LambdaAsyncFailureDestination',
+    `${sync} An on-failure destination, too, applies only to asynchronous invocations; ECS re-invokes the hook itself, and Deploy_Spryker_services reports the rollback`,
+  );
+  acknowledge(
+    fn,
+    'Serverless-LambdaTracing',
+    "each invocation is one hook callback of one service deployment: the deployment's lifecycle-hook status (DescribeServiceDeployments), the hook's log group and CloudTrail trace it; X-Ray would add xray:PutTraceSegments on '*' for no question they leave open",
+  );
+}

@@ -8,7 +8,8 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { acknowledge, acknowledgeGrantWildcard, acknowledgeInvokedByCodePipeline, addWildcardStatement, hasWildcard, nagFlatten } from './nag';
+import { acknowledge, acknowledgeGrantWildcard, acknowledgeInvokedByCodePipeline, acknowledgeInvokedByEcsHook, addWildcardStatement, hasWildcard, nagFlatten, wildcardFindings } from './nag';
+import { MANAGED_POLICY_SIZE, MANAGED_POLICIES_PER_ROLE, policySize } from './policy-size';
 
 /** The newest Node.js runtime of aws-cdk-lib; cdk-nag's AwsSolutions-L1 accepts nothing older. */
 export const STEP_RUNTIME = lambda.Runtime.NODEJS_24_X;
@@ -49,6 +50,20 @@ export interface StepHandlerProps {
   readonly vpcSubnets?: ec2.SubnetSelection;
   /** @default - a new security group when in a VPC */
   readonly securityGroups?: ec2.ISecurityGroup[];
+  /**
+   * Who invokes the function: a CodePipeline action (the job runtime corroborates each job with
+   * GetJobDetails), or ECS as a service deployment's lifecycle hook (no job, no CodePipeline grant;
+   * `action()` is refused).
+   * @default 'codepipeline'
+   */
+  readonly invokedBy?: 'codepipeline' | 'ecs-lifecycle-hook';
+}
+
+/** A customer managed policy of the handler's role, with what it holds so far. */
+interface ServicePolicy {
+  readonly policy: iam.ManagedPolicy;
+  readonly statements: unknown[];
+  readonly findings: Set<string>;
 }
 
 export interface StepActionProps<P> {
@@ -73,11 +88,18 @@ export interface StepActionProps<P> {
 export class StepHandler extends Construct {
   public readonly function: lambda.Function;
   public readonly logGroup: logs.LogGroup;
-  /** The handler's own role: its log group and the grants of its stage, no managed policy. */
+  /**
+   * The handler's own role: its log group and the grants of its stage, no AWS managed policy. Inline
+   * policies hold what does not grow with the shop; the statements that name each service are in
+   * customer managed policies of the role's own (`addServiceStatements`).
+   */
   public readonly role: iam.Role;
+  private readonly invokedBy: NonNullable<StepHandlerProps['invokedBy']>;
+  private readonly servicePolicies: ServicePolicy[] = [];
 
   constructor(scope: Construct, id: string, props: StepHandlerProps) {
     super(scope, id);
+    this.invokedBy = props.invokedBy ?? 'codepipeline';
     const timeout = props.timeout ?? Duration.minutes(5);
     if (!timeout.isUnresolved() && (timeout.toSeconds() < MIN_STEP_TIMEOUT.toSeconds() || timeout.toSeconds() > MAX_STEP_TIMEOUT.toSeconds())) {
       throw new Error(
@@ -97,10 +119,12 @@ export class StepHandler extends Construct {
       new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [this.logGroup.logGroupArn] }),
     );
     // The job runtime corroborates every job with CodePipeline before acting on it.
-    this.addToRolePolicy(
-      new iam.PolicyStatement({ actions: ['codepipeline:GetJobDetails'], resources: ['*'] }),
-      'codepipeline:GetJobDetails supports no resource-level permissions (Service Authorization Reference); read-only, and the handler asks only about the job it was invoked with',
-    );
+    if (this.invokedBy === 'codepipeline') {
+      this.addToRolePolicy(
+        new iam.PolicyStatement({ actions: ['codepipeline:GetJobDetails'], resources: ['*'] }),
+        'codepipeline:GetJobDetails supports no resource-level permissions (Service Authorization Reference); read-only, and the handler asks only about the job it was invoked with',
+      );
+    }
     if (props.vpc) {
       this.addToRolePolicy(
         new iam.PolicyStatement({
@@ -132,17 +156,33 @@ export class StepHandler extends Construct {
       vpcSubnets: props.vpc ? props.vpcSubnets : undefined,
       securityGroups: props.securityGroups,
     });
-    acknowledgeInvokedByCodePipeline(this.function);
-    // LambdaInvokeAction grants the pipeline's action role invoke on the function and its versions (`<arn>:*`).
-    acknowledge(
-      Stack.of(this),
-      `AwsSolutions-IAM5[Resource::${nagFlatten(this, this.function.functionArn)}:*]`,
-      'CodePipeline invokes this step handler; the `:*` covers its versions and aliases only',
-    );
+    if (this.invokedBy === 'ecs-lifecycle-hook') {
+      acknowledgeInvokedByEcsHook(this.function);
+    } else {
+      acknowledgeInvokedByCodePipeline(this.function);
+      // LambdaInvokeAction grants the pipeline's action role invoke on the function and its versions (`<arn>:*`).
+      acknowledge(
+        Stack.of(this),
+        `AwsSolutions-IAM5[Resource::${nagFlatten(this, this.function.functionArn)}:*]`,
+        'CodePipeline invokes this step handler; the `:*` covers its versions and aliases only',
+      );
+    }
+    this.node.addValidation({
+      validate: () =>
+        this.servicePolicies.length > MANAGED_POLICIES_PER_ROLE
+          ? [
+              `StepHandler ${this.node.path}: its grants that name each service need ${this.servicePolicies.length} managed policies of ${MANAGED_POLICY_SIZE} characters, above IAM's default of ${MANAGED_POLICIES_PER_ROLE} per role: ` +
+                'deploy fewer services per environment, shorten their names, or raise the "Managed policies per role" quota and check it stays below 20',
+            ]
+          : [],
+    });
   }
 
   /** A CodePipeline action invoking this handler with typed parameters. */
   public action<P>(props: StepActionProps<P>): actions.LambdaInvokeAction {
+    if (this.invokedBy !== 'codepipeline') {
+      throw new Error(`StepHandler ${this.node.path}: invoked by ${this.invokedBy}, not by CodePipeline: it has no job runtime grant (GetJobDetails) and cannot be a pipeline action`);
+    }
     acknowledgeGrantWildcard(this.role, 'AwsSolutions-IAM5[Resource::*]', 'LambdaInvokeAction grants codepipeline:PutJobSuccessResult/PutJobFailureResult, which support no resource-level permissions', [
       'codepipeline:PutJobSuccessResult',
       'codepipeline:PutJobFailureResult',
@@ -171,6 +211,66 @@ export class StepHandler extends Construct {
       throw new Error(`StepHandler ${this.node.path}: statement ${JSON.stringify(statement.toStatementJson())} has a wildcard: pass the reason it cannot be narrower`);
     }
     addWildcardStatement(this.role, statement, wildcardReason);
+  }
+
+  /**
+   * Adds statements that name each service, task-definition family or role (they grow with the
+   * shop) to customer managed policies of the role's own: IAM allows 10,240 characters for all of
+   * a role's inline policies, 6,144 for each managed one. `statement` builds the statement for a
+   * chunk of `items`; the chunks are as large as the policies' room allows at the longest
+   * partition, region and account. A wildcard needs its reason (as in `addToRolePolicy`); a policy
+   * holds no two statements raising the same finding, so each reason covers its own statement.
+   */
+  public addServiceStatements<T>(items: readonly T[], statement: (chunk: readonly T[]) => iam.PolicyStatement, wildcardReason?: string): void {
+    if (!items.length) return;
+    let target = this.servicePolicies[this.servicePolicies.length - 1] ?? this.newServicePolicy();
+    let chunk: T[] = [];
+    for (const item of items) {
+      if (this.accepts(target, statement([...chunk, item]))) {
+        chunk.push(item);
+        continue;
+      }
+      if (chunk.length) this.placeServiceStatement(target, statement(chunk), wildcardReason);
+      chunk = [item];
+      target = this.newServicePolicy();
+      if (!this.accepts(target, statement(chunk))) {
+        throw new Error(`StepHandler ${this.node.path}: a statement for one item (${JSON.stringify(item)}) is larger than a managed policy's ${MANAGED_POLICY_SIZE} characters`);
+      }
+    }
+    if (chunk.length) this.placeServiceStatement(target, statement(chunk), wildcardReason);
+  }
+
+  private newServicePolicy(): ServicePolicy {
+    const entry: ServicePolicy = {
+      // Below the role, as the inline policies are: the function (and so the pipeline's first run) waits for it.
+      policy: new iam.ManagedPolicy(this.role, `ServiceGrants${this.servicePolicies.length + 1}`, {
+        description: `${this.node.path}: the grants that name each service`,
+        roles: [this.role],
+      }),
+      statements: [],
+      findings: new Set(),
+    };
+    this.servicePolicies.push(entry);
+    return entry;
+  }
+
+  /** Whether the policy has room for the statement, and no statement of it raises one of its findings. */
+  private accepts(target: ServicePolicy, statement: iam.PolicyStatement): boolean {
+    const json = statement.toStatementJson();
+    return policySize(this, [...target.statements, json]) <= MANAGED_POLICY_SIZE && wildcardFindings(this, statement).every((f) => !target.findings.has(f));
+  }
+
+  private placeServiceStatement(target: ServicePolicy, statement: iam.PolicyStatement, wildcardReason?: string): void {
+    const findings = wildcardFindings(this, statement);
+    if (findings.length && !wildcardReason) {
+      throw new Error(`StepHandler ${this.node.path}: statement ${JSON.stringify(statement.toStatementJson())} has a wildcard: pass the reason it cannot be narrower`);
+    }
+    target.policy.addStatements(statement);
+    target.statements.push(statement.toStatementJson());
+    for (const finding of findings) {
+      target.findings.add(finding);
+      acknowledge(target.policy, finding, wildcardReason!);
+    }
   }
 }
 

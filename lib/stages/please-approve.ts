@@ -137,7 +137,7 @@ function releaseDiffActions(stage: PleaseApproveStage, props: PleaseApproveStage
       const repositories = imageKeys(deployment.services('all')).map((key) =>
         stack.formatArn({ service: 'ecr', resource: 'repository', resourceName: repositoryName(env, key) }),
       );
-      h.addToRolePolicy(new iam.PolicyStatement({ actions: ['ecr:DescribeImages'], resources: repositories }));
+      h.addServiceStatements(repositories, (chunk) => new iam.PolicyStatement({ actions: ['ecr:DescribeImages'], resources: [...chunk] }));
       deployment.grantReadModel(h);
       if (sourceObject) {
         h.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucketVersions'], resources: [sourceObject.bucket.bucketArn] }));

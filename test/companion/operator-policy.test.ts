@@ -7,7 +7,8 @@ test('the operator policy allows desired_version and starting the pipeline, and 
   const stack = new Stack(testApp(), 'Ops', { env: { account: '111122223333', region: 'eu-central-1' } });
   const pipeline = new SprykerPipeline(stack, 'Pipeline', baseProps());
   new SprykerPipelineOperatorPolicy(stack, 'Operators', { pipeline, managedPolicyName: 'staging-operators' });
-  const [policy] = Object.values(Template.fromStack(stack).findResources('AWS::IAM::ManagedPolicy'));
+  // The step handlers' roles have managed policies of their own (the grants naming each service): this is the one with a name.
+  const [policy] = Object.values(Template.fromStack(stack).findResources('AWS::IAM::ManagedPolicy', { Properties: { ManagedPolicyName: 'staging-operators' } }));
   expect(policy.Properties.ManagedPolicyName).toBe('staging-operators');
   const bySid = Object.fromEntries((policy.Properties.PolicyDocument.Statement as any[]).map((s) => [s.Sid, s]));
   const parameter = (name: string) => `arn:aws:ssm:eu-central-1:111122223333:parameter/staging/${name}`;

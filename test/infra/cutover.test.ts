@@ -5,7 +5,7 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { SprykerPipeline } from '../../lib';
-import { baseProps, functionOf, statementsOfFunction, synthPipeline, testApp } from './helpers';
+import { baseProps, functionOf, arnText, statementsOfFunction, synthPipeline, testApp } from './helpers';
 
 type Cfn = Record<string, any>;
 
@@ -47,15 +47,28 @@ test("'together': the hook function, its configuration, the role ECS assumes to 
   const [roleId] = Object.keys(roles);
   const invoke = Object.values(template.findResources('AWS::IAM::Policy')).filter((p: Cfn) => p.Properties.Roles.some((r: Cfn) => r.Ref === roleId)) as Cfn[];
   expect(invoke.flatMap((p) => p.Properties.PolicyDocument.Statement)).toEqual([{ Action: 'lambda:InvokeFunction', Effect: 'Allow', Resource: { 'Fn::GetAtt': [hookId, 'Arn'] } }]);
-  // The hook reads ECS's deployments and revisions of the environment's application services only.
+  // The hook reads ECS's deployments and revisions of the environment's application services only. IAM
+  // authorizes DescribeServiceDeployments/-Revisions on the service and on the deployment (revision) together
+  // (Service Authorization Reference: both resource types required).
+  const arn = (resource: string) => `arn:aws:ecs:eu-central-1:111122223333:${resource}`;
+  const apps = ['zed', 'yves', 'glue', 'backoffice'].map((a) => `staging-spryker/staging-${a}`);
   const hookStatements = statementsOfFunction(template, hookId);
-  const describe = hookStatements.find((s) => JSON.stringify(s.Action).includes('ecs:DescribeServiceDeployments'))!;
-  expect(describe.Action).toEqual(['ecs:DescribeServiceDeployments', 'ecs:DescribeServiceRevisions']);
-  expect(JSON.stringify(describe.Resource)).toContain(':service-deployment/staging-spryker/staging-yves/*');
-  expect(JSON.stringify(describe.Resource)).not.toContain('staging-scheduler');
+  const reads = hookStatements.filter((s) => JSON.stringify(s.Action).includes('ecs:DescribeServiceDeployments'));
+  expect(reads.map((s) => s.Action)).toEqual([
+    ['ecs:DescribeServiceDeployments', 'ecs:DescribeServiceRevisions'],
+    ['ecs:DescribeServiceDeployments', 'ecs:DescribeServiceRevisions'],
+  ]);
+  expect(reads.flatMap((s) => [s.Resource].flat().map(arnText)).sort()).toEqual(
+    apps.flatMap((a) => [arn(`service/${a}`), arn(`service-deployment/${a}/*`), arn(`service-revision/${a}/*`)]).sort(),
+  );
+  // ECS invokes the hook, not CodePipeline: no job to corroborate, so no CodePipeline grant.
+  expect(hookStatements.flatMap((s) => [s.Action].flat()).filter((a: string) => a.startsWith('codepipeline:'))).toEqual([]);
   const deploy = statementsOfFunction(template, functionOf(template, 'Deploy_Spryker_services'));
-  const actions = deploy.flatMap((s) => [s.Action].flat());
-  expect(actions).toEqual(expect.arrayContaining(['ecs:ListServiceDeployments', 'ecs:DescribeServiceDeployments', 'ecs:StopServiceDeployment']));
+  const tracking = deploy.filter((s) => JSON.stringify(s.Action).includes('ServiceDeployment'));
+  expect(tracking.map((s) => [[s.Action].flat(), [s.Resource].flat().map(arnText)])).toEqual([
+    [['ecs:ListServiceDeployments', 'ecs:DescribeServiceDeployments', 'ecs:StopServiceDeployment'], apps.map((a) => arn(`service/${a}`))],
+    [['ecs:DescribeServiceDeployments', 'ecs:StopServiceDeployment'], apps.map((a) => arn(`service-deployment/${a}/*`))],
+  ]);
   // The model names the hook by its fixed name: no reference (no cycle), no token (the model stays measurable, standard tier).
   const model = Object.values(template.findResources('AWS::SSM::Parameter', { Properties: { Name: '/staging/pipeline/model' } }))[0] as Cfn;
   expect(JSON.parse(model.Properties.Value).cutover).toEqual({ hook: 'staging-cutover-hook', barrierTimeoutMs: 30 * 60_000 });
@@ -102,6 +115,28 @@ test('cdk-nag (AwsSolutions, ServerlessChecks): the together wiring raises no un
   const stack = new Stack(app, 'Nag', { env: { account: '111122223333', region: 'eu-central-1' } });
   new SprykerPipeline(stack, 'Pipeline', baseProps(TOGETHER));
   expect(() => app.synth()).not.toThrow();
+});
+
+test("the hook's cdk-nag acknowledgements say what is true of a function ECS invokes: no CodePipeline wording, and it is no pipeline action", () => {
+  const { pipeline } = synthPipeline(TOGETHER);
+  const hook = pipeline.deployment.cutover!.hook;
+  // Every acknowledgement on the hook, its role and its policies (cdk-nag 3 reads this metadata).
+  const acks = hook.node
+    .findAll()
+    .flatMap((c) => c.node.metadata.filter((m) => m.type === 'aws:cdk:acknowledged-rules'))
+    .flatMap((m) => Object.entries(m.data as Record<string, string>))
+    .map(([id, reason]) => [id.replace(/^Annotation::/, ''), reason] as const);
+  const ids = acks.map(([id]) => id);
+  expect(ids).toEqual(expect.arrayContaining(['Serverless-LambdaDLQ', 'Serverless-LambdaAsyncFailureDestination', 'Serverless-LambdaTracing']));
+  expect(acks.filter(([, reason]) => /codepipeline|GetJobDetails|job/i.test(reason))).toEqual([]);
+  const reason = (id: string) => acks.find(([i]) => i === id)![1];
+  // Why no DLQ: the invocation is synchronous and ECS re-invokes on IN_PROGRESS; a failed hook rolls the deployment back.
+  expect(reason('Serverless-LambdaDLQ')).toMatch(/synchronously[\s\S]*IN_PROGRESS[\s\S]*roll/);
+  // A step handler of the pipeline keeps CodePipeline's wording.
+  const step = pipeline.deployment.sharedHandler('Deploy', { handler: 'deploy' }, () => undefined);
+  const stepAcks = step.function.node.metadata.filter((m) => m.type === 'aws:cdk:acknowledged-rules').flatMap((m) => Object.values(m.data as Record<string, string>));
+  expect(stepAcks.join(' ')).toContain('CodePipeline');
+  expect(() => hook.action({ actionName: 'Hook', userParameters: {} })).toThrow(/invoked by ecs-lifecycle-hook, not by CodePipeline/);
 });
 
 test('validation: an unknown cutover, pages without together, pages of an unknown application, a page that is no URL — all at once', () => {

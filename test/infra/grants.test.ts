@@ -30,9 +30,15 @@ describe('grants scoped to the environment (services imported by name)', () => {
 
   test('RegisterTaskDefinition: only revisions of the environment families; tags only while registering', () => {
     expect(resources(statementWith(pre, 'ecs:RegisterTaskDefinition'))).toEqual(FAMILIES);
+    // Tag-on-create: ECS evaluates it only inside the RegisterTaskDefinition above, bounded to the families there.
     const tag = statementWith(pre, 'ecs:TagResource');
-    expect(resources(tag)).toEqual(FAMILIES);
+    expect(resources(tag)).toEqual([`arn:aws:ecs:eu-central-1:${ACCOUNT}:task-definition/*`]);
     expect(tag.Condition).toEqual({ StringEquals: { 'ecs:CreateAction': 'RegisterTaskDefinition' } });
+  });
+
+  test('the hooks describe the hook service only, and list no tasks', () => {
+    expect(resources(statementWith(hook, 'ecs:DescribeServices'))).toEqual([`arn:aws:ecs:eu-central-1:${ACCOUNT}:service/staging-spryker/staging-zed`]);
+    expect(actionsOf(hook)).not.toContain('ecs:ListTasks');
   });
 
   test('UpdateService: the services, and only to a revision of their families', () => {
@@ -148,5 +154,40 @@ describe('maintenance: rule changes limited to the rules the handler tags for th
       StringEquals: { 'elasticloadbalancing:CreateAction': 'CreateRule', [`aws:RequestTag/${TAG_ENV}`]: 'staging' },
     });
     expect(statementWith(statements, 'elasticloadbalancing:DeleteRule').Condition).toEqual({ StringEquals: { [`aws:ResourceTag/${TAG_ENV}`]: 'staging' } });
+  });
+});
+
+describe('grants that name each service, for 50 services: customer managed policies, each service named once', () => {
+  const services = Array.from({ length: 50 }, (_, i) => ({ application: `application-${String(i).padStart(2, '0')}` }));
+  const { template } = synthPipeline({ services, hookService: 'application-00' });
+  const deploy = statementsOfFunction(template, functionOf(template, 'Deploy_Spryker_services'));
+  const names = [...services.map((s) => `staging-${s.application}`), 'staging-scheduler'];
+
+  test('UpdateService: chunks of services, each chunk only to revisions of its own families', () => {
+    const updates = deploy.filter((s) => actionsOf([s]).includes('ecs:UpdateService'));
+    expect(updates.length).toBeGreaterThan(1);
+    const updated = updates.flatMap((s) => resources(s).map((arn) => arn.split('/').pop()));
+    expect(updated.sort()).toEqual([...names].sort());
+    for (const s of updates) {
+      const families = s.Condition.ArnLike['ecs:task-definition'].map(arnText);
+      expect(families).toEqual(resources(s).map((arn) => td(arn.split('/').pop()!)));
+    }
+  });
+
+  test('the per-service statements live in managed policies of the role; inline keeps the fixed ones', () => {
+    const roleId = template.toJSON().Resources[functionOf(template, 'Deploy_Spryker_services')].Properties.Role['Fn::GetAtt'][0];
+    const attached = (type: string) => Object.values(template.findResources(type)).filter((p: Cfn) => p.Properties.Roles?.some((r: Cfn) => r.Ref === roleId)) as Cfn[];
+    const inline = attached('AWS::IAM::Policy').flatMap((p) => p.Properties.PolicyDocument.Statement);
+    const managed = attached('AWS::IAM::ManagedPolicy').flatMap((p) => p.Properties.PolicyDocument.Statement);
+    expect(actionsOf(inline)).not.toContain('ecs:DescribeServices');
+    expect(actionsOf(inline)).not.toContain('ecs:UpdateService');
+    const described = managed.filter((s) => actionsOf([s]).includes('ecs:DescribeServices')).flatMap((s) => resources(s).map((arn) => arn.split('/').pop()));
+    expect(described.sort()).toEqual([...names].sort());
+    expect(actionsOf(inline)).toEqual(expect.arrayContaining(['ecs:DescribeTasks', 'ecs:ListTasks', 'codepipeline:GetJobDetails']));
+    // The function, and so the pipeline's first run, waits until the managed policies are attached.
+    const fn = template.toJSON().Resources[functionOf(template, 'Deploy_Spryker_services')];
+    const managedIds = Object.keys(template.findResources('AWS::IAM::ManagedPolicy')).filter((id) => template.toJSON().Resources[id].Properties.Roles?.some((r: Cfn) => r.Ref === roleId));
+    expect(managedIds.length).toBeGreaterThan(1);
+    expect(fn.DependsOn).toEqual(expect.arrayContaining(managedIds));
   });
 });

@@ -53,12 +53,12 @@ export function functionOf(template: Template, stageName: string, actionName = s
   return actionOf(template, stageName, actionName).Configuration.FunctionName.Ref;
 }
 
-/** Every IAM statement attached to the role of a function, by logical id. */
+/** Every IAM statement attached to the role of a function, by logical id: its inline and its customer managed policies. */
 export function statementsOfFunction(template: Template, functionLogicalId: string): Cfn[] {
   const fn = template.toJSON().Resources[functionLogicalId];
   const roleId = fn.Properties.Role['Fn::GetAtt'][0];
-  const policies = Object.values(template.findResources('AWS::IAM::Policy')).filter((p: Cfn) =>
-    p.Properties.Roles.some((r: Cfn) => r.Ref === roleId),
+  const policies = [...Object.values(template.findResources('AWS::IAM::Policy')), ...Object.values(template.findResources('AWS::IAM::ManagedPolicy'))].filter((p: Cfn) =>
+    p.Properties.Roles?.some((r: Cfn) => r.Ref === roleId),
   );
   return policies.flatMap((p: Cfn) => p.Properties.PolicyDocument.Statement);
 }

@@ -7,6 +7,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as nag2 from 'cdk-nag2';
 import { StepHandler } from '../../lib';
 import { testApp } from './helpers';
+import { WorstCase } from './worst-case';
 
 type Cfn = Record<string, any>;
 
@@ -85,5 +86,49 @@ describe('cdk-nag 2 (classic Aspects) sees the same acknowledgements', () => {
   test('without cdk-nag 2 the template carries no cdk_nag metadata', () => {
     const { stack } = handlerStack();
     expect(suppressions(Template.fromStack(stack)).flat()).toEqual([]);
+  });
+});
+
+describe('statements that name each service: customer managed policies of the role', () => {
+  const arns = (n: number, kind: string) => Array.from({ length: n }, (_, i) => `arn:aws:ecs:eu-central-1:111122223333:${kind}/staging-spryker/staging-application-${i}`);
+
+  test('packed into policies of at most 6,144 characters (at the longest partition, region and account), each wildcard with its reason there', () => {
+    const { stack, handler } = handlerStack({
+      extra: (h) => {
+        h.addServiceStatements(arns(60, 'service'), (chunk) => new iam.PolicyStatement({ actions: ['ecs:DescribeServices'], resources: [...chunk] }));
+        h.addServiceStatements(
+          arns(60, 'service').map((a) => a.replace(':service/', ':service-deployment/') + '/*'),
+          (chunk) => new iam.PolicyStatement({ actions: ['ecs:StopServiceDeployment'], resources: [...chunk] }),
+          'reason three: deployment ids are ECS s',
+        );
+      },
+    });
+    const template = Template.fromStack(stack);
+    const managed = Object.values<Cfn>(template.findResources('AWS::IAM::ManagedPolicy'));
+    expect(managed.length).toBeGreaterThan(1);
+    const worst = new WorstCase(template.toJSON());
+    for (const p of managed) expect(worst.policySize(p.Properties.PolicyDocument)).toBeLessThanOrEqual(6144);
+    const all = managed.flatMap((p) => p.Properties.PolicyDocument.Statement).flatMap((s: Cfn) => [s.Resource].flat());
+    expect(all).toHaveLength(120);
+    const policies = handler.node.findAll().filter((c): c is iam.ManagedPolicy => c instanceof iam.ManagedPolicy);
+    const withStop = policies.filter((p) => JSON.stringify(Stack.of(p).resolve(p.document)).includes('StopServiceDeployment'));
+    for (const p of withStop) {
+      const reasons = Object.entries(acksOf(p)).filter(([id]) => id.includes('service-deployment'));
+      expect(reasons.length).toBeGreaterThan(0);
+      expect(new Set(reasons.map(([, r]) => r))).toEqual(new Set(['reason three: deployment ids are ECS s']));
+    }
+  });
+
+  test("more than IAM's default of 10 managed policies per role is refused at synth, saying what to do", () => {
+    const { stack } = handlerStack({
+      extra: (h) => h.addServiceStatements(arns(700, 'service'), (chunk) => new iam.PolicyStatement({ actions: ['ecs:DescribeServices'], resources: [...chunk] })),
+    });
+    expect(() => Template.fromStack(stack)).toThrow(/need 1[1-9] managed policies of 6144 characters, above IAM's default of 10 per role/);
+  });
+
+  test('a wildcard without a reason is refused', () => {
+    expect(() =>
+      handlerStack({ extra: (h) => h.addServiceStatements(['arn:aws:ecs:eu-central-1:111122223333:task-definition/staging-zed:*'], (chunk) => new iam.PolicyStatement({ actions: ['ecs:RegisterTaskDefinition'], resources: [...chunk] })) }),
+    ).toThrow(/has a wildcard: pass the reason/);
   });
 });
