@@ -15,7 +15,8 @@ import { SDK_MODULES } from './sdk';
 
 export interface SimClock {
   readonly now: number;
-  advance(ms: number): void;
+  /** A clock that moves a simulation on its way (the blue/green deployments and their hooks) returns when it has. */
+  advance(ms: number): void | Promise<void>;
 }
 
 /** What the rehearsal passes to a handler as the Lambda context. */
@@ -55,8 +56,9 @@ const REAL_GRACE_MS = 20;
 export function clockTimeout(clock: SimClock): (callback: (...args: unknown[]) => void, ms?: number, ...args: unknown[]) => NodeJS.Timeout {
   return (callback, ms = 0, ...args) =>
     setTimeout(() => {
-      clock.advance(ms);
-      callback(...args);
+      const moved = clock.advance(ms);
+      if (moved) void moved.then(() => callback(...args));
+      else callback(...args);
     }, Math.min(ms, REAL_GRACE_MS));
 }
 

@@ -12,7 +12,7 @@ import { TIMELINE_STATES } from '../lib/contracts/timeline';
 import { formatDuration, renderReport, renderTerminal } from '../lib/report/render';
 import { rehearse, type RehearsalOptions } from './rehearse';
 
-export const REHEARSE_USAGE = `usage: cdk-spryker-pipeline rehearse [--services <n>] [--fail-service <app>]... [--maintenance] [--seed <n>]
+export const REHEARSE_USAGE = `usage: cdk-spryker-pipeline rehearse [--services <n>] [--fail-service <app>]... [--maintenance] [--seed <n>] [--cutover rolling|together]
          [--build-seconds <s>] [--pre-deploy-seconds <s>] [--install-seconds <s>] [--post-deploy-seconds <s>]
          [--rollout-seconds <s>] [--sync-seconds <s>] [--out <dir>] [--json] [--width <columns>] [--verbose]
 
@@ -45,6 +45,7 @@ export async function rehearseMain(argv: string[]): Promise<number> {
       options: {
         ...Object.fromEntries(Object.keys(NUMBERS).map((k) => [k, { type: 'string' as const }])),
         'fail-service': { type: 'string', multiple: true },
+        cutover: { type: 'string' },
         maintenance: { type: 'boolean', default: false },
         out: { type: 'string' },
         json: { type: 'boolean', default: false },
@@ -85,6 +86,7 @@ export async function rehearseMain(argv: string[]): Promise<number> {
       handlersDir: values.handlers ? path.resolve(values.handlers) : handlersDir(),
       failServices: values['fail-service'] ?? [],
       maintenance: values.maintenance,
+      cutover: values.cutover as RehearsalOptions['cutover'],
       log: { lines: [], onLine: values.verbose ? (l) => console.error(`[${l.handler}] ${l.text}`) : undefined },
     });
   } catch (e) {

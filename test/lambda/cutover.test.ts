@@ -5,6 +5,7 @@
  */
 import { cutoverKeys } from '../../lib/contracts/cutover';
 import { readTimeline } from '../../lambda/runtime/timeline';
+import { timelineKey } from '../../lib/contracts/timeline';
 import type { FakeAws } from '../fakes/aws';
 import { CALLBACK_JITTER_MS } from '../../sim/ecs-bluegreen';
 import { td, useFakeAws, V2 } from '../fakes/shop';
@@ -33,6 +34,9 @@ test('all healthy: every service arrives at its own time, then production traffi
   const mixed = timeline.find((t) => t.state === 'mixedVersions')!;
   expect(mixed.endMs! - mixed.startMs).toBe(spreadOf(aws.bluegreen.invocations.filter((i) => i.stage === 'POST_PRODUCTION_TRAFFIC_SHIFT').map((i) => i.at)));
   expect(mixed.startNote).toMatch(/^together: 4 services shifted within \d\.\d s$/);
+  // Every service serves V2 from the last shift on: the database is no longer ahead of them.
+  const executionId = aws.codepipeline.jobs.get(JOB.id)!.data.pipelineContext.pipelineExecutionId;
+  expect(await records().get(timelineKey(executionId, 'dbAheadOfServices', 'end'))).toMatchObject({ at: mixed.endMs });
   // The waiting hooks were called back every few seconds, not every 30 s (ECS's default).
   const yves = aws.bluegreen.invocations.filter((i) => i.service === 'production-zed' && i.stage === 'POST_TEST_TRAFFIC_SHIFT');
   expect(yves.length).toBeGreaterThan(10);
