@@ -32,6 +32,7 @@ import {
   LatestRolling,
   latestRollingKey,
   REPORT_VERSION,
+  rollingWindowOf,
   type ReportStage,
   type StageOutcome,
 } from '../lib/contracts/report';
@@ -192,9 +193,9 @@ export async function withLastRolling(s3: S3Client, bucket: string, environment:
  * window closed (every service completed) and is no older than the one the pointer names.
  */
 export async function recordRolling(s3: S3Client, bucket: string, environment: string, report: DeploymentReport): Promise<boolean> {
-  const mixed = report.states.find((s) => s.state === 'mixedVersions');
-  if (report.cutover?.mode !== 'rolling' || mixed?.endMs === undefined) return false;
-  const pointer: LatestRolling = { v: LATEST_ROLLING_VERSION, pipeline: report.pipeline, executionId: report.executionId, mixedVersionsMs: mixed.endMs - mixed.startMs, endMs: mixed.endMs };
+  const window = rollingWindowOf(report);
+  if (!window) return false;
+  const pointer: LatestRolling = { v: LATEST_ROLLING_VERSION, ...window };
   const key = latestRollingKey(environment);
   try {
     const last = await readLatestRolling(s3, bucket, environment).catch((err) => {

@@ -11,10 +11,15 @@
  * moment), so in this mode every simulated wait goes through it: the handler bundles' timers (the
  * clock they get) and CodePipeline's wait between continuations (`advance`).
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CUTOVER_HOOK_STAGES, CUTOVER_VERSION, type CutoverConfig } from '../lib/contracts/cutover';
 import type { DeploymentModel } from '../lib/contracts/model';
+import { DeploymentReport, rollingWindowOf, type CutoverSection, type LastRollingRun } from '../lib/contracts/report';
+import type { TimelineSpan } from '../lib/contracts/timeline';
+import { cutoverSection } from '../lambda/cutover/summary';
+import type { StepRecords } from '../lambda/runtime/job';
 import type { FakeAws } from './aws';
 import { loadHandler, type HandlerLog, type SimClock } from './bundles';
 import { LoopbackServer } from './loopback';
@@ -98,4 +103,26 @@ export async function rehearsalTime(aws: FakeAws, model: DeploymentModel, o: Cut
     advance,
     stop: () => listener.stop(),
   };
+}
+
+/**
+ * `--last-rolling <report.json>`: a rolling rehearsal's (or a real rolling run's) report, the
+ * measured comparison a together rehearsal shows as the environment's last rolling run.
+ */
+export function readLastRolling(file: string): LastRollingRun {
+  let report: DeploymentReport;
+  try {
+    report = DeploymentReport.parse(JSON.parse(fs.readFileSync(file, 'utf8')));
+  } catch (e) {
+    throw new RangeError(`rehearsal options: lastRolling: ${file} is not a deployment report (report.json): ${(e as Error).message.slice(0, 300)}`);
+  }
+  const window = rollingWindowOf(report);
+  if (!window) throw new RangeError(`rehearsal options: lastRolling: ${file} is not the report of a rolling deployment whose services all completed (no closed mixedVersions)`);
+  return window;
+}
+
+/** The report's cutover section as the report step builds it; a together rehearsal's comparison with `lastRolling`, when given. */
+export async function rehearsalCutover(records: StepRecords, executionId: string, states: readonly TimelineSpan[], lastRolling?: LastRollingRun): Promise<CutoverSection | undefined> {
+  const section = await cutoverSection(records, executionId, states);
+  return section?.mode === 'together' && lastRolling ? { ...section, lastRolling } : section;
 }

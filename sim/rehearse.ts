@@ -28,11 +28,10 @@ import { DEFAULT_HOOK_TIMEOUT_MINUTES } from '../lib/config/types';
 import type { HookName } from '../lib/contracts';
 import type { RabbitMqParams } from '../lib/contracts/rabbitmq';
 import { SCCOS_STAGES } from '../lib/contracts/stages';
-import { computeWindows, REPORT_VERSION, type DeploymentReport, type ReportStage } from '../lib/contracts/report';
+import { computeWindows, REPORT_VERSION, type DeploymentReport, type LastRollingRun, type ReportStage } from '../lib/contracts/report';
 import { FakeAws, FUNCTION_ARN, PIPELINES, REGION, STEP_TABLE, TASK_START_MS } from './aws';
 import { loadHandler, type HandlerLog, type SimHandler } from './bundles';
-import { cutoverSection } from '../lambda/cutover/summary';
-import { rehearsalTime, type CutoverMode, type RehearsalTime } from './rehearse-cutover';
+import { rehearsalCutover, rehearsalTime, type CutoverMode, type RehearsalTime } from './rehearse-cutover';
 import { FakeRabbitMq } from './rabbitmq';
 import { BROKER_ADMIN, ERROR_QUEUE, KEPT_TAG_PREFIX, PATHS, RELEASE_TABLE, repositoryOf, setupRehearsalShop, STORE_VHOSTS, SYNC_QUEUES, V2 } from './shop';
 
@@ -62,6 +61,8 @@ export interface RehearsalOptions {
   readonly maintenance?: boolean;
   /** How Deploy_Spryker_services moves the application services (sim/rehearse-cutover.ts). @default 'rolling' */
   readonly cutover?: CutoverMode;
+  /** The rolling run a together rehearsal compares with (`--last-rolling <report.json>`). @default none */
+  readonly lastRolling?: LastRollingRun;
   /** Seed of the per-service rollout times. @default 1 */
   readonly seed?: number;
   /** Where the handlers' log lines go. @default kept, not printed */
@@ -306,7 +307,7 @@ class Rehearsal {
     const endMs = clock.now;
     const records = new StepTable(new DynamoDBClient({}), STEP_TABLE, () => clock.now, call).records();
     const states = await readTimeline(records, this.executionId);
-    const cutover = await cutoverSection(records, this.executionId, states);
+    const cutover = await rehearsalCutover(records, this.executionId, states, this.options.lastRolling);
     const report: DeploymentReport = {
       v: REPORT_VERSION,
       pipeline: 'production-deploy',

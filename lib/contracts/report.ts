@@ -94,6 +94,13 @@ export const DeploymentReport = z.object({
 });
 export type DeploymentReport = z.infer<typeof DeploymentReport>;
 
+/** A rolling run's closed mixed-version window (every service completed), as the comparison of later together runs. */
+export function rollingWindowOf(report: DeploymentReport): LastRollingRun | undefined {
+  const mixed = report.states.find((s) => s.state === 'mixedVersions');
+  if (report.cutover?.mode !== 'rolling' || mixed?.endMs === undefined) return undefined;
+  return { pipeline: report.pipeline, executionId: report.executionId, mixedVersionsMs: mixed.endMs - mixed.startMs, endMs: mixed.endMs };
+}
+
 /** Each started state's duration; an open state counts until `untilMs` (the report's end). */
 export function computeWindows(states: readonly TimelineSpan[], untilMs: number): Windows {
   const windows: Partial<Record<TimelineState, number>> = {};

@@ -9,6 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { XMLValidator } from 'fast-xml-parser';
 import { DeploymentReport } from '../../lib/contracts/report';
+import { formatDuration } from '../../lib/report/render';
 import { rehearseMain } from '../../sim/cli';
 
 const HANDLERS = path.join(__dirname, '..', '..', 'dist', 'handlers');
@@ -22,7 +23,7 @@ async function rehearseCli(args: string[]) {
   try {
     const code = await rehearseMain([...args, '--json', '--verbose', '--handlers', HANDLERS, '--out', out]);
     const file = path.join(out, 'report.json');
-    return { code, report: fs.existsSync(file) ? DeploymentReport.parse(JSON.parse(fs.readFileSync(file, 'utf8'))) : undefined, html: fs.existsSync(file) ? fs.readFileSync(path.join(out, 'report.html'), 'utf8') : '', stderr: stderr.join('\n') };
+    return { code, out, report: fs.existsSync(file) ? DeploymentReport.parse(JSON.parse(fs.readFileSync(file, 'utf8'))) : undefined, html: fs.existsSync(file) ? fs.readFileSync(path.join(out, 'report.html'), 'utf8') : '', stderr: stderr.join('\n') };
   } finally {
     log.mockRestore();
     error.mockRestore();
@@ -33,8 +34,8 @@ describe('20 services, seed 3: together against rolling, the same shop', () => {
   let together: Awaited<ReturnType<typeof rehearseCli>>;
   let rolling: Awaited<ReturnType<typeof rehearseCli>>;
   beforeAll(async () => {
-    together = await rehearseCli(['--services', '20', '--seed', '3', '--cutover', 'together']);
     rolling = await rehearseCli(['--services', '20', '--seed', '3']);
+    together = await rehearseCli(['--services', '20', '--seed', '3', '--cutover', 'together', '--last-rolling', path.join(rolling.out, 'report.json')]);
   }, 180_000);
 
   test('together: every service shifted production traffic within 10 s; a rolling rehearsal of the same shop mixed far longer', () => {
@@ -50,6 +51,8 @@ describe('20 services, seed 3: together against rolling, the same shop', () => {
     expect(rolling.report!.cutover).toEqual({ mode: 'rolling' });
     expect(rolling.report!.windows.mixedVersions!).toBeGreaterThan(c!.arrivalSpreadMs!);
     expect(rolling.report!.windows.mixedVersions!).toBeGreaterThan(6 * t.windows.mixedVersions!);
+    // --last-rolling: the rolling rehearsal is the comparison measured, as a real run's report finds its environment's last rolling run.
+    expect(c!.lastRolling).toEqual({ pipeline: 'production-deploy', executionId: rolling.report!.executionId, mixedVersionsMs: rolling.report!.windows.mixedVersions, endMs: expect.any(Number) });
     console.info(`together: shift spread ${t.windows.mixedVersions} ms, arrivals spread ${c!.arrivalSpreadMs} ms; rolling: mixedVersions ${rolling.report!.windows.mixedVersions} ms`);
   });
 
@@ -74,6 +77,7 @@ describe('20 services, seed 3: together against rolling, the same shop', () => {
     expect(together.html).toContain('<h2>Cutover</h2>');
     expect(together.html).toMatch(/<tr><th>V1 and V2 mixed \(shift spread\)<\/th><td>\d\.\d s \(first to last production shift\)<\/td><\/tr>/);
     expect(together.html).toMatch(/<tr><th>rolling, this run \(each shifting when ready\)<\/th><td>at least \d+s \(first to last service ready at the barrier\)<\/td><\/tr>/);
+    expect(together.html).toContain(`<tr><th>rolling, last rolling run</th><td>${formatDuration(rolling.report!.windows.mixedVersions!)} (mixedVersions of production-deploy execution ${rolling.report!.executionId}, `);
     expect(rolling.html).toContain('<tr><th>cutover</th><td>rolling: each service switched on its own schedule</td></tr>');
   });
 });
@@ -96,8 +100,16 @@ test('--fail-service in together mode: no service shifted, every one back on blu
   expect(run.stderr).not.toContain('"stage":"POST_PRODUCTION_TRAFFIC_SHIFT"');
 }, 120_000);
 
-test('--cutover takes rolling or together', async () => {
+test('--cutover takes rolling or together; --last-rolling a report of a rolling run whose services all completed', async () => {
   const run = await rehearseCli(['--services', '1', '--cutover', 'sideways']);
   expect(run.code).toBe(2);
   expect(run.stderr).toContain("rehearse: rehearsal options: cutover: 'sideways' is not one of rolling, together");
+  const missing = await rehearseCli(['--services', '1', '--cutover', 'together', '--last-rolling', '/nonexistent/report.json']);
+  expect(missing.code).toBe(2);
+  expect(missing.stderr).toContain('rehearsal options: lastRolling: /nonexistent/report.json is not a deployment report (report.json): ENOENT');
+  const notRolling = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'rehearse-cutover-')), 'report.json');
+  fs.writeFileSync(notRolling, JSON.stringify({ v: 1, pipeline: 'p', executionId: 'e', outcome: 'Failed', startMs: 0, endMs: 1, stages: [], states: [{ state: 'mixedVersions', startMs: 0 }], windows: {}, cutover: { mode: 'rolling' } }));
+  const open = await rehearseCli(['--services', '1', '--cutover', 'together', '--last-rolling', notRolling]);
+  expect(open.code).toBe(2);
+  expect(open.stderr).toContain(`is not the report of a rolling deployment whose services all completed (no closed mixedVersions)`);
 });
