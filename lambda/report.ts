@@ -12,6 +12,10 @@
  *   the environment's own pipelines.
  * Both write the same keys (the later, more complete one stays); the metrics of an execution are
  * emitted once (a claim in the step table), by whichever comes first.
+ *
+ * The cutover section (docs/cutover.md): the mode and, for `together`, the shift spread beside what
+ * rolling took, this run's readiness spread (step table) and the environment's last rolling run
+ * (the pointer `latest-rolling/<env>.json` a rolling run's report writes into the same bucket).
  */
 import {
   CodePipelineClient,
@@ -27,6 +31,7 @@ import type { CodePipelineEvent } from 'aws-lambda';
 import {
   computeWindows,
   DeploymentReport,
+  LastRollingRun,
   LATEST_ROLLING_MAX_BYTES,
   LATEST_ROLLING_VERSION,
   LatestRolling,
@@ -180,8 +185,8 @@ export async function withLastRolling(s3: S3Client, bucket: string, environment:
   try {
     const last = await readLatestRolling(s3, bucket, environment);
     if (!last) return report;
-    const { v: _v, ...lastRolling } = last;
-    return { ...report, cutover: { ...report.cutover, lastRolling } };
+    // The pointer's fields without its version: the run it names.
+    return { ...report, cutover: { ...report.cutover, lastRolling: LastRollingRun.parse(last) } };
   } catch (err) {
     warnComparison(`the last rolling run of ${environment}`, err);
     return report;
