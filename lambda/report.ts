@@ -12,6 +12,10 @@
  *   the environment's own pipelines.
  * Both write the same keys (the later, more complete one stays); the metrics of an execution are
  * emitted once (a claim in the step table), by whichever comes first.
+ *
+ * The cutover section (docs/cutover.md): the mode and, for `together`, the shift spread beside what
+ * rolling took, this run's readiness spread (step table) and the environment's last rolling run
+ * (the pointer `latest-rolling/<env>.json` a rolling run's report writes into the same bucket).
  */
 import {
   CodePipelineClient,
@@ -21,12 +25,25 @@ import {
   type PipelineExecution,
 } from '@aws-sdk/client-codepipeline';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { CodePipelineEvent } from 'aws-lambda';
-import { computeWindows, DeploymentReport, REPORT_VERSION, type ReportStage, type StageOutcome } from '../lib/contracts/report';
+import {
+  computeWindows,
+  DeploymentReport,
+  LastRollingRun,
+  LATEST_ROLLING_MAX_BYTES,
+  LATEST_ROLLING_VERSION,
+  LatestRolling,
+  latestRollingKey,
+  REPORT_VERSION,
+  rollingWindowOf,
+  type ReportStage,
+  type StageOutcome,
+} from '../lib/contracts/report';
 import { METRIC, METRICS_DIMENSION, METRICS_NAMESPACE, REPORT_STAGE, reportConsoleUrl, reportKey } from '../lib/contracts/metrics';
-import { renderReport } from '../lib/report/render';
+import { cutoverLine, renderReport } from '../lib/report/render';
+import { cutoverSection } from './cutover/summary';
 import { call, defineStep, describeError, environmentPipelines, StepFailure, type ClientConfig, type LambdaContext, type StepDefinition, type StepRecords } from './runtime/job';
 import { parseParams } from './runtime/params';
 import { ReportParams } from '../lib/contracts/params';
@@ -111,6 +128,7 @@ export async function assembleReport(a: Assembly): Promise<{ report: DeploymentR
   const commitMs = execution.artifactRevisions?.map((r) => r.created?.getTime()).find((t) => t !== undefined);
   const deployed = stages.find((s) => s.name === DEPLOY_STAGE && s.outcome === 'Succeeded');
   const leadTimeMs = outcome === 'Succeeded' && commitMs !== undefined && deployed ? Math.max(0, deployed.endMs - commitMs) : undefined;
+  const cutover = await cutoverSection(a.records, a.executionId, states);
   const report = DeploymentReport.parse({
     v: REPORT_VERSION,
     pipeline: a.pipeline,
@@ -125,8 +143,77 @@ export async function assembleReport(a: Assembly): Promise<{ report: DeploymentR
     rollback: execution.executionType === 'ROLLBACK',
     ...(commitMs !== undefined ? { commitMs } : {}),
     ...(leadTimeMs !== undefined ? { leadTimeMs } : {}),
+    ...(cutover ? { cutover } : {}),
   });
   return { report, execution };
+}
+
+/**
+ * The environment's last rolling run (its pointer object), or undefined when there is none. Bounded:
+ * a listing of the one key (so a missing pointer is "none", not AccessDenied: S3 answers a GetObject
+ * of a missing key with 403 unless the caller may list), then at most LATEST_ROLLING_MAX_BYTES.
+ */
+async function readLatestRolling(s3: S3Client, bucket: string, environment: string): Promise<LatestRolling | undefined> {
+  const key = latestRollingKey(environment);
+  const where = `s3://${bucket}/${key}`;
+  const listed = await call(`S3 ListObjectsV2 ${where}`, s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: key, MaxKeys: 1 })));
+  const object = listed.Contents?.find((o) => o.Key === key);
+  if (!object) return undefined;
+  if ((object.Size ?? 0) > LATEST_ROLLING_MAX_BYTES) throw new Error(`${where} is ${object.Size} bytes: not a pointer (at most ${LATEST_ROLLING_MAX_BYTES})`);
+  const out = await call(`S3 GetObject ${where}`, s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, Range: `bytes=0-${LATEST_ROLLING_MAX_BYTES - 1}` })));
+  const text = (await out.Body?.transformToString()) ?? '';
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    raw = undefined;
+  }
+  const parsed = LatestRolling.safeParse(raw);
+  if (!parsed.success) throw new Error(`${where} is not a version ${LATEST_ROLLING_VERSION} pointer: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(object)'}: ${i.message}`).join('; ')}`);
+  return parsed.data;
+}
+
+const warnComparison = (what: string, err: unknown) =>
+  console.warn(JSON.stringify({ level: 'WARN', step: 'report', comparison: what, error: describeError(err).message, note: 'the report goes on without it' }));
+
+/**
+ * A together run's report gets the environment's last rolling run beside its shift spread (docs/cutover.md).
+ * The comparison never fails the report: unreadable, it is left out and logged.
+ */
+export async function withLastRolling(s3: S3Client, bucket: string, environment: string, report: DeploymentReport): Promise<DeploymentReport> {
+  if (report.cutover?.mode !== 'together') return report;
+  try {
+    const last = await readLatestRolling(s3, bucket, environment);
+    if (!last) return report;
+    // The pointer's fields without its version: the run it names.
+    return { ...report, cutover: { ...report.cutover, lastRolling: LastRollingRun.parse(last) } };
+  } catch (err) {
+    warnComparison(`the last rolling run of ${environment}`, err);
+    return report;
+  }
+}
+
+/**
+ * After a rolling run's report is stored: the environment's pointer to it, when its mixed-version
+ * window closed (every service completed) and is no older than the one the pointer names.
+ */
+export async function recordRolling(s3: S3Client, bucket: string, environment: string, report: DeploymentReport): Promise<boolean> {
+  const window = rollingWindowOf(report);
+  if (!window) return false;
+  const pointer: LatestRolling = { v: LATEST_ROLLING_VERSION, ...window };
+  const key = latestRollingKey(environment);
+  try {
+    const last = await readLatestRolling(s3, bucket, environment).catch((err) => {
+      warnComparison(`the last rolling run of ${environment} (replaced)`, err);
+      return undefined;
+    });
+    if (last && (last.endMs > pointer.endMs || JSON.stringify(last) === JSON.stringify(pointer))) return false;
+    await call(`S3 PutObject s3://${bucket}/${key}`, s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: JSON.stringify(pointer), ContentType: 'application/json' })));
+    return true;
+  } catch (err) {
+    warnComparison(`recording ${report.executionId} as the last rolling run of ${environment}`, err);
+    return false;
+  }
 }
 
 /** report.json and report.html; returns the console link of the HTML page. */
@@ -159,6 +246,10 @@ export async function emitMetrics(records: StepRecords, report: DeploymentReport
   metrics.addMetric(METRIC.stopped, MetricUnit.Count, report.outcome === 'Stopped' ? 1 : 0);
   metrics.addMetric(METRIC.rollback, MetricUnit.Count, report.rollback ? 1 : 0);
   if (report.leadTimeMs !== undefined) metrics.addMetric(METRIC.leadTime, MetricUnit.Seconds, seconds(report.leadTimeMs));
+  if (report.cutover?.mode === 'together') {
+    if (report.cutover.shiftSpreadMs !== undefined) metrics.addMetric(METRIC.cutoverShiftSpread, MetricUnit.Seconds, seconds(report.cutover.shiftSpreadMs));
+    if (report.cutover.arrivalSpreadMs !== undefined) metrics.addMetric(METRIC.cutoverArrivalSpread, MetricUnit.Seconds, seconds(report.cutover.arrivalSpreadMs));
+  }
   metrics.addMetadata('pipeline', report.pipeline);
   metrics.addMetadata('executionId', report.executionId);
   metrics.publishStoredMetrics();
@@ -178,7 +269,7 @@ export const step: StepDefinition<ReportParams, never> = {
   name: 'report',
   parseParams: (raw) => parseParams('report', raw, ReportParams),
   run: async (ctx) => {
-    const { report } = await assembleReport({
+    const { report: assembled } = await assembleReport({
       cp: ctx.client(CodePipelineClient),
       records: ctx.records,
       pipeline: ctx.job.pipelineName,
@@ -186,10 +277,16 @@ export const step: StepDefinition<ReportParams, never> = {
       nowMs: ctx.now(),
       fromReportAction: true,
     });
-    const url = await storeReport(ctx.client(S3Client), reportBucket(), regionOf(ctx.clientConfig), report);
-    await emitMetrics(ctx.records, report, ctx.params.environment);
+    const s3 = ctx.client(S3Client);
+    const bucket = reportBucket();
+    const { environment } = ctx.params;
+    const report = await withLastRolling(s3, bucket, environment, assembled);
+    const url = await storeReport(s3, bucket, regionOf(ctx.clientConfig), report);
+    await recordRolling(s3, bucket, environment, report);
+    await emitMetrics(ctx.records, report, environment);
     const windows = Object.entries(report.windows).map(([state, ms]) => `${state} ${Math.round(ms / 1000)} s`);
-    return { status: 'done', summary: `deployment report: ${url}${windows.length ? ` (${windows.join(', ')})` : ''}`, outputVariables: { REPORT_URL: url } };
+    const cutover = report.cutover ? `; ${cutoverLine(report.cutover, report)}` : '';
+    return { status: 'done', summary: `deployment report: ${url}${windows.length ? ` (${windows.join(', ')})` : ''}${cutover}`, outputVariables: { REPORT_URL: url } };
   },
 };
 
@@ -230,17 +327,22 @@ export async function reportAfterExecution(input: ReportAfterExecution['reportAf
   let last: unknown;
   for (let attempt = 1; attempt <= EVENT_ATTEMPTS; attempt++) {
     try {
-      const { report, execution } = await assembleReport({ cp, records, pipeline: input.pipeline, executionId: input.executionId, nowMs: now(), fromReportAction: false });
-      if (report.outcome === 'InProgress') {
+      const { report: assembled, execution } = await assembleReport({ cp, records, pipeline: input.pipeline, executionId: input.executionId, nowMs: now(), fromReportAction: false });
+      if (assembled.outcome === 'InProgress') {
         if (attempt < EVENT_ATTEMPTS) {
           await sleep(2000 * attempt);
           continue;
         }
         return refuse(`CodePipeline shows the execution ${execution.status}, not ended`);
       }
-      const url = await storeReport(new S3Client(clientConfig), reportBucket(), regionOf(clientConfig), report);
+      const s3 = new S3Client(clientConfig);
+      const bucket = reportBucket();
+      const report = await withLastRolling(s3, bucket, environment, assembled);
+      const url = await storeReport(s3, bucket, regionOf(clientConfig), report);
+      await recordRolling(s3, bucket, environment, report);
       const emitted = await emitMetrics(records, report, environment);
-      const summary = `report of ${input.pipeline} execution ${input.executionId} (${report.outcome}): ${url}${emitted ? '' : ' (metrics were already emitted)'}`;
+      const cutover = report.cutover ? `; ${cutoverLine(report.cutover, report)}` : '';
+      const summary = `report of ${input.pipeline} execution ${input.executionId} (${report.outcome}): ${url}${emitted ? '' : ' (metrics were already emitted)'}${cutover}`;
       console.log(JSON.stringify({ step: 'report', summary }));
       return { written: true, summary };
     } catch (err) {

@@ -662,7 +662,7 @@ export class FakeAws extends LoopbackServer {
         throw fault.error;
       }
       if (service === 'S3' && this.versionedS3.handles(req.url!)) return this.versionedS3.serve(req.method!, req.url!, res);
-      if (service === 'S3') return this.s3(req.method!, body.path, raw, res);
+      if (service === 'S3') return this.s3(req.method!, body.path, raw, res, req.url!);
       const api = { ECS: this.ecs.api, SSM: this.ssm.api, Logs: this.logs.api, CodePipeline: this.codepipeline.api, ECR: this.ecr.api, DynamoDB: this.dynamodb.api, SecretsManager: this.secretsManager.api }[service];
       const fn = api?.[action];
       if (!fn) throw new AwsError('UnknownOperationException', `fake has no ${op}`);
@@ -694,7 +694,18 @@ export class FakeAws extends LoopbackServer {
     }
   }
 
-  private s3(method: string, path: string, raw: Buffer, res: ServerResponse) {
+  private s3(method: string, path: string, raw: Buffer, res: ServerResponse, url: string) {
+    const query = new URLSearchParams(url.split('?')[1] ?? '');
+    // ListObjectsV2 (`GET /<bucket>?list-type=2&prefix=…`): keys in UTF-8 order, at most max-keys (S3's default 1000).
+    if (method === 'GET' && query.get('list-type') === '2') {
+      const bucket = path.replace(/^\/|\/$/g, '');
+      const prefix = query.get('prefix') ?? '';
+      const keys = [...this.objects.keys()].filter((k) => k.startsWith(`/${bucket}/`)).map((k) => k.slice(bucket.length + 2)).filter((k) => k.startsWith(prefix)).sort();
+      const shown = keys.slice(0, Number(query.get('max-keys') ?? 1000));
+      const contents = shown.map((k) => `<Contents><Key>${k}</Key><Size>${this.objects.get(`/${bucket}/${k}`)!.length}</Size></Contents>`).join('');
+      res.writeHead(200, { 'content-type': 'application/xml' }).end(`<?xml version="1.0" encoding="UTF-8"?><ListBucketResult><Name>${bucket}</Name><Prefix>${prefix}</Prefix><KeyCount>${shown.length}</KeyCount><MaxKeys>${query.get('max-keys') ?? 1000}</MaxKeys><IsTruncated>${shown.length < keys.length}</IsTruncated>${contents}</ListBucketResult>`);
+      return;
+    }
     if (method === 'PUT') {
       this.objects.set(path, raw);
       res.writeHead(200, { etag: '"etag"' }).end();

@@ -2,11 +2,13 @@
  * Loads a step handler as the package ships it (dist/handlers/<step>/index.js, the file Lambda
  * runs) with the simulated clock in place of the wall clock: inside the bundle `Date` reads the
  * clock and `setTimeout` (the handlers' timers: their waits between polls, and request timeouts) advances it
- * instead of waiting. Everything else (the AWS SDK, fetch, the network) is the real thing,
+ * instead of waiting, once no request is waiting for its answer. Everything else (the AWS SDK, fetch, the network) is the real thing,
  * pointed at the simulator by the environment (AWS_ENDPOINT_URL), as Lambda's is at AWS. The SDK
  * is the simulator's own (sim/sdk.ts), as Lambda's runtime provides its own.
  */
+import * as diagnostics from 'node:diagnostics_channel';
 import * as fs from 'node:fs';
+import type { ClientRequest } from 'node:http';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import * as vm from 'node:vm';
@@ -15,7 +17,8 @@ import { SDK_MODULES } from './sdk';
 
 export interface SimClock {
   readonly now: number;
-  advance(ms: number): void;
+  /** A clock that moves a simulation on its way (the blue/green deployments and their hooks) returns when it has. */
+  advance(ms: number): void | Promise<void>;
 }
 
 /** What the rehearsal passes to a handler as the Lambda context. */
@@ -46,18 +49,49 @@ export function clockDate(clock: SimClock): DateConstructor {
  * cleared when the loopback answer comes) must not fire before the answer had a chance to arrive.
  */
 const REAL_GRACE_MS = 20;
+/** On a busy machine a loopback answer can take longer than the grace: a timer waits (real time) this long at most for the answers in flight. */
+const MAX_WAIT_FOR_ANSWERS_MS = 5_000;
+
+/**
+ * This process's HTTP requests still waiting for their answer (the handlers' own and the SDK's),
+ * from Node's diagnostics channels: no listener on the request changes how it behaves.
+ */
+const unanswered = new Set<object>();
+let watching = false;
+function watchRequests(): void {
+  if (watching) return;
+  watching = true;
+  const done = (message: unknown) => unanswered.delete((message as { request: object }).request);
+  diagnostics.subscribe('http.client.request.start', (message) => {
+    const request = (message as { request: ClientRequest }).request;
+    unanswered.add(request);
+    request.once('close', () => unanswered.delete(request));
+  });
+  diagnostics.subscribe('http.client.response.finish', done);
+  diagnostics.subscribe('http.client.request.error', done);
+}
 
 /**
  * A `setTimeout` that moves the clock by the delay when it fires. It fires after a short real
- * wait, so a timer cleared in the meantime (a request's timeout, cleared by the answer) moves
- * nothing; a wait between polls costs the rehearsal only that short real wait.
+ * wait, and not while a request is unanswered (up to MAX_WAIT_FOR_ANSWERS_MS), so a timer cleared
+ * in the meantime (a request's timeout, cleared by the answer) moves nothing; a wait between polls
+ * costs the rehearsal only that short real wait. One Timeout throughout: clearTimeout stops it.
  */
 export function clockTimeout(clock: SimClock): (callback: (...args: unknown[]) => void, ms?: number, ...args: unknown[]) => NodeJS.Timeout {
-  return (callback, ms = 0, ...args) =>
-    setTimeout(() => {
-      clock.advance(ms);
-      callback(...args);
-    }, Math.min(ms, REAL_GRACE_MS));
+  watchRequests();
+  return (callback, ms = 0, ...args) => {
+    const since = Date.now();
+    const timer = setTimeout(() => {
+      if (ms > 0 && unanswered.size && Date.now() - since < MAX_WAIT_FOR_ANSWERS_MS) {
+        timer.refresh();
+        return;
+      }
+      const moved = clock.advance(ms);
+      if (moved) void moved.then(() => callback(...args));
+      else callback(...args);
+    }, Math.max(1, Math.min(ms, REAL_GRACE_MS)));
+    return timer;
+  };
 }
 
 /** The lines a handler logs (console.log/warn/error), kept for the failure summary and `--verbose`. */

@@ -11,8 +11,9 @@ import { parseArgs } from 'node:util';
 import { TIMELINE_STATES } from '../lib/contracts/timeline';
 import { formatDuration, renderReport, renderTerminal } from '../lib/report/render';
 import { rehearse, type RehearsalOptions } from './rehearse';
+import { readLastRolling } from './rehearse-cutover';
 
-export const REHEARSE_USAGE = `usage: cdk-spryker-pipeline rehearse [--services <n>] [--fail-service <app>]... [--maintenance] [--seed <n>]
+export const REHEARSE_USAGE = `usage: cdk-spryker-pipeline rehearse [--services <n>] [--fail-service <app>]... [--maintenance] [--seed <n>] [--cutover rolling|together [--last-rolling <report.json>]]
          [--build-seconds <s>] [--pre-deploy-seconds <s>] [--install-seconds <s>] [--post-deploy-seconds <s>]
          [--rollout-seconds <s>] [--sync-seconds <s>] [--out <dir>] [--json] [--width <columns>] [--verbose]
 
@@ -45,6 +46,8 @@ export async function rehearseMain(argv: string[]): Promise<number> {
       options: {
         ...Object.fromEntries(Object.keys(NUMBERS).map((k) => [k, { type: 'string' as const }])),
         'fail-service': { type: 'string', multiple: true },
+        cutover: { type: 'string' },
+        'last-rolling': { type: 'string' },
         maintenance: { type: 'boolean', default: false },
         out: { type: 'string' },
         json: { type: 'boolean', default: false },
@@ -85,6 +88,8 @@ export async function rehearseMain(argv: string[]): Promise<number> {
       handlersDir: values.handlers ? path.resolve(values.handlers) : handlersDir(),
       failServices: values['fail-service'] ?? [],
       maintenance: values.maintenance,
+      cutover: values.cutover as RehearsalOptions['cutover'],
+      lastRolling: values['last-rolling'] === undefined ? undefined : readLastRolling(values['last-rolling']),
       log: { lines: [], onLine: values.verbose ? (l) => console.error(`[${l.handler}] ${l.text}`) : undefined },
     });
   } catch (e) {

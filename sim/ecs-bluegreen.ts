@@ -62,7 +62,7 @@ export interface BlueGreenSpec {
 
 type Status = 'PENDING' | 'IN_PROGRESS' | 'SUCCESSFUL' | 'ROLLBACK_REQUESTED' | 'ROLLBACK_IN_PROGRESS' | 'ROLLBACK_SUCCESSFUL';
 
-interface BgDeployment {
+export interface BgDeployment {
   arn: string;
   service: string;
   createdAt: number;

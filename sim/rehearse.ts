@@ -28,9 +28,10 @@ import { DEFAULT_HOOK_TIMEOUT_MINUTES } from '../lib/config/types';
 import type { HookName } from '../lib/contracts';
 import type { RabbitMqParams } from '../lib/contracts/rabbitmq';
 import { SCCOS_STAGES } from '../lib/contracts/stages';
-import { computeWindows, REPORT_VERSION, type DeploymentReport, type ReportStage } from '../lib/contracts/report';
+import { computeWindows, REPORT_VERSION, type DeploymentReport, type LastRollingRun, type ReportStage } from '../lib/contracts/report';
 import { FakeAws, FUNCTION_ARN, PIPELINES, REGION, STEP_TABLE, TASK_START_MS } from './aws';
 import { loadHandler, type HandlerLog, type SimHandler } from './bundles';
+import { rehearsalCutover, rehearsalTime, type CutoverMode, type RehearsalTime } from './rehearse-cutover';
 import { FakeRabbitMq } from './rabbitmq';
 import { BROKER_ADMIN, ERROR_QUEUE, KEPT_TAG_PREFIX, PATHS, RELEASE_TABLE, repositoryOf, setupRehearsalShop, STORE_VHOSTS, SYNC_QUEUES, V2 } from './shop';
 
@@ -58,6 +59,10 @@ export interface RehearsalOptions {
   readonly failServices?: readonly string[];
   /** Maintenance mode on during Run_install (`maintenance.duringInstall: true`). @default false */
   readonly maintenance?: boolean;
+  /** How Deploy_Spryker_services moves the application services (sim/rehearse-cutover.ts). @default 'rolling' */
+  readonly cutover?: CutoverMode;
+  /** The rolling run a together rehearsal compares with (`--last-rolling <report.json>`). @default none */
+  readonly lastRolling?: LastRollingRun;
   /** Seed of the per-service rollout times. @default 1 */
   readonly seed?: number;
   /** Where the handlers' log lines go. @default kept, not printed */
@@ -153,6 +158,7 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
   const aws = await new FakeAws().start();
   const rabbit = await new FakeRabbitMq(aws.clock, BROKER_ADMIN).start();
   const saved = { ...process.env };
+  let time: RehearsalTime | undefined;
   Object.assign(process.env, handlerEnvironment(aws));
   try {
     const shop = setupRehearsalShop(aws, { services, brokerEndpoint: rabbit.url, postDeployHook: options.postDeploySeconds ? 'vendor/bin/console post-deploy:warm-up' : undefined });
@@ -161,8 +167,10 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
     const rolloutMs = Object.fromEntries([...shop.model.services, shop.model.scheduler].map((s) => [s.service, Math.round((options.rolloutSeconds ?? 120) * 1000 * (0.85 + 0.3 * rand()))]));
     aws.ecs.rolloutMs = (service) => rolloutMs[service] ?? (options.rolloutSeconds ?? 120) * 1000;
     for (const app of options.failServices ?? []) aws.ecs.nextRollouts.set(`production-${app}`, 'fail');
-    return await new Rehearsal(aws, rabbit, options, shop, rand, wallStart, rolloutMs).run();
+    time = await rehearsalTime(aws, shop.model, { mode: options.cutover, handlersDir: options.handlersDir, log: options.log ?? { lines: [] }, startMs: aws.ecs.rolloutMs, failServices: options.failServices ?? [] });
+    return await new Rehearsal(aws, rabbit, options, shop, rand, wallStart, rolloutMs, time).run();
   } finally {
+    await time?.stop();
     for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
     Object.assign(process.env, saved);
     await rabbit.stop();
@@ -186,6 +194,7 @@ class Rehearsal {
     private readonly rand: () => number,
     private readonly wallStart: number,
     private readonly rolloutMs: Record<string, number>,
+    private readonly time: RehearsalTime,
   ) {
     this.executionId = uuid(rand);
     this.log = options.log ?? { lines: [] };
@@ -196,7 +205,7 @@ class Rehearsal {
   private handler(name: string): SimHandler {
     let h = this.handlers.get(name);
     if (!h) {
-      h = loadHandler(path.join(this.options.handlersDir, name, 'index.js'), this.aws.clock, this.log);
+      h = loadHandler(path.join(this.options.handlersDir, name, 'index.js'), this.time.clock, this.log);
       this.handlers.set(name, h);
     }
     return h;
@@ -298,6 +307,7 @@ class Rehearsal {
     const endMs = clock.now;
     const records = new StepTable(new DynamoDBClient({}), STEP_TABLE, () => clock.now, call).records();
     const states = await readTimeline(records, this.executionId);
+    const cutover = await rehearsalCutover(records, this.executionId, states, this.options.lastRolling);
     const report: DeploymentReport = {
       v: REPORT_VERSION,
       pipeline: 'production-deploy',
@@ -309,6 +319,7 @@ class Rehearsal {
       stages: this.stages,
       states,
       windows: computeWindows(states, endMs),
+      ...(cutover ? { cutover } : {}),
     };
     return { report, failure, rolloutMs: this.rolloutMs, wallMs: Date.now() - this.wallStart };
   }
@@ -342,7 +353,7 @@ class Rehearsal {
       token = report.body.continuationToken;
       if (!token) return undefined;
       if (this.aws.clock.now - started > ACTION_LIMIT_MS) return `${stage} did not finish within CodePipeline's 24 hours`;
-      this.aws.clock.advance(CONTINUATION_DELAY_MS);
+      await this.time.advance(CONTINUATION_DELAY_MS);
     }
   }
 

@@ -49,9 +49,17 @@ export class Barrier {
     return release && new Barrier(records, release);
   }
 
-  /** Opens the barrier for a release (the hooks find it by environment). */
+  /** The last barrier the execution opened (a retried stage opens a new one), if any. */
+  static async ofExecution(records: StepRecords, executionId: string): Promise<Barrier | undefined> {
+    const release = await read(records, cutoverKeys.run(executionId), CutoverRelease);
+    return release && new Barrier(records, release);
+  }
+
+  /** Opens the barrier for a release (the hooks find it by environment, the report by execution). */
   static async open(records: StepRecords, env: string, release: CutoverRelease): Promise<Barrier> {
-    await records.put(cutoverKeys.current(env), CutoverRelease.parse(release));
+    const parsed = CutoverRelease.parse(release);
+    await records.put(cutoverKeys.run(parsed.executionId), parsed);
+    await records.put(cutoverKeys.current(env), parsed);
     return new Barrier(records, release);
   }
 

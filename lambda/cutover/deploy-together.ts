@@ -10,7 +10,8 @@
  * - a failure during the bake time (a check after the shift, an alarm or circuit breaker rolling
  *   one service back): every other service is rolled back too (StopServiceDeployment ROLLBACK:
  *   blue still runs, so it is instant);
- * - all SUCCESSFUL: the states timeline's mixedVersions is the spread of the production shifts.
+ * - all SUCCESSFUL: the states timeline's mixedVersions is the spread of the production shifts,
+ *   and dbAheadOfServices ends at the last one.
  */
 import {
   DescribeServiceDeploymentsCommand,
@@ -246,7 +247,7 @@ async function rollBack(ecs: ECSClient, of: Map<string, ServiceDeployment | unde
   return { status: 'continue', state: { ...state, rollingBack: message, rollingBackSince: now }, summary: message };
 }
 
-/** Every service SUCCESSFUL: the shift spread goes to the states timeline (mixedVersions). */
+/** Every service SUCCESSFUL: the shift spread goes to the states timeline (mixedVersions), and the last shift ends dbAheadOfServices. */
 async function finish(ctx: StepContext<unknown>, barrier: Barrier, services: ModelService[], where: string): Promise<StepResult<TogetherState>> {
   const shifts = [...(await barrier.shifts()).values()].map((s) => s.at);
   const by = `${ctx.job.stageName}/${ctx.job.actionName}`;
@@ -257,6 +258,8 @@ async function finish(ctx: StepContext<unknown>, barrier: Barrier, services: Mod
     const note = `together: ${shifts.length} services shifted within ${((last - first) / 1000).toFixed(1)} s`;
     await markTimeline(ctx.records, ctx.job.pipelineExecutionId, { state: 'mixedVersions', edge: 'start', at: first, by, note });
     await markTimeline(ctx.records, ctx.job.pipelineExecutionId, { state: 'mixedVersions', edge: 'end', at: last, by, note });
+    // From the last shift every service serves V2: the database is no longer ahead of them.
+    await markTimeline(ctx.records, ctx.job.pipelineExecutionId, { state: 'dbAheadOfServices', edge: 'end', at: last, by, note });
     spread = `; production traffic of all shifted within ${((last - first) / 1000).toFixed(1)} s`;
   }
   return { status: 'done', summary: `${services.length} service(s) cut over together to release ${barrier.release.version} ${where}${spread}` };

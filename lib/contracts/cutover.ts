@@ -108,6 +108,8 @@ export type BakeFailure = z.infer<typeof BakeFailure>;
 /** Step-table record keys (under the runtime's `record#`). */
 export const cutoverKeys = {
   current: (env: string) => `cutover#${env}#current`,
+  /** The last barrier a pipeline execution opened (the report step's way to its records). */
+  run: (executionId: string) => `cutover#run#${executionId}`,
   arrival: (barrier: string, service: string) => `cutover#${barrier}#arrived#${service}`,
   verdict: (barrier: string) => `cutover#${barrier}#verdict`,
   shift: (barrier: string, service: string) => `cutover#${barrier}#shifted#${service}`,

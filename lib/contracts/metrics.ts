@@ -28,6 +28,10 @@ export const METRIC = {
   rollback: 'Rollback',
   /** Source revision created to Deploy_Spryker_services done (succeeded runs). */
   leadTime: 'LeadTime',
+  /** `cutover: 'together'` runs where a service shifted: first to last production shift. */
+  cutoverShiftSpread: 'CutoverShiftSpread',
+  /** `cutover: 'together'` runs: first to last service ready at the barrier (what rolling would have mixed, at least). */
+  cutoverArrivalSpread: 'CutoverArrivalSpread',
 } as const;
 
 /** `<pipeline>/<executionId>/report.json|html` in the environment's reports bucket. */

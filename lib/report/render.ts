@@ -5,7 +5,7 @@
  * from S3 and from a file. Every name, note and version is data and is escaped.
  */
 import { TIMELINE_STATES, type TimelineSpan, type TimelineState } from '../contracts/timeline';
-import type { DeploymentReport, ReportStage, StageOutcome } from '../contracts/report';
+import type { CutoverSection, DeploymentReport, ReportStage, StageOutcome } from '../contracts/report';
 
 /** What each state means for the shop, for the legend and the windows table. */
 export const STATE_DESCRIPTIONS: Record<TimelineState, string> = {
@@ -56,6 +56,49 @@ function offset(ms: number): string {
   const s = Math.max(0, Math.round(ms / 1000));
   const mmss = `${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
   return s >= 3600 ? `+${Math.floor(s / 3600)}:${mmss}` : `+${mmss}`;
+}
+
+/** Seconds with one decimal: the shift spread is a matter of seconds. */
+const seconds1 = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+/**
+ * The cutover section as labelled facts (label, value), in reading order: the mode, the
+ * mixed-version window, and for `together` the rolling comparison (docs/cutover.md). Plain text:
+ * every renderer escapes (or cleans) them itself.
+ */
+export function cutoverFacts(cutover: CutoverSection, report: Pick<DeploymentReport, 'windows'>): [string, string][] {
+  if (cutover.mode === 'rolling') {
+    const mixed = report.windows.mixedVersions;
+    return [
+      ['cutover', 'rolling: each service switched on its own schedule'],
+      ['V1 and V2 mixed (mixedVersions)', mixed === undefined ? 'not measured' : formatDuration(mixed)],
+    ];
+  }
+  const facts: [string, string][] = [
+    ['cutover', `together: ${cutover.shifted} of ${cutover.services} services shifted production traffic${cutover.arrived < cutover.services ? ` (${cutover.arrived} arrived at the barrier)` : ''}`],
+    ['V1 and V2 mixed (shift spread)', cutover.shiftSpreadMs === undefined ? 'none: no service shifted' : `${seconds1(cutover.shiftSpreadMs)} (first to last production shift)`],
+  ];
+  facts.push([
+    'rolling, this run (each shifting when ready)',
+    cutover.arrivalSpreadMs === undefined ? 'not known: not every service got ready' : `at least ${formatDuration(cutover.arrivalSpreadMs)} (first to last service ready at the barrier)`,
+  ]);
+  const last = cutover.lastRolling;
+  facts.push(['rolling, last rolling run', last ? `${formatDuration(last.mixedVersionsMs)} (mixedVersions of ${last.pipeline} execution ${last.executionId}, ${new Date(last.endMs).toISOString()})` : 'none found in the reports bucket']);
+  return facts;
+}
+
+/** One line for a summary, a notification or a terminal: `cutover together: …; rolling: …`. */
+export function cutoverLine(cutover: CutoverSection, report: Pick<DeploymentReport, 'windows'>): string {
+  if (cutover.mode === 'rolling') {
+    const mixed = report.windows.mixedVersions;
+    return `cutover rolling: V1 and V2 mixed ${mixed === undefined ? '(not measured)' : `for ${formatDuration(mixed)}`}`;
+  }
+  const shifted = cutover.shiftSpreadMs === undefined ? `no service of ${cutover.services} shifted` : `${cutover.shifted}/${cutover.services} services shifted within ${seconds1(cutover.shiftSpreadMs)}`;
+  const rolling = [
+    cutover.arrivalSpreadMs !== undefined ? `≥ ${formatDuration(cutover.arrivalSpreadMs)} had each shifted when ready` : undefined,
+    cutover.lastRolling ? `last rolling run ${formatDuration(cutover.lastRolling.mixedVersionsMs)}` : undefined,
+  ].filter(Boolean);
+  return `cutover together: ${shifted}${rolling.length ? `; rolling: ${rolling.join(', ')}` : ''}`;
 }
 
 /** A tick step that gives 4 to 10 ticks over the span. */
@@ -144,12 +187,17 @@ export function renderSvg(report: DeploymentReport): string {
   });
   out.push('</g>');
   y += Math.ceil(legend.length / 4) * 18 + 4;
+  if (report.cutover) {
+    y += 6;
+    out.push(`<text x="4" y="${y + 12}" class="cutover">${escapeXml(cutoverLine(report.cutover, report))}</text>`);
+    y += 20;
+  }
 
   const title = `Deployment ${report.executionId} of ${report.pipeline}: ${report.outcome}`;
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${y}" viewBox="0 0 ${WIDTH} ${y}" role="img" aria-label="${escapeXml(title)}">`,
     `<title>${escapeXml(title)}</title>`,
-    '<style>text{font:12px sans-serif;fill:#2c3e50}.tick{font-size:10px;fill:#7f8c8d}.section{font-weight:bold}.none{fill:#aab7b8;font-style:italic}</style>',
+    '<style>text{font:12px sans-serif;fill:#2c3e50}.tick{font-size:10px;fill:#7f8c8d}.section{font-weight:bold}.none{fill:#aab7b8;font-style:italic}.cutover{font-weight:bold}</style>',
     ...out,
     '</svg>',
   ].join('\n');
@@ -175,6 +223,12 @@ function windowsTable(report: DeploymentReport): string {
     ].join('');
   });
   return `<table class="windows"><thead><tr><th>State</th><th>Meaning</th><th>Began</th><th>Ended</th><th>Window</th><th>Notes</th></tr></thead>\n<tbody>\n${rows.join('\n')}\n</tbody></table>`;
+}
+
+/** The cutover: the mixed-version window beside what rolling took (docs/cutover.md). */
+function cutoverTable(cutover: CutoverSection, report: DeploymentReport): string {
+  const rows = cutoverFacts(cutover, report).map(([label, value]) => `<tr><th>${escapeXml(label)}</th><td>${escapeXml(value)}</td></tr>`);
+  return `<table class="cutover" data-mode="${cutover.mode}"><tbody>\n${rows.join('\n')}\n</tbody></table>`;
 }
 
 function stagesTable(stages: readonly ReportStage[], startMs: number): string {
@@ -208,6 +262,7 @@ export function renderReport(report: DeploymentReport): string {
     renderSvg(report),
     '<h2>Windows</h2>',
     windowsTable(report),
+    ...(report.cutover ? ['<h2>Cutover</h2>', cutoverTable(report.cutover, report)] : []),
     '<h2>Stages</h2>',
     stagesTable(report.stages, report.startMs),
     '</body>',
@@ -263,5 +318,6 @@ export function renderTerminal(report: DeploymentReport, width = 100): string {
     const until = spanEnd(span, report);
     lines.push(row(state, bar(span.startMs, until, '░'), `${formatDuration(until - span.startMs).padStart(8)}${span.endMs === undefined ? ' (open)' : ''}`));
   }
+  if (report.cutover) lines.push(clean(cutoverLine(report.cutover, report)));
   return lines.join('\n');
 }

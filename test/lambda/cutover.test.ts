@@ -1,84 +1,20 @@
 /**
  * cutover 'together' (issue 17) on the stateful fake: Deploy_Spryker_services (the bundled
  * logic through defineStep) and the lifecycle hook, driven by the fake ECS's native blue/green
- * deployments (test/fakes/ecs-bluegreen.ts) over loopback with the real SDK clients.
+ * deployments (sim/ecs-bluegreen.ts; the shop: cutover-fixture.ts) over loopback with the real SDK clients.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { CUTOVER_HOOK_STAGES, cutoverKeys, type CutoverConfig } from '../../lib/contracts/cutover';
-import { defineHook } from '../../lambda/cutover-hook';
-import { step } from '../../lambda/deploy';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { call, defineStep } from '../../lambda/runtime/job';
-import type { ReleaseManifest } from '../../lambda/runtime/release';
-import { StepTable } from '../../lambda/runtime/records';
+import { cutoverKeys } from '../../lib/contracts/cutover';
 import { readTimeline } from '../../lambda/runtime/timeline';
-import { STEP_TABLE, type FakeAws } from '../fakes/aws';
-import { CALLBACK_JITTER_MS, type BlueGreenSpec } from '../../sim/ecs-bluegreen';
-import { ARTIFACTS, MODEL, putArtifact, setupShop, td, useFakeAws, V2 } from '../fakes/shop';
+import { timelineKey } from '../../lib/contracts/timeline';
+import type { FakeAws } from '../fakes/aws';
+import { CALLBACK_JITTER_MS } from '../../sim/ecs-bluegreen';
+import { td, useFakeAws, V2 } from '../fakes/shop';
+import { cutoverFixture, JOB, spreadOf } from './cutover-fixture';
 
 let aws: FakeAws;
 useFakeAws((started) => (aws = started));
-
-const RELEASE = { name: 'Release', bucket: ARTIFACTS, key: 'run/Release/release.zip' };
-const APP = { model: MODEL, services: 'application' };
-const CONFIG = '/production/pipeline/cutover';
-const HOOK_ARN = 'arn:aws:lambda:eu-central-1:123456789012:function:production-cutover-hook';
-const JOB = { id: 'aaaaaaaa-0000-4000-8000-000000000017', params: APP, inputs: [RELEASE], stage: 'Deploy_Spryker_services', action: 'Deploy_Spryker_services' };
-
-/** The test listener: `/<service>/` answers 200 unless the test says otherwise. */
-let listener: Server;
-let base = '';
-const pageStatus = new Map<string, number>();
-beforeAll(async () => {
-  listener = createServer((req, res) => void res.writeHead(pageStatus.get(req.url!.split('/')[1]) ?? 200).end('<html>warm</html>'));
-  await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(listener.address() as AddressInfo).port}`;
-});
-afterAll(() => new Promise((resolve) => listener.close(resolve)));
+const { pageStatus, hook, shop, deploy, records, deploymentsOf, arrivals } = cutoverFixture(() => aws);
 beforeEach(() => jest.spyOn(console, 'warn').mockImplementation(() => undefined));
-afterEach(() => pageStatus.clear());
-
-/**
- * A shop whose application services are blue/green with the cutover hook, on V1, with a
- * prepared release (revision 2 of each) and the cutover configuration in SSM.
- */
-function shop(apps: string[], spec: (service: string, i: number) => Partial<BlueGreenSpec> = () => ({})) {
-  const model = setupShop(aws, { apps });
-  for (const s of [...model.services, model.scheduler]) {
-    const def = aws.ecs.definitions.get(td(s.service, 1))!;
-    aws.ecs.definitions.set(td(s.service, 2), { ...def, taskDefinitionArn: td(s.service, 2), revision: 2 });
-  }
-  aws.ssm.set(MODEL, JSON.stringify({ ...model, cutover: { hook: 'production-cutover-hook', barrierTimeoutMs: 30 * 60_000 } }));
-  const config: CutoverConfig = {
-    v: 1,
-    model: MODEL,
-    checks: Object.fromEntries(model.services.map((s) => [s.service, [`${base}/${s.service}/`]])),
-    concurrency: 4,
-    timeoutMs: 2000,
-    ttfbMs: 1500,
-  };
-  aws.ssm.set(CONFIG, JSON.stringify(config));
-  const release: ReleaseManifest = {
-    v: 1,
-    env: 'production',
-    version: V2,
-    preparedAt: '2025-03-01T10:00:00.000Z',
-    services: [...model.services, model.scheduler].map((s) => ({ app: s.app, service: s.service, previousTaskDefinition: td(s.service, 1), taskDefinition: td(s.service, 2) })),
-  };
-  putArtifact(aws, RELEASE, { 'release.json': JSON.stringify(release) });
-  model.services.forEach((s, i) => aws.bluegreen.enable(s.service, { hook: { arn: HOOK_ARN, stages: CUTOVER_HOOK_STAGES }, ...spec(s.service, i) }));
-  aws.bluegreen.hook = hook();
-  return model.services.map((s) => s.service);
-}
-
-const hook = () => defineHook({ clientConfig: aws.deps().clientConfig, now: () => aws.clock.now, table: STEP_TABLE, config: CONFIG });
-const deploy = () => aws.bluegreen.runJob(aws, defineStep(step, { ...aws.deps(), sleep: (ms) => aws.bluegreen.advance(ms) }), JOB, { lambdaMs: 14 * 60_000 });
-const records = () => new StepTable(new DynamoDBClient(aws.deps().clientConfig!), STEP_TABLE, () => aws.clock.now, call).records();
-const deploymentsOf = (services: string[]) => services.map((s) => aws.bluegreen.latest(s)!);
-/** The first POST_TEST_TRAFFIC_SHIFT invocation of each service: when it arrived at the barrier. */
-const arrivals = (services: string[]) => services.map((s) => aws.bluegreen.invocations.find((i) => i.service === s && i.stage === 'POST_TEST_TRAFFIC_SHIFT')!.at);
-const spreadOf = (times: number[]) => Math.max(...times) - Math.min(...times);
 
 test('all healthy: every service arrives at its own time, then production traffic of all shifts together; the timeline records the spread', async () => {
   const services = shop(['zed', 'yves', 'glue', 'backoffice'], (_, i) => ({ scaleUpMs: 40_000 + i * 25_000 }));
@@ -98,6 +34,9 @@ test('all healthy: every service arrives at its own time, then production traffi
   const mixed = timeline.find((t) => t.state === 'mixedVersions')!;
   expect(mixed.endMs! - mixed.startMs).toBe(spreadOf(aws.bluegreen.invocations.filter((i) => i.stage === 'POST_PRODUCTION_TRAFFIC_SHIFT').map((i) => i.at)));
   expect(mixed.startNote).toMatch(/^together: 4 services shifted within \d\.\d s$/);
+  // Every service serves V2 from the last shift on: the database is no longer ahead of them.
+  const executionId = aws.codepipeline.jobs.get(JOB.id)!.data.pipelineContext.pipelineExecutionId;
+  expect(await records().get(timelineKey(executionId, 'dbAheadOfServices', 'end'))).toMatchObject({ at: mixed.endMs });
   // The waiting hooks were called back every few seconds, not every 30 s (ECS's default).
   const yves = aws.bluegreen.invocations.filter((i) => i.service === 'production-zed' && i.stage === 'POST_TEST_TRAFFIC_SHIFT');
   expect(yves.length).toBeGreaterThan(10);

@@ -8,15 +8,19 @@ import { step as preDeploymentConfiguration } from '../../lambda/pre-deployment-
 import { reportAfterExecution, step as report, type ReportEventDeps } from '../../lambda/report';
 import { defineStep } from '../../lambda/runtime/job';
 import { step as runHook } from '../../lambda/run-hook';
-import { DeploymentReport } from '../../lib/contracts/report';
+import { XMLValidator } from 'fast-xml-parser';
+import { DeploymentReport, LatestRolling, latestRollingKey, type LastRollingRun } from '../../lib/contracts/report';
+import { renderReport, renderTerminal } from '../../lib/report/render';
 import { METRICS_NAMESPACE, reportKey } from '../../lib/contracts/metrics';
 import { TIMELINE_STATES } from '../../lib/contracts/timeline';
 import { FakeAws, PIPELINES, STEP_TABLE } from '../fakes/aws';
 import { jobEvent, type JobOptions } from '../fakes/job';
 import { IMAGES_INPUT, MODEL, RELEASE_OUTPUT, setupShop, useFakeAws, V2 } from '../fakes/shop';
+import { cutoverFixture, spreadOf } from './cutover-fixture';
 
 let aws: FakeAws;
 useFakeAws((started) => (aws = started));
+const together = cutoverFixture(() => aws);
 
 const BUCKET = 'production-reports';
 const EXECUTION = '0b7c1d2e-3f40-4a5b-8c6d-7e8f90a1b2c3';
@@ -228,4 +232,116 @@ test('a stage-rollback execution counts as a rollback', async () => {
   expect(JSON.parse(stored('json')!).rollback).toBe(true);
   expect(emf[0]).toMatchObject({ Rollback: 1 });
   expect(PIPELINES).toContain('production-deploy');
+});
+
+describe('the cutover section: the mixed-version window beside what rolling took', () => {
+  const POINTER = `/${BUCKET}/${latestRollingKey('production')}`;
+  const pointer = () => {
+    const raw = aws.objects.get(POINTER);
+    return raw && LatestRolling.parse(JSON.parse(raw.toString()));
+  };
+  const runReport = () => aws.runJob(defineStep(report, aws.deps()), job('Report', 'job-report', { environment: 'production' }));
+
+  test('a rolling run: mode rolling in the report, and the environment\'s pointer names it; an older run\'s report never moves it back', async () => {
+    await simulateRun();
+    const out = await runReport();
+    expect(out.report.body.executionDetails.summary).toMatch(/; cutover rolling: V1 and V2 mixed for 2m 00s$/);
+    const doc = DeploymentReport.parse(JSON.parse(stored('json')!));
+    expect(doc.cutover).toEqual({ mode: 'rolling' });
+    const mixed = doc.states.find((st) => st.state === 'mixedVersions')!;
+    expect(pointer()).toEqual({ v: 1, pipeline: 'production-deploy', executionId: EXECUTION, mixedVersionsMs: ROLLOUT_MS, endMs: mixed.endMs });
+    // A later rolling run is recorded; then this (older) run's report is rewritten: the pointer stays on the later one.
+    const later: LatestRolling = { v: 1, pipeline: 'production-deploy', executionId: '11111111-2222-4333-8444-555555555555', mixedVersionsMs: 90_000, endMs: mixed.endMs! + 3_600_000 };
+    aws.objects.set(POINTER, Buffer.from(JSON.stringify(later)));
+    await reportAfterExecution({ pipeline: 'production-deploy', executionId: EXECUTION, state: 'SUCCEEDED' }, eventDeps());
+    expect(pointer()).toEqual(later);
+    // Read bounded: a listing of the one key, then the object.
+    expect(aws.calls('S3.GET').map((c) => c.path)).toEqual(expect.arrayContaining([`/${BUCKET}/`, POINTER]));
+  });
+
+  test('a together run of 4 services: the shift spread, the arrival spread of this run and the last rolling run, in JSON, HTML, terminal, summary and metrics', async () => {
+    const last: LastRollingRun = { pipeline: 'production-deploy', executionId: '0a0b0c0d-1111-4222-8333-444455556666', mixedVersionsMs: 134_000, endMs: aws.clock.now - 86_400_000 };
+    aws.objects.set(POINTER, Buffer.from(JSON.stringify({ v: 1, ...last })));
+    const services = together.shop(['zed', 'yves', 'glue', 'backoffice'], (_, i) => ({ scaleUpMs: 40_000 + i * 25_000 }));
+    const deployed = await together.deploy({ pipelineExecutionId: EXECUTION });
+    expect(deployed.report.kind).toBe('success');
+    aws.clock.advance(5_000);
+    const out = await runReport();
+    const doc = DeploymentReport.parse(JSON.parse(stored('json')!));
+    const shifts = together.deploymentsOf(services).map((d) => d.shiftedAt!);
+    const arrived = together.arrivals(services);
+    expect(doc.cutover).toEqual({ mode: 'together', services: 4, arrived: 4, shifted: 4, shiftSpreadMs: spreadOf(shifts), arrivalSpreadMs: spreadOf(arrived), lastRolling: last });
+    // The window the timeline shows is the shift spread; rolling would have mixed at least the arrival spread.
+    expect(doc.windows.mixedVersions).toBe(spreadOf(shifts));
+    expect(spreadOf(shifts)).toBeLessThan(10_000);
+    expect(spreadOf(arrived)).toBeGreaterThanOrEqual(75_000);
+
+    const shift = `${(spreadOf(shifts) / 1000).toFixed(1)} s`;
+    expect(out.report.body.executionDetails.summary).toContain(`; cutover together: 4/4 services shifted within ${shift}; rolling: ≥ 1m 15s had each shifted when ready, last rolling run 2m 14s`);
+    const html = stored('html')!;
+    expect(XMLValidator.validate(html)).toBe(true);
+    expect(html).toContain('<h2>Cutover</h2>');
+    expect(html).toContain(`<tr><th>V1 and V2 mixed (shift spread)</th><td>${shift} (first to last production shift)</td></tr>`);
+    expect(html).toContain('<tr><th>rolling, this run (each shifting when ready)</th><td>at least 1m 15s (first to last service ready at the barrier)</td></tr>');
+    expect(html).toContain(`<tr><th>rolling, last rolling run</th><td>2m 14s (mixedVersions of production-deploy execution ${last.executionId}, ${new Date(last.endMs).toISOString()})</td></tr>`);
+    expect(html).toMatch(/<text x="4" y="\d+" class="cutover">cutover together: 4\/4 services shifted within/);
+    expect(renderTerminal(doc, 100).split('\n').pop()).toBe(`cutover together: 4/4 services shifted within ${shift}; rolling: ≥ 1m 15s had each shifted when ready, last rolling run 2m 14s`);
+    expect(emf[0]).toMatchObject({ CutoverShiftSpread: spreadOf(shifts) / 1000, CutoverArrivalSpread: spreadOf(arrived) / 1000, Window_mixedVersions: spreadOf(shifts) / 1000 });
+    // A together run is no rolling run: the pointer still names the last rolling one.
+    expect(pointer()).toEqual({ v: 1, ...last });
+  });
+
+  test('a together run failing before the shift: none shifted, the arrivals so far; an unreadable pointer leaves the comparison out, escaped data stays data', async () => {
+    together.shop(['zed', 'yves', 'glue'], (s) => ({ scaleUpMs: s === 'production-yves' ? 90_000 : 40_000 }));
+    aws.bluegreen.nextGreen.set('production-yves', 'failing');
+    aws.objects.set(POINTER, Buffer.from('{"v": 1, "pipeline": "<b>not a pointer'));
+    const deployed = await together.deploy({ pipelineExecutionId: EXECUTION });
+    expect(deployed.report.kind).toBe('failure');
+    const out = await reportAfterExecution({ pipeline: 'production-deploy', executionId: EXECUTION, state: 'FAILED' }, eventDeps());
+    expect(out.written).toBe(true);
+    expect(out.summary).toMatch(/; cutover together: no service of 3 shifted$/);
+    const doc = DeploymentReport.parse(JSON.parse(stored('json')!));
+    expect(doc.outcome).toBe('Failed');
+    expect(doc.cutover).toMatchObject({ mode: 'together', services: 3, arrived: 2, shifted: 0 });
+    expect(doc.cutover).not.toHaveProperty('shiftSpreadMs');
+    expect(doc.cutover).not.toHaveProperty('arrivalSpreadMs');
+    expect(doc.cutover).not.toHaveProperty('lastRolling');
+    expect(console.warn).toHaveBeenCalledWith(expect.stringContaining('latest-rolling/production.json is not a version 1 pointer'));
+    const html = stored('html')!;
+    expect(html).toContain('<td>together: 0 of 3 services shifted production traffic (2 arrived at the barrier)</td>');
+    expect(html).toContain('<td>none: no service shifted</td>');
+    expect(html).toContain('<tr><th>rolling, this run (each shifting when ready)</th><td>not known: not every service got ready</td></tr>');
+    expect(html).toContain('<tr><th>rolling, last rolling run</th><td>none found in the reports bucket</td></tr>');
+    expect(emf[0]).not.toHaveProperty('CutoverShiftSpread');
+
+    // A pointer whose fields carry markup: rendered as text, the page and its SVG stay well-formed.
+    const hostile = { ...doc, cutover: { ...doc.cutover!, lastRolling: { pipeline: 'p<script>', executionId: '"&\'<>', mixedVersionsMs: 1000, endMs: 0 } } } as DeploymentReport;
+    const page = renderReport(hostile);
+    expect(XMLValidator.validate(page)).toBe(true);
+    expect(page).not.toContain('<script>');
+    expect(page).toContain('p&lt;script&gt; execution &quot;&amp;&apos;&lt;&gt;');
+  });
+
+  test('version 1 stays readable both ways: a report without the section reads and renders as before; a reader that knows no cutover reads a new one', () => {
+    const old = {
+      v: 1,
+      pipeline: 'production-deploy',
+      executionId: EXECUTION,
+      outcome: 'Succeeded',
+      startMs: 0,
+      endMs: 600_000,
+      stages: [{ name: 'Deploy_Spryker_services', startMs: 0, endMs: 600_000, outcome: 'Succeeded' }],
+      states: [{ state: 'mixedVersions', startMs: 100_000, endMs: 220_000 }],
+      windows: { mixedVersions: 120_000 },
+    };
+    const parsed = DeploymentReport.parse(old);
+    expect(parsed.cutover).toBeUndefined();
+    expect(renderReport(parsed)).not.toContain('Cutover');
+    expect(renderTerminal(parsed).split('\n').pop()).toMatch(/^maintenance /);
+    // The schema as it was before the section (zod objects strip what they do not know).
+    const before = DeploymentReport.omit({ cutover: true });
+    const current = { ...old, cutover: { mode: 'together', services: 2, arrived: 2, shifted: 2, shiftSpreadMs: 900, arrivalSpreadMs: 30_000 } };
+    expect(before.parse(current)).toEqual(parsed);
+    expect(() => DeploymentReport.parse({ ...old, cutover: { mode: 'sideways' } })).toThrow(/mode/);
+  });
 });
