@@ -10,6 +10,8 @@ export interface SprykerDashboardProps {
   readonly stages: readonly string[];
   /** @default `${environment}-deployments` */
   readonly dashboardName?: string;
+  /** `together` adds the cutover's shift spread beside its readiness spread (what rolling would have mixed). @default 'rolling' */
+  readonly cutover?: 'rolling' | 'together';
 }
 
 /**
@@ -66,6 +68,19 @@ export class SprykerDashboard extends Construct {
             leftYAxis: { min: 0, label: 'seconds', showUnits: false },
           }),
         ],
+        ...(props.cutover === 'together'
+          ? [
+              [
+                new cloudwatch.GraphWidget({
+                  title: 'Cutover: production shift spread beside readiness spread (s)',
+                  left: [seconds(METRIC.cutoverShiftSpread, 'shift spread (V1 and V2 mixed)'), seconds(METRIC.cutoverArrivalSpread, 'readiness spread (rolling would have mixed at least this)')],
+                  width: 24,
+                  height: 6,
+                  leftYAxis: { min: 0, label: 'seconds', showUnits: false },
+                }),
+              ],
+            ]
+          : []),
       ],
     });
   }

@@ -184,7 +184,7 @@ export class SprykerPipeline extends Construct {
     if (props.report?.enabled ?? true) {
       this.reports = SprykerReports.of(this.deployment, props.report);
       // Before the Report stage joins: the dashboard graphs the deployment's stages.
-      this.dashboard = companionOf?.dashboard ?? new SprykerDashboard(this, 'Dashboard', { environment: props.environment, stages: this.sprykerStages.map((s) => s.stageName) });
+      this.dashboard = companionOf?.dashboard ?? new SprykerDashboard(this, 'Dashboard', { environment: props.environment, stages: this.sprykerStages.map((s) => s.stageName), cutover: props.cutover });
       this.sprykerStages.push(new ReportStage(this, 'Report', { ...stageProps, reports: this.reports }));
     }
 

@@ -7,7 +7,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { ReportParams } from '../contracts/params';
-import type { ReportAfterExecution } from '../contracts/report';
+import { latestRollingKey, type ReportAfterExecution } from '../contracts/report';
 import type { SprykerReportProps } from '../config/types';
 import type { SprykerDeployment } from '../deployment';
 import { acknowledge } from '../nag';
@@ -65,6 +65,12 @@ export class SprykerReports extends Construct {
     this.handler.addToRolePolicy(
       new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [this.bucket.arnForObjects('*')] }),
       'report keys are <pipeline>/<execution id>/report.*, known only at run time; this bucket only',
+    );
+    // The environment's last rolling run, for a together run's comparison: that one pointer only.
+    // ListBucket too, because without it S3 answers a missing key with 403, not 404.
+    this.handler.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [this.bucket.arnForObjects(latestRollingKey(env))] }));
+    this.handler.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [this.bucket.bucketArn], conditions: { StringEquals: { 's3:prefix': latestRollingKey(env) } } }),
     );
     // Corroboration and assembly: the environment's registered pipelines only (complete at synth: uncached).
     const stack = Stack.of(this);

@@ -1,7 +1,7 @@
 /** The Report stage, the reports bucket, the end-of-run rule and the dashboard in the template (issue 16). */
 import { Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { METRIC, SprykerDestructivePipeline, SprykerPipeline } from '../../lib';
+import { METRIC, SprykerDashboard, SprykerDestructivePipeline, SprykerPipeline } from '../../lib';
 import { baseProps, functionOf, stagesOf, statementsOfFunction, synthPipeline, testApp, userParametersOf } from '../infra/helpers';
 
 type Cfn = Record<string, any>;
@@ -33,11 +33,14 @@ describe('report on (the default)', () => {
     );
   });
 
-  test('the handler may put report objects in that bucket and read only the environment\'s pipelines', () => {
+  test('the handler may put report objects in that bucket, read the last rolling run\'s pointer and only the environment\'s pipelines', () => {
     const statements = statementsOfFunction(template, handlerId);
     expect(statements).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ Action: 's3:PutObject', Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/*']] } }),
+        // The last rolling run's pointer, for a together run's comparison: that one key, read and listed.
+        expect.objectContaining({ Action: 's3:GetObject', Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/latest-rolling/staging.json']] } }),
+        expect.objectContaining({ Action: 's3:ListBucket', Resource: { 'Fn::GetAtt': [bucketId, 'Arn'] }, Condition: { StringEquals: { 's3:prefix': 'latest-rolling/staging.json' } } }),
         expect.objectContaining({
           Action: ['codepipeline:GetPipelineExecution', 'codepipeline:ListActionExecutions'],
           Resource: [{ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':codepipeline:eu-central-1:111122223333:staging-deploy']] }],
@@ -82,6 +85,18 @@ describe('report on (the default)', () => {
     expect(body).not.toContain(METRIC.stage('Report'));
     expect(pipeline.dashboard!.metric(METRIC.window('maintenance')).dimensions).toEqual({ Environment: 'staging' });
   });
+});
+
+test('a together cutover graphs the shift spread beside the readiness spread; a rolling one does not', () => {
+  const body = (cutover: 'rolling' | 'together') => {
+    const stack = new Stack(testApp(), 'Test');
+    new SprykerDashboard(stack, 'Dashboard', { environment: 'staging', stages: ['Run_install'], cutover });
+    const [dashboard] = Object.values(Template.fromStack(stack).findResources('AWS::CloudWatch::Dashboard')) as Cfn[];
+    return JSON.stringify(stack.resolve(dashboard.Properties.DashboardBody));
+  };
+  expect(body('together')).toContain(`\\"${METRIC.cutoverShiftSpread}\\"`);
+  expect(body('together')).toContain(`\\"${METRIC.cutoverArrivalSpread}\\"`);
+  expect(body('rolling')).not.toContain(METRIC.cutoverShiftSpread);
 });
 
 test('a companion pipeline shares the bucket, rule and dashboard, and its executions are reported too', () => {
