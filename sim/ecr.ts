@@ -12,7 +12,7 @@
  *   sinceImagePushed expires images pushed more than countNumber days ago.
  */
 import { createHash } from 'node:crypto';
-import { AwsError, type FakeClock } from './aws';
+import { ACCOUNT, AwsError, type FakeClock } from './core';
 
 export interface LifecycleRule {
   readonly rulePriority: number;
@@ -41,7 +41,6 @@ interface Repository {
   rules: LifecycleRule[];
 }
 
-const ACCOUNT = '123456789012';
 export const REGISTRY = `${ACCOUNT}.dkr.ecr.eu-central-1.amazonaws.com`;
 const MANIFEST_V2 = 'application/vnd.docker.distribution.manifest.v2+json';
 const DAY_MS = 86_400_000;

@@ -19,10 +19,9 @@
  * Time moves only through `advance` (a discrete-event loop over the fake clock): the hook
  * invocations due at the same moment run concurrently, and each sees the clock at its moment.
  */
-import { AwsError, REGION, type FakeAws, type FakeClock, type FakeEcs } from './aws';
-import type { JobOptions } from './job';
+import { ACCOUNT, AwsError, REGION, type FakeClock } from './core';
+import type { FakeEcs } from './ecs';
 
-const ACCOUNT = '123456789012';
 const arn = (resource: string) => `arn:aws:ecs:${REGION}:${ACCOUNT}:${resource}`;
 
 export const BLUE_GREEN_STAGES = [
@@ -95,7 +94,6 @@ export interface HookInvocation {
 }
 
 type HookFunction = (event: unknown, context: { getRemainingTimeInMillis(): number }) => Promise<unknown>;
-type Handler = Parameters<FakeAws['runJob']>[0];
 
 export class FakeEcsBlueGreen {
   readonly deployments = new Map<string, BgDeployment>();
@@ -374,13 +372,5 @@ export class FakeEcsBlueGreen {
     if (d.status === 'IN_PROGRESS' || d.status === 'PENDING') this.rollBack(d, 'Service deployment rolled back because of a StopServiceDeployment request.');
     else if (d.status !== 'ROLLBACK_IN_PROGRESS' && d.status !== 'ROLLBACK_REQUESTED') throw new AwsError('ConflictException', `The service deployment is ${d.status} and cannot be stopped.`);
     return { serviceDeploymentArn: d.arn };
-  }
-
-  /**
-   * Runs a job as CodePipeline does (aws.runJob), the 30 s between continuations passing through
-   * `advance` too (the handler's own waits must: give it `sleep: (ms) => advance(ms)`).
-   */
-  runJob(aws: FakeAws, handler: Handler, job: JobOptions, options: { lambdaMs?: number; maxInvocations?: number } = {}) {
-    return aws.runJob(handler, job, { ...options, wait: (ms) => this.advance(ms) });
   }
 }

@@ -5,7 +5,7 @@
  * As ALB: priorities are unique per listener (PriorityInUse), the default rule cannot be deleted,
  * an unknown rule is RuleNotFound.
  */
-import { AwsError } from './aws';
+import { AwsError } from './core';
 
 interface Rule {
   readonly RuleArn: string;

@@ -1,4 +1,5 @@
 import type { CodePipelineEvent } from 'aws-lambda';
+import { ACCOUNT } from './core';
 
 export const SECRET_ACCESS_KEY = 'artifact-secret-never-logged';
 
@@ -24,7 +25,7 @@ export interface JobOptions {
   readonly accountId?: string;
 }
 
-export const ACCOUNT = '123456789012';
+export { ACCOUNT };
 export const DEFAULT_JOB_ID = '11111111-2222-3333-4444-555555555555';
 
 /** What CodePipeline's GetJobDetails answers for the job these options describe (JSON as on the wire). */

@@ -4,7 +4,7 @@
  * first, as S3 does), HeadObject and GetObject by versionId. Path-style requests only.
  */
 import type { ServerResponse } from 'node:http';
-import { AwsError, type FakeClock } from './aws';
+import { AwsError, type FakeClock } from './core';
 
 interface ObjectVersion {
   readonly versionId: string;

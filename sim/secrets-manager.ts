@@ -3,7 +3,7 @@
  * secret that does not exist (ResourceNotFoundException) and one scheduled for deletion
  * (InvalidRequestException), as the API reference documents them.
  */
-import { AwsError } from './aws';
+import { AwsError } from './core';
 
 const ARN_PREFIX = 'arn:aws:secretsmanager:eu-central-1:123456789012:secret:';
 

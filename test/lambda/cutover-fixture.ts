@@ -86,7 +86,9 @@ export function cutoverFixture(fake: () => FakeAws) {
   /** Deploy_Spryker_services as CodePipeline runs it, the handler's waits moving the blue/green deployments. */
   const deploy = (job: Partial<JobOptions> = {}) => {
     const aws = fake();
-    return aws.bluegreen.runJob(aws, defineStep(step, { ...aws.deps(), sleep: (ms) => aws.bluegreen.advance(ms) }), { ...JOB, ...job }, { lambdaMs: 14 * 60_000 });
+    // CodePipeline's 30 s between continuations pass through the blue/green simulation, as the handler's own waits do.
+    const advance = (ms: number) => aws.bluegreen.advance(ms);
+    return aws.runJob(defineStep(step, { ...aws.deps(), sleep: advance }), { ...JOB, ...job }, { lambdaMs: 14 * 60_000, wait: advance });
   };
   const records = () => new StepTable(new DynamoDBClient(fake().deps().clientConfig!), STEP_TABLE, () => fake().clock.now, call).records();
   const deploymentsOf = (services: string[]) => services.map((s) => fake().bluegreen.latest(s)!);
