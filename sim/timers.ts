@@ -1,0 +1,119 @@
+/**
+ * The rehearsal's timers in simulated time: one queue for every handler bundle in flight and for
+ * the simulated CodePipeline, so that two actions of one stage (Deploy_Spryker_services and
+ * Measure_sync_catch_up) wait side by side on one clock, as they do in AWS. A timer is due at the
+ * clock's now plus its delay; the queue fires the earliest due one and moves the clock to its due
+ * time (never back). Each timer moving the clock by its own delay, as a lone handler may, would
+ * count two waits side by side as one after the other.
+ *
+ * A timer fires only once the simulation is quiet in real time: no request in flight at the
+ * simulated services and nothing fired or served for a short real grace. Until then time stands
+ * still, so a handler's poll (its requests, the answers) happens at one simulated instant and a
+ * request's timeout, cleared by the loopback answer, never fires.
+ */
+import { performance } from 'node:perf_hooks';
+import type { SimClock } from './bundles';
+
+/** Real milliseconds of quiet before the next timer fires. */
+export const REAL_GRACE_MS = 20;
+/** How often a busy simulation is looked at again. */
+const BUSY_RECHECK_MS = 5;
+
+/** A source of real activity the timers wait out (the simulated services' servers). */
+export interface Activity {
+  /** Requests being served now. */
+  readonly inFlight: number;
+  /** performance.now() of the last request that arrived or was answered. */
+  readonly lastAt: number;
+}
+
+interface Timer {
+  readonly due: number;
+  readonly seq: number;
+  readonly fire: () => void;
+}
+
+/** What setTimeout hands back inside a bundle: enough of NodeJS.Timeout for the code that holds one. */
+class SimTimeout {
+  constructor(readonly timer: Timer) {}
+  ref(): this {
+    return this;
+  }
+  unref(): this {
+    return this;
+  }
+  hasRef(): boolean {
+    return true;
+  }
+}
+
+export class SimTimers {
+  private readonly queue: Timer[] = [];
+  private seq = 0;
+  private pump?: NodeJS.Timeout;
+  /** performance.now() of the last timer set or fired. */
+  private lastEvent = 0;
+  private readonly sources: (() => Activity)[] = [];
+
+  constructor(readonly clock: SimClock, private readonly graceMs = REAL_GRACE_MS) {}
+
+  /** The timers also wait until this source has been quiet for the grace. */
+  watch(source: () => Activity): void {
+    this.sources.push(source);
+  }
+
+  readonly setTimeout = (callback: (...args: unknown[]) => void, ms = 0, ...args: unknown[]): SimTimeout => {
+    const timer: Timer = { due: this.clock.now + Math.max(0, Number(ms) || 0), seq: this.seq++, fire: () => callback(...args) };
+    // Sorted by due time, then by creation: equal delays fire in the order they were set.
+    const at = this.queue.findIndex((t) => t.due > timer.due);
+    this.queue.splice(at < 0 ? this.queue.length : at, 0, timer);
+    this.lastEvent = performance.now();
+    this.arm(this.graceMs);
+    return new SimTimeout(timer);
+  };
+
+  readonly clearTimeout = (handle: unknown): void => {
+    if (!(handle instanceof SimTimeout)) return clearTimeout(handle as NodeJS.Timeout);
+    const i = this.queue.indexOf(handle.timer);
+    if (i >= 0) this.queue.splice(i, 1);
+  };
+
+  sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => this.setTimeout(() => resolve(), ms));
+  }
+
+  /** Timers not fired yet. */
+  get pending(): number {
+    return this.queue.length;
+  }
+
+  /** Drops every timer not fired yet (the rehearsal's end). */
+  stop(): void {
+    this.queue.length = 0;
+    if (this.pump) clearTimeout(this.pump);
+    this.pump = undefined;
+  }
+
+  private arm(ms: number): void {
+    if (this.pump || !this.queue.length) return;
+    this.pump = setTimeout(() => {
+      this.pump = undefined;
+      this.tick();
+    }, ms);
+  }
+
+  private tick(): void {
+    if (!this.queue.length) return;
+    const now = performance.now();
+    const activity = this.sources.map((s) => s());
+    const busy = activity.some((a) => a.inFlight > 0);
+    const quietSince = Math.max(this.lastEvent, ...activity.map((a) => a.lastAt));
+    const wait = busy ? BUSY_RECHECK_MS : quietSince + this.graceMs - now;
+    if (wait > 0) return this.arm(Math.ceil(wait));
+    const timer = this.queue.shift()!;
+    if (timer.due > this.clock.now) this.clock.advance(timer.due - this.clock.now);
+    this.lastEvent = performance.now();
+    timer.fire();
+    this.arm(this.graceMs);
+  }
+}
