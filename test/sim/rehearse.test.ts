@@ -206,6 +206,19 @@ describe('--sync-await: the Sync_catch_up stage before Deploy_Spryker_services, 
   });
 });
 
+test('--sync-await, queues slower than syncCatchUp.timeout (30 min): Sync_catch_up fails at the bound naming the queues, no service rolls out, exit 1', () => {
+  const run = cli(['--services', '2', '--sync-await', '--sync-seconds', '2400', '--json', '--out', tmp()]);
+  expect(run.code).toBe(1);
+  const report = DeploymentReport.parse(JSON.parse(run.stdout));
+  const last = report.stages[report.stages.length - 1];
+  expect(last).toMatchObject({ name: 'Sync_catch_up', outcome: 'Failed' });
+  expect(last.endMs - last.startMs).toBeGreaterThanOrEqual(30 * 60_000);
+  expect(last.endMs - last.startMs).toBeLessThanOrEqual(30 * 60_000 + TOLERANCE_MS);
+  expect(run.stderr).toMatch(/Sync_catch_up failed: the sync queues did not drain within 30 min in 2 vhost\(s\) of http:\/\/127\.0\.0\.1:\d+: 1000 message\(s\) left in eu-docker\/publish/);
+  expect(report.states.find((s) => s.state === 'syncCatchUp')?.endMs).toBeUndefined();
+  expect(report.windows.mixedVersions).toBeUndefined();
+}, 120_000);
+
 test('--fail-service yves: Deploy_Spryker_services fails naming yves, nothing after it runs, exit 1', () => {
   const out = tmp();
   const run = cli(['--services', '8', '--fail-service', 'yves', '--json', '--out', out]);
