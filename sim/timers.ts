@@ -18,6 +18,8 @@ import type { SimClock } from './bundles';
 export const REAL_GRACE_MS = 20;
 /** How often a busy simulation is looked at again. */
 const BUSY_RECHECK_MS = 5;
+/** A request served this long without a sign of life is stuck (a fake that never answers): the timers go on, so the handler's request timeout can fire. */
+export const STUCK_MS = 2000;
 
 /** A source of real activity the timers wait out (the simulated services' servers). */
 export interface Activity {
@@ -106,7 +108,7 @@ export class SimTimers {
     if (!this.queue.length) return;
     const now = performance.now();
     const activity = this.sources.map((s) => s());
-    const busy = activity.some((a) => a.inFlight > 0);
+    const busy = activity.some((a) => a.inFlight > 0 && now - a.lastAt < STUCK_MS);
     const quietSince = Math.max(this.lastEvent, ...activity.map((a) => a.lastAt));
     const wait = busy ? BUSY_RECHECK_MS : quietSince + this.graceMs - now;
     if (wait > 0) return this.arm(Math.ceil(wait));

@@ -4,7 +4,7 @@
  * service is serving a request.
  */
 import { FakeClock } from '../../sim/aws';
-import { SimTimers } from '../../sim/timers';
+import { SimTimers, STUCK_MS } from '../../sim/timers';
 
 const START = new FakeClock().now;
 
@@ -68,6 +68,19 @@ test('nothing fires while a service serves a request, and only after the grace o
   await new Promise((resolve) => setTimeout(resolve, 60));
   expect(fired).toBe(true);
   expect(clock.now - START).toBe(5000);
+});
+
+test('a request that never gets an answer does not stop time: after STUCK_MS the timers go on (the handler\'s request timeout fires)', async () => {
+  const clock = new FakeClock();
+  const timers = new SimTimers(clock);
+  const since = performance.now() - STUCK_MS - 1;
+  timers.watch(() => ({ inFlight: 1, lastAt: since }));
+  let fired = false;
+  timers.setTimeout(() => (fired = true), 10_000);
+  await new Promise((resolve) => setTimeout(resolve, 80));
+  timers.stop();
+  expect(fired).toBe(true);
+  expect(clock.now - START).toBe(10_000);
 });
 
 test('stop drops the timers not fired yet', async () => {
