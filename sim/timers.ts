@@ -31,7 +31,6 @@ export interface Activity {
 
 interface Timer {
   readonly due: number;
-  readonly seq: number;
   readonly fire: () => void;
 }
 
@@ -51,7 +50,6 @@ class SimTimeout {
 
 export class SimTimers {
   private readonly queue: Timer[] = [];
-  private seq = 0;
   private pump?: NodeJS.Timeout;
   /** performance.now() of the last timer set or fired. */
   private lastEvent = 0;
@@ -65,7 +63,7 @@ export class SimTimers {
   }
 
   readonly setTimeout = (callback: (...args: unknown[]) => void, ms = 0, ...args: unknown[]): SimTimeout => {
-    const timer: Timer = { due: this.clock.now + Math.max(0, Number(ms) || 0), seq: this.seq++, fire: () => callback(...args) };
+    const timer: Timer = { due: this.clock.now + Math.max(0, Number(ms) || 0), fire: () => callback(...args) };
     // Sorted by due time, then by creation: equal delays fire in the order they were set.
     const at = this.queue.findIndex((t) => t.due > timer.due);
     this.queue.splice(at < 0 ? this.queue.length : at, 0, timer);
