@@ -395,7 +395,7 @@ class Rehearsal {
         actionExecutionId,
         continuationToken: token,
       });
-      await handler(event, this.context());
+      await this.timers.run(() => handler(event, this.context()));
       const report = this.aws.codepipeline.reports.find((r) => r.jobId === id);
       if (!report) return `the ${action.handler} handler reported nothing for job ${id} (CodePipeline would fail the action after 20 minutes): ${this.lastLogLines(action.handler)}`;
       if (report.kind === 'failure') return String(report.body.failureDetails?.message ?? 'failed');

@@ -6,11 +6,13 @@
  * time (never back). Each timer moving the clock by its own delay, as a lone handler may, would
  * count two waits side by side as one after the other.
  *
- * A timer fires only once the simulation is quiet in real time: no request in flight at the
- * simulated services and nothing fired or served for a short real grace. Until then time stands
- * still, so a handler's poll (its requests, the answers) happens at one simulated instant and a
+ * A timer fires only once the simulation is quiet: every handler invocation running (`run`) waits
+ * on a timer of its own, no request is in flight at the simulated services, and nothing fired or
+ * was served for a short real grace. Until then time stands still, so a handler's poll (its
+ * requests, the answers, however slow the machine) happens at one simulated instant, and a
  * request's timeout, cleared by the loopback answer, never fires.
  */
+import { AsyncLocalStorage, AsyncResource } from 'node:async_hooks';
 import { performance } from 'node:perf_hooks';
 import type { SimClock } from './bundles';
 
@@ -29,9 +31,15 @@ export interface Activity {
   readonly lastAt: number;
 }
 
+/** A handler invocation: it is working unless it waits on one of its timers. */
+interface Task {
+  timers: number;
+}
+
 interface Timer {
   readonly due: number;
   readonly fire: () => void;
+  readonly task?: Task;
 }
 
 /** What setTimeout hands back inside a bundle: enough of NodeJS.Timeout for the code that holds one. */
@@ -54,6 +62,8 @@ export class SimTimers {
   /** performance.now() of the last timer set or fired. */
   private lastEvent = 0;
   private readonly sources: (() => Activity)[] = [];
+  private readonly tasks = new Set<Task>();
+  private readonly current = new AsyncLocalStorage<Task>();
 
   constructor(readonly clock: SimClock, private readonly graceMs = REAL_GRACE_MS) {}
 
@@ -62,8 +72,22 @@ export class SimTimers {
     this.sources.push(source);
   }
 
+  /** Runs a handler invocation: while it runs and sets no timer, it is working, and no timer fires. */
+  async run<T>(invocation: () => Promise<T>): Promise<T> {
+    const task: Task = { timers: 0 };
+    this.tasks.add(task);
+    try {
+      return await this.current.run(task, invocation);
+    } finally {
+      this.tasks.delete(task);
+    }
+  }
+
   readonly setTimeout = (callback: (...args: unknown[]) => void, ms = 0, ...args: unknown[]): SimTimeout => {
-    const timer: Timer = { due: this.clock.now + Math.max(0, Number(ms) || 0), fire: () => callback(...args) };
+    const task = this.current.getStore();
+    // In the context it was set in: what the callback sets belongs to the same invocation.
+    const timer: Timer = { due: this.clock.now + Math.max(0, Number(ms) || 0), fire: AsyncResource.bind(() => callback(...args)), task };
+    if (task) task.timers++;
     // Sorted by due time, then by creation: equal delays fire in the order they were set.
     const at = this.queue.findIndex((t) => t.due > timer.due);
     this.queue.splice(at < 0 ? this.queue.length : at, 0, timer);
@@ -75,7 +99,9 @@ export class SimTimers {
   readonly clearTimeout = (handle: unknown): void => {
     if (!(handle instanceof SimTimeout)) return clearTimeout(handle as NodeJS.Timeout);
     const i = this.queue.indexOf(handle.timer);
-    if (i >= 0) this.queue.splice(i, 1);
+    if (i < 0) return;
+    this.queue.splice(i, 1);
+    if (handle.timer.task) handle.timer.task.timers--;
   };
 
   sleep(ms: number): Promise<void> {
@@ -106,11 +132,13 @@ export class SimTimers {
     if (!this.queue.length) return;
     const now = performance.now();
     const activity = this.sources.map((s) => s());
-    const busy = activity.some((a) => a.inFlight > 0 && now - a.lastAt < STUCK_MS);
+    const working = [...this.tasks].some((t) => t.timers === 0);
+    const busy = working || activity.some((a) => a.inFlight > 0 && now - a.lastAt < STUCK_MS);
     const quietSince = Math.max(this.lastEvent, ...activity.map((a) => a.lastAt));
     const wait = busy ? BUSY_RECHECK_MS : quietSince + this.graceMs - now;
     if (wait > 0) return this.arm(Math.ceil(wait));
     const timer = this.queue.shift()!;
+    if (timer.task) timer.task.timers--;
     if (timer.due > this.clock.now) this.clock.advance(timer.due - this.clock.now);
     this.lastEvent = performance.now();
     timer.fire();

@@ -70,6 +70,24 @@ test('nothing fires while a service serves a request, and only after the grace o
   expect(clock.now - START).toBe(5000);
 });
 
+test('an invocation at work (no timer of its own pending) holds time, however long it takes; once it waits, the others\' timers fire', async () => {
+  const clock = new FakeClock();
+  const timers = new SimTimers(clock);
+  let fired = false;
+  timers.setTimeout(() => (fired = true), 5000);
+  let seenAtWork: number | undefined;
+  await timers.run(async () => {
+    // Working in real time (a slow poll on a busy machine), setting no timer.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    seenAtWork = clock.now;
+    expect(fired).toBe(false);
+    await timers.sleep(10_000);
+  });
+  expect(seenAtWork).toBe(START);
+  expect(fired).toBe(true);
+  expect(clock.now - START).toBe(10_000);
+});
+
 test('a request that never gets an answer does not stop time: after STUCK_MS the timers go on (the handler\'s request timeout fires)', async () => {
   const clock = new FakeClock();
   const timers = new SimTimers(clock);
