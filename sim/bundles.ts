@@ -1,19 +1,19 @@
 /**
  * Loads a step handler as the package ships it (dist/handlers/<step>/index.js, the file Lambda
  * runs) with the simulated clock in place of the wall clock: inside the bundle `Date` reads the
- * clock and `setTimeout` (the handlers' timers: their waits between polls, and request timeouts) advances it
- * instead of waiting, once no request is waiting for its answer. Everything else (the AWS SDK, fetch, the network) is the real thing,
+ * clock, and `setTimeout`/`clearTimeout` (the handlers' timers: their waits between polls, and
+ * request timeouts) are the rehearsal's timers in simulated time (sim/timers.ts), which move the
+ * clock instead of waiting. Everything else (the AWS SDK, fetch, the network) is the real thing,
  * pointed at the simulator by the environment (AWS_ENDPOINT_URL), as Lambda's is at AWS. The SDK
  * is the simulator's own (sim/sdk.ts), as Lambda's runtime provides its own.
  */
-import * as diagnostics from 'node:diagnostics_channel';
 import * as fs from 'node:fs';
-import type { ClientRequest } from 'node:http';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import * as vm from 'node:vm';
 import type { CodePipelineEvent } from 'aws-lambda';
 import { SDK_MODULES } from './sdk';
+import { SimTimers } from './timers';
 
 export interface SimClock {
   readonly now: number;
@@ -44,56 +44,6 @@ export function clockDate(clock: SimClock): DateConstructor {
   return SimDate as DateConstructor;
 }
 
-/**
- * Real milliseconds a simulated timer waits before it fires: a handler's request timeout (a timer
- * cleared when the loopback answer comes) must not fire before the answer had a chance to arrive.
- */
-const REAL_GRACE_MS = 20;
-/** On a busy machine a loopback answer can take longer than the grace: a timer waits (real time) this long at most for the answers in flight. */
-const MAX_WAIT_FOR_ANSWERS_MS = 5_000;
-
-/**
- * This process's HTTP requests still waiting for their answer (the handlers' own and the SDK's),
- * from Node's diagnostics channels: no listener on the request changes how it behaves.
- */
-const unanswered = new Set<object>();
-let watching = false;
-function watchRequests(): void {
-  if (watching) return;
-  watching = true;
-  const done = (message: unknown) => unanswered.delete((message as { request: object }).request);
-  diagnostics.subscribe('http.client.request.start', (message) => {
-    const request = (message as { request: ClientRequest }).request;
-    unanswered.add(request);
-    request.once('close', () => unanswered.delete(request));
-  });
-  diagnostics.subscribe('http.client.response.finish', done);
-  diagnostics.subscribe('http.client.request.error', done);
-}
-
-/**
- * A `setTimeout` that moves the clock by the delay when it fires. It fires after a short real
- * wait, and not while a request is unanswered (up to MAX_WAIT_FOR_ANSWERS_MS), so a timer cleared
- * in the meantime (a request's timeout, cleared by the answer) moves nothing; a wait between polls
- * costs the rehearsal only that short real wait. One Timeout throughout: clearTimeout stops it.
- */
-export function clockTimeout(clock: SimClock): (callback: (...args: unknown[]) => void, ms?: number, ...args: unknown[]) => NodeJS.Timeout {
-  watchRequests();
-  return (callback, ms = 0, ...args) => {
-    const since = Date.now();
-    const timer = setTimeout(() => {
-      if (ms > 0 && unanswered.size && Date.now() - since < MAX_WAIT_FOR_ANSWERS_MS) {
-        timer.refresh();
-        return;
-      }
-      const moved = clock.advance(ms);
-      if (moved) void moved.then(() => callback(...args));
-      else callback(...args);
-    }, Math.max(1, Math.min(ms, REAL_GRACE_MS)));
-    return timer;
-  };
-}
-
 /** The lines a handler logs (console.log/warn/error), kept for the failure summary and `--verbose`. */
 export interface HandlerLog {
   readonly lines: { readonly handler: string; readonly level: 'log' | 'warn' | 'error'; readonly text: string }[];
@@ -103,14 +53,15 @@ export interface HandlerLog {
 
 /**
  * The `handler` export of a handler bundle, evaluated once per call in the current realm with
- * the clock's Date and setTimeout in scope (the module wrapper's parameters shadow the globals),
- * and a console that collects the handler's log lines.
+ * the clock's Date and the timers' setTimeout and clearTimeout in scope (the module wrapper's
+ * parameters shadow the globals), and a console that collects the handler's log lines. Bundles
+ * that run side by side share one `timers`.
  */
-export function loadHandler(file: string, clock: SimClock, log: HandlerLog): SimHandler {
+export function loadHandler(file: string, clock: SimClock, log: HandlerLog, timers = new SimTimers(clock)): SimHandler {
   const name = path.basename(path.dirname(file));
   const source = fs.readFileSync(file, 'utf8');
   // `process` too: the caller's, whose environment the rehearsal set (under jest it is not the realm's global).
-  const params = ['exports', 'require', 'module', '__filename', '__dirname', 'Date', 'setTimeout', 'console', 'process'];
+  const params = ['exports', 'require', 'module', '__filename', '__dirname', 'Date', 'setTimeout', 'clearTimeout', 'console', 'process'];
   const fn = vm.compileFunction(source, params, { filename: file });
   const module = { exports: {} as { handler?: SimHandler } };
   const say = (level: 'log' | 'warn' | 'error') => (...args: unknown[]) => {
@@ -125,7 +76,7 @@ export function loadHandler(file: string, clock: SimClock, log: HandlerLog): Sim
     if (id.startsWith('@aws-sdk/')) throw new Error(`${file} requires ${id}, which the rehearsal does not provide: add it to sim/sdk.ts`);
     return realRequire(id);
   };
-  fn(module.exports, require, module, file, path.dirname(file), clockDate(clock), clockTimeout(clock), console, process);
+  fn(module.exports, require, module, file, path.dirname(file), clockDate(clock), timers.setTimeout, timers.clearTimeout, console, process);
   const handler = module.exports.handler;
   if (typeof handler !== 'function') throw new Error(`${file} exports no handler: rebuild the handler bundles (npm run bundle)`);
   return handler;

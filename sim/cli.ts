@@ -15,7 +15,8 @@ import { readLastRolling } from './rehearse-cutover';
 
 export const REHEARSE_USAGE = `usage: cdk-spryker-pipeline rehearse [--services <n>] [--fail-service <app>]... [--maintenance] [--seed <n>] [--cutover rolling|together [--last-rolling <report.json>]]
          [--build-seconds <s>] [--pre-deploy-seconds <s>] [--install-seconds <s>] [--post-deploy-seconds <s>]
-         [--rollout-seconds <s>] [--sync-seconds <s>] [--out <dir>] [--json] [--width <columns>] [--verbose]
+         [--rollout-seconds <s>] [--sync-seconds <s>] [--sync-await] [--broker-latency-ms <ms>]
+         [--out <dir>] [--json] [--width <columns>] [--verbose]
 
   rehearse   a deployment on a simulated AWS and RabbitMQ with the package's own step handlers, in
              seconds and without an AWS account: the states timeline, the windows, the report files`;
@@ -30,6 +31,7 @@ const NUMBERS = {
   'post-deploy-seconds': 'postDeploySeconds',
   'rollout-seconds': 'rolloutSeconds',
   'sync-seconds': 'syncSeconds',
+  'broker-latency-ms': 'brokerLatencyMs',
 } as const satisfies Record<string, keyof RehearsalOptions>;
 
 /** The handler bundles beside this file once built (dist/sim → dist/handlers), or the build's in a source tree. */
@@ -49,6 +51,7 @@ export async function rehearseMain(argv: string[]): Promise<number> {
         cutover: { type: 'string' },
         'last-rolling': { type: 'string' },
         maintenance: { type: 'boolean', default: false },
+        'sync-await': { type: 'boolean', default: false },
         out: { type: 'string' },
         json: { type: 'boolean', default: false },
         width: { type: 'string' },
@@ -66,7 +69,7 @@ export async function rehearseMain(argv: string[]): Promise<number> {
     return 0;
   }
   const problems: string[] = [];
-  const numbers: Partial<Record<keyof RehearsalOptions, number>> = {};
+  const numbers: Partial<Record<(typeof NUMBERS)[keyof typeof NUMBERS], number>> = {};
   for (const [flag, key] of Object.entries(NUMBERS)) {
     const raw = (values as Record<string, unknown>)[flag] as string | undefined;
     if (raw === undefined) continue;
@@ -90,6 +93,7 @@ export async function rehearseMain(argv: string[]): Promise<number> {
       maintenance: values.maintenance,
       cutover: values.cutover as RehearsalOptions['cutover'],
       lastRolling: values['last-rolling'] === undefined ? undefined : readLastRolling(values['last-rolling']),
+      syncAwait: values['sync-await'],
       log: { lines: [], onLine: values.verbose ? (l) => console.error(`[${l.handler}] ${l.text}`) : undefined },
     });
   } catch (e) {

@@ -3,7 +3,10 @@
  * salted SHA-256 password hash RabbitMQ stores), permissions, and queues whose depth drains over
  * the simulated clock. Speaks the requests the step handlers send (GET/PUT/DELETE of /api/vhosts,
  * /api/users, /api/permissions; GET /api/queues/{vhost}) with RabbitMQ's status codes, and refuses
- * any request without the admin's Basic credentials (401).
+ * any request without the admin's Basic credentials (401). Each request takes `latencyMs` of
+ * simulated time: the clock moves on by it before the answer (a broker's writes are not free, and
+ * the rabbitmqReconfiguring window is their sum). Requests side by side each move it: their
+ * latencies add up where a real broker's would overlap, a few milliseconds per poll.
  */
 import { LoopbackServer } from './loopback';
 import { createHash, randomBytes } from 'node:crypto';
@@ -45,10 +48,13 @@ export class FakeRabbitMq extends LoopbackServer {
   readonly requests: string[] = [];
 
   constructor(
-    private readonly clock: { readonly now: number },
+    /** `advance` is needed only with a latency. */
+    private readonly clock: { readonly now: number; advance?(ms: number): void },
     private readonly admin: { readonly username: string; readonly password: string },
+    private readonly options: { readonly latencyMs?: number } = {},
   ) {
     super();
+    if (options.latencyMs && !clock.advance) throw new Error('FakeRabbitMq: a latency needs a clock that advances');
     this.users.set(admin.username, { passwordHash: rabbitPasswordHash(admin.password), tags: ['administrator'] });
   }
 
@@ -75,6 +81,7 @@ export class FakeRabbitMq extends LoopbackServer {
     // Segments are decoded one by one: the default vhost `/` travels as %2F.
     const path = url.pathname.split('/').slice(1).map(decodeURIComponent);
     this.requests.push(`${method} ${url.pathname}`);
+    if (this.options.latencyMs) this.clock.advance!(this.options.latencyMs);
     const send = (status: number, body?: unknown) => {
       res.writeHead(status, { 'content-type': 'application/json' }).end(body === undefined ? '' : JSON.stringify(body));
     };

@@ -8,8 +8,8 @@
  * simulated time, as they would roll out.
  *
  * The blue/green deployments move only through their own event loop (each hook called at its own
- * moment), so in this mode every simulated wait goes through it: the handler bundles' timers (the
- * clock they get) and CodePipeline's wait between continuations (`advance`).
+ * moment), so in this mode every simulated wait goes through it: the rehearsal's timers (the
+ * handlers' waits and CodePipeline's between continuations) run on a clock whose advance is that loop.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -39,10 +39,8 @@ export const REHEARSAL_BAKE_MINUTES = 2;
 
 /** How simulated time moves during a rehearsal. */
 export interface RehearsalTime {
-  /** The clock the handler bundles get. */
+  /** The clock of the rehearsal's timers (sim/timers.ts): the handlers' waits and CodePipeline's between continuations. */
   readonly clock: SimClock;
-  /** CodePipeline's wait between an action's continuations. */
-  advance(ms: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -71,7 +69,7 @@ export interface CutoverRehearsalOptions {
 export async function rehearsalTime(aws: FakeAws, model: DeploymentModel, o: CutoverRehearsalOptions): Promise<RehearsalTime> {
   const mode = o.mode ?? 'rolling';
   if (!(CUTOVER_MODES as readonly string[]).includes(mode)) throw new RangeError(`rehearsal options: cutover: '${mode}' is not one of ${CUTOVER_MODES.join(', ')}`);
-  if (mode === 'rolling') return { clock: aws.clock, advance: async (ms) => aws.clock.advance(ms), stop: async () => undefined };
+  if (mode === 'rolling') return { clock: aws.clock, stop: async () => undefined };
 
   const listener = await new TestListener().start();
   aws.ssm.set(PATHS.model, JSON.stringify({ ...model, cutover: { hook: HOOK_NAME, barrierTimeoutMs: BARRIER_TIMEOUT_MS } } satisfies DeploymentModel));
@@ -92,15 +90,13 @@ export async function rehearsalTime(aws: FakeAws, model: DeploymentModel, o: Cut
   // The hook bundle keeps the plain clock: it is called inside the event loop, which owns the time.
   const hook = loadHandler(path.join(o.handlersDir, 'cutover-hook', 'index.js'), aws.clock, o.log) as unknown as NonNullable<FakeAws['bluegreen']['hook']>;
   aws.bluegreen.hook = hook;
-  const advance = (ms: number) => aws.bluegreen.advance(ms);
   return {
     clock: {
       get now() {
         return aws.clock.now;
       },
-      advance,
+      advance: (ms) => aws.bluegreen.advance(ms),
     },
-    advance,
     stop: () => listener.stop(),
   };
 }

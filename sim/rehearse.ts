@@ -8,6 +8,10 @@
  *
  * The report is built as a real run's: stages from the pipeline's action executions, states from
  * the marks the handlers wrote into the step table (readTimeline), windows from the states.
+ *
+ * The actions of one stage run side by side, as CodePipeline runs actions of one runOrder: the
+ * sync catch-up's Measure_sync_catch_up beside Deploy_Spryker_services (or, with `syncAwait`, its
+ * own Sync_catch_up stage before it), on one simulated clock (sim/timers.ts).
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import * as path from 'node:path';
@@ -27,16 +31,52 @@ import { SCHEDULER_AFTER } from '../lib/config/hook-commands';
 import { DEFAULT_HOOK_TIMEOUT_MINUTES } from '../lib/config/types';
 import type { HookName } from '../lib/contracts';
 import type { RabbitMqParams } from '../lib/contracts/rabbitmq';
+import type { SyncCatchUpParams } from '../lib/contracts/sync-catch-up';
+import { DEFAULT_IGNORED_QUEUES, DEFAULT_SYNC_QUEUES } from '../lib/contracts/sync-queues';
 import { SCCOS_STAGES } from '../lib/contracts/stages';
 import { computeWindows, REPORT_VERSION, type DeploymentReport, type LastRollingRun, type ReportStage } from '../lib/contracts/report';
-import { FakeAws, FUNCTION_ARN, PIPELINES, REGION, STEP_TABLE, TASK_START_MS } from './aws';
+import { FakeAws, FUNCTION_ARN, PIPELINES, REGION, STEP_TABLE } from './aws';
 import { loadHandler, type HandlerLog, type SimHandler } from './bundles';
 import { rehearsalCutover, rehearsalTime, type CutoverMode, type RehearsalTime } from './rehearse-cutover';
 import { FakeRabbitMq } from './rabbitmq';
-import { BROKER_ADMIN, ERROR_QUEUE, KEPT_TAG_PREFIX, PATHS, RELEASE_TABLE, repositoryOf, setupRehearsalShop, STORE_VHOSTS, SYNC_QUEUES, V2 } from './shop';
+import { BROKER_ADMIN, KEPT_TAG_PREFIX, PATHS, RELEASE_TABLE, repositoryOf, runSchedulerSetup, setupRehearsalShop, V2 } from './shop';
+import { SimTimers } from './timers';
 
 /** The pipeline's stages, in SCCOS order. */
 export const REHEARSAL_STAGES = SCCOS_STAGES;
+
+/**
+ * The sync catch-up's UserParameters as SprykerPipeline renders them from the syncCatchUp defaults
+ * (SYNC_CATCH_UP_DEFAULTS of lib/stages/sync-catch-up.ts, which loads aws-cdk-lib: test/sim keeps
+ * the two equal); the broker's config and endpoint, and the mode, are the rehearsal's.
+ */
+export const SYNC_CATCH_UP_PARAMS: Omit<SyncCatchUpParams, 'config' | 'endpoint' | 'allowInsecureEndpoint' | 'mode'> = {
+  queues: [...DEFAULT_SYNC_QUEUES],
+  ignore: [...DEFAULT_IGNORED_QUEUES],
+  settleSeconds: 30,
+  timeoutMinutes: 30,
+  onTimeout: 'fail',
+};
+
+/** A stage and its actions, side by side. */
+export interface RehearsalStage {
+  readonly name: string;
+  readonly actions: readonly string[];
+}
+
+/**
+ * The stages and their actions as SprykerPipeline places the sync catch-up (addSyncCatchUp in
+ * lib/spryker-pipeline.ts): measured by Measure_sync_catch_up beside the rollout in
+ * Deploy_Spryker_services, or, with `syncAwait` (`syncCatchUp.await`), awaited in a Sync_catch_up
+ * stage right before it. Every other stage has the one action named after it.
+ */
+export function rehearsalStages(options: { readonly syncAwait?: boolean } = {}): RehearsalStage[] {
+  return SCCOS_STAGES.flatMap((name): RehearsalStage[] => {
+    if (name !== 'Deploy_Spryker_services') return [{ name, actions: [name] }];
+    if (options.syncAwait) return [{ name: 'Sync_catch_up', actions: ['Sync_catch_up'] }, { name, actions: [name] }];
+    return [{ name, actions: [name, 'Measure_sync_catch_up'] }];
+  });
+}
 
 export interface RehearsalOptions {
   /** Folder of the handler bundles (`<step>/index.js`). */
@@ -55,6 +95,10 @@ export interface RehearsalOptions {
   readonly rolloutSeconds?: number;
   /** The publish and sync queues filled by scheduler:setup drain in this long. @default 90 */
   readonly syncSeconds?: number;
+  /** Await the sync catch-up in its own stage before Deploy_Spryker_services (`syncCatchUp.await`), instead of measuring it beside the rollout. @default false */
+  readonly syncAwait?: boolean;
+  /** Each request to the RabbitMQ management API takes this long (simulated). @default DEFAULT_BROKER_LATENCY_MS */
+  readonly brokerLatencyMs?: number;
   /** Services (application names, e.g. `yves`) whose rollout fails: the circuit breaker rolls them back. @default none */
   readonly failServices?: readonly string[];
   /** Maintenance mode on during Run_install (`maintenance.duringInstall: true`). @default false */
@@ -77,6 +121,8 @@ export interface RehearsalResult {
   readonly rolloutMs: Record<string, number>;
   /** How long the rehearsal took on the wall clock. */
   readonly wallMs: number;
+  /** Every request the simulated broker answered, in order: `PUT /api/vhosts/eu-docker`. */
+  readonly brokerRequests: readonly string[];
 }
 
 /** CodePipeline invokes the next job of an action execution this long after a continuation (the fake's runJob does the same). */
@@ -86,8 +132,13 @@ const LAMBDA_TIMEOUT_MS = 14 * 60_000;
 /** CodePipeline's 24 hours for an action; a rehearsal that gets there is a bug, not a result. */
 const ACTION_LIMIT_MS = 24 * 3600_000;
 const ARTIFACTS = 'codepipeline-artifacts';
-/** Messages scheduler:setup puts into each sync queue of each store vhost. */
-const QUEUE_MESSAGES = 500;
+/**
+ * A management API request of a real RabbitMQ 3.10 on loopback (docs/rehearse.md): creating a
+ * vhost about 25 ms, a user or a permission about 3 ms, a queue listing about 2 ms; the mean of the
+ * writes the rehearsal's plan makes (2 vhosts, a user, 2 permissions) is about 11 ms, and a broker
+ * across the network adds its round trip.
+ */
+export const DEFAULT_BROKER_LATENCY_MS = 12;
 
 /** mulberry32: a small seeded generator, so that a seed always gives the same rehearsal. */
 function random(seed: number): () => number {
@@ -113,6 +164,8 @@ interface Artifact {
 
 interface Action {
   readonly handler: string;
+  /** The action's name. @default the stage's */
+  readonly name?: string;
   readonly params: unknown;
   readonly inputs?: readonly Artifact[];
   readonly outputs?: readonly Artifact[];
@@ -144,6 +197,7 @@ function validate(o: RehearsalOptions, apps: string[]): void {
     if (value !== undefined && (!Number.isFinite(value) || value < 0 || value > 6 * 3600)) problems.push(`${name}: ${value} is not a number of seconds from 0 to 21600`);
   }
   if (o.rolloutSeconds !== undefined && o.rolloutSeconds < 1) problems.push('rolloutSeconds: a rollout takes at least 1 second');
+  if (o.brokerLatencyMs !== undefined && !(Number.isInteger(o.brokerLatencyMs) && o.brokerLatencyMs >= 0 && o.brokerLatencyMs <= 10_000)) problems.push(`brokerLatencyMs: ${o.brokerLatencyMs} is not a whole number of milliseconds from 0 to 10000`);
   for (const s of o.failServices ?? []) if (!apps.includes(s)) problems.push(`failServices: '${s}' is not a service of the simulated shop (${apps.join(', ')})`);
   if (problems.length) throw new RangeError(`rehearsal options: ${problems.join('; ')}`);
 }
@@ -156,9 +210,10 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
   const wallStart = Date.now();
   const services = options.services ?? 4;
   const aws = await new FakeAws().start();
-  const rabbit = await new FakeRabbitMq(aws.clock, BROKER_ADMIN).start();
+  const rabbit = await new FakeRabbitMq(aws.clock, BROKER_ADMIN, { latencyMs: options.brokerLatencyMs ?? DEFAULT_BROKER_LATENCY_MS }).start();
   const saved = { ...process.env };
   let time: RehearsalTime | undefined;
+  let timers: SimTimers | undefined;
   Object.assign(process.env, handlerEnvironment(aws));
   try {
     const shop = setupRehearsalShop(aws, { services, brokerEndpoint: rabbit.url, postDeployHook: options.postDeploySeconds ? 'vendor/bin/console post-deploy:warm-up' : undefined });
@@ -168,8 +223,13 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
     aws.ecs.rolloutMs = (service) => rolloutMs[service] ?? (options.rolloutSeconds ?? 120) * 1000;
     for (const app of options.failServices ?? []) aws.ecs.nextRollouts.set(`production-${app}`, 'fail');
     time = await rehearsalTime(aws, shop.model, { mode: options.cutover, handlersDir: options.handlersDir, log: options.log ?? { lines: [] }, startMs: aws.ecs.rolloutMs, failServices: options.failServices ?? [] });
-    return await new Rehearsal(aws, rabbit, options, shop, rand, wallStart, rolloutMs, time).run();
+    // One queue of timers on the mode's clock (together: advancing it runs the blue/green deployments).
+    timers = new SimTimers(time.clock);
+    timers.watch(() => aws.activity);
+    timers.watch(() => rabbit.activity);
+    return await new Rehearsal(aws, rabbit, timers, options, shop, rand, wallStart, rolloutMs).run();
   } finally {
+    timers?.stop();
     await time?.stop();
     for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
     Object.assign(process.env, saved);
@@ -189,12 +249,12 @@ class Rehearsal {
   constructor(
     private readonly aws: FakeAws,
     private readonly rabbit: FakeRabbitMq,
+    private readonly timers: SimTimers,
     private readonly options: RehearsalOptions,
     private readonly shop: ReturnType<typeof setupRehearsalShop>,
     private readonly rand: () => number,
     private readonly wallStart: number,
     private readonly rolloutMs: Record<string, number>,
-    private readonly time: RehearsalTime,
   ) {
     this.executionId = uuid(rand);
     this.log = options.log ?? { lines: [] };
@@ -205,7 +265,7 @@ class Rehearsal {
   private handler(name: string): SimHandler {
     let h = this.handlers.get(name);
     if (!h) {
-      h = loadHandler(path.join(this.options.handlersDir, name, 'index.js'), this.time.clock, this.log);
+      h = loadHandler(path.join(this.options.handlersDir, name, 'index.js'), this.timers.clock, this.log, this.timers);
       this.handlers.set(name, h);
     }
     return h;
@@ -275,14 +335,13 @@ class Rehearsal {
     if (o.postDeploySeconds) this.aws.ecs.nextTasks.push(task(o.postDeploySeconds, 'post-deploy hook'));
   }
 
-  /** scheduler:setup ran when Run_install's task stopped: from then on the publish and sync queues drain. */
-  private fillQueues(): void {
-    const install = [...this.aws.ecs.tasks.values()].filter((t) => !t.startedBy?.startsWith('ecs-svc/')).pop();
-    const at = install ? install.createdAt + TASK_START_MS + ('runMs' in install.script ? (install.script.runMs ?? 0) : 0) : this.aws.clock.now;
-    for (const vhost of STORE_VHOSTS) {
-      for (const queue of SYNC_QUEUES) this.rabbit.fill(vhost, queue, QUEUE_MESSAGES, (this.options.syncSeconds ?? 90) * 1000, at);
-      this.rabbit.fill(vhost, ERROR_QUEUE, 3, Infinity, at);
-    }
+  /** The sync catch-up's action (lib/stages/sync-catch-up.ts syncCatchUpAction). */
+  private syncCatchUp(mode: SyncCatchUpParams['mode']): Action {
+    return {
+      handler: 'sync-catch-up',
+      name: mode === 'await' ? 'Sync_catch_up' : 'Measure_sync_catch_up',
+      params: { config: PATHS.broker, endpoint: this.rabbit.url, allowInsecureEndpoint: true, ...SYNC_CATCH_UP_PARAMS, mode } satisfies SyncCatchUpParams,
+    };
   }
 
   async run(): Promise<RehearsalResult> {
@@ -291,14 +350,16 @@ class Rehearsal {
     const plan = this.plan();
     this.scriptTasks();
     let failure: RehearsalResult['failure'];
-    for (const name of REHEARSAL_STAGES) {
-      const step = plan[name];
+    for (const { name, actions } of rehearsalStages(this.options)) {
+      const steps = actions.map((action) => (action === 'Sync_catch_up' || action === 'Measure_sync_catch_up' ? this.syncCatchUp(action === 'Sync_catch_up' ? 'await' : 'measure') : plan[name as keyof typeof plan]));
       const stageStart = clock.now;
-      const outcome = typeof step === 'function' ? (step(), undefined) : await this.runAction(name, step);
+      // Side by side, as CodePipeline runs the actions of one runOrder: the stage ends when the last one ended, failed when one failed.
+      const outcomes = await Promise.all(steps.map((step) => (typeof step === 'function' ? (step(), undefined) : this.runAction(name, step))));
+      const outcome = outcomes.find((o) => o !== undefined);
       // A stage takes at least a second in CodePipeline's own records.
       if (clock.now === stageStart) clock.advance(1000);
       this.stages.push({ name, startMs: stageStart, endMs: clock.now, outcome: outcome ? 'Failed' : 'Succeeded' });
-      if (name === 'Run_install' && !outcome) this.fillQueues();
+      if (name === 'Run_install' && !outcome) runSchedulerSetup(this.aws, this.rabbit, (this.options.syncSeconds ?? 90) * 1000);
       if (outcome) {
         failure = { stage: name, message: outcome };
         break;
@@ -321,7 +382,7 @@ class Rehearsal {
       windows: computeWindows(states, endMs),
       ...(cutover ? { cutover } : {}),
     };
-    return { report, failure, rolloutMs: this.rolloutMs, wallMs: Date.now() - this.wallStart };
+    return { report, failure, rolloutMs: this.rolloutMs, wallMs: Date.now() - this.wallStart, brokerRequests: [...this.rabbit.requests] };
   }
 
   /**
@@ -341,19 +402,19 @@ class Rehearsal {
         inputs: [...(action.inputs ?? [])],
         outputs: [...(action.outputs ?? [])],
         stage,
-        action: stage,
+        action: action.name ?? stage,
         pipelineExecutionId: this.executionId,
         actionExecutionId,
         continuationToken: token,
       });
-      await handler(event, this.context());
+      await this.timers.run(() => handler(event, this.context()));
       const report = this.aws.codepipeline.reports.find((r) => r.jobId === id);
       if (!report) return `the ${action.handler} handler reported nothing for job ${id} (CodePipeline would fail the action after 20 minutes): ${this.lastLogLines(action.handler)}`;
       if (report.kind === 'failure') return String(report.body.failureDetails?.message ?? 'failed');
       token = report.body.continuationToken;
       if (!token) return undefined;
       if (this.aws.clock.now - started > ACTION_LIMIT_MS) return `${stage} did not finish within CodePipeline's 24 hours`;
-      await this.time.advance(CONTINUATION_DELAY_MS);
+      await this.timers.sleep(CONTINUATION_DELAY_MS);
     }
   }
 

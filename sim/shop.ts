@@ -10,6 +10,7 @@ import type { MaintenanceConfig } from '../lib/contracts/maintenance';
 import type { DeploymentModel, ModelService } from '../lambda/runtime/model';
 import { DEFAULT_HOOKS, SPRYKER_APPLICATIONS } from '../lib/config/types';
 import type { FakeAws } from './aws';
+import type { FakeRabbitMq } from './rabbitmq';
 
 export const ENV = 'production';
 /** ssmPaths('production') (lib/deployment.ts) and ConfigureRabbitMqStage.configParameterName: test/sim keeps them equal. */
@@ -38,6 +39,8 @@ export const STORE_VHOSTS = ['eu-docker', 'us-docker'];
 export const SYNC_QUEUES = ['publish', 'publish.product_abstract', 'sync.storage.product', 'sync.search.product'];
 /** An error queue: never drains by itself (what a sync gate must ignore). */
 export const ERROR_QUEUE = 'sync.storage.product.error';
+/** Messages scheduler:setup's first jobs put into each sync queue of each store vhost. */
+export const SYNC_MESSAGES = 500;
 export const BROKER_ADMIN = { username: 'admin', password: 'rehearsal-admin-password' };
 const ADMIN_SECRET = 'arn:aws:secretsmanager:eu-central-1:123456789012:secret:production/rabbitmq/admin';
 const USER_SECRET = 'arn:aws:secretsmanager:eu-central-1:123456789012:secret:production/rabbitmq/spryker';
@@ -93,4 +96,26 @@ export function setupRehearsalShop(aws: FakeAws, options: { readonly services: n
   aws.ssm.set(PATHS.maintenance, JSON.stringify(maintenance));
   aws.dynamodb.createTable(RELEASE_TABLE, { partitionKey: 'env', sortKey: 'version', indexes: { deployedAt: 'deployedAt' } });
   return { model, imageKeys };
+}
+
+/**
+ * `scheduler:setup`, the last command of Run_install's task, starts the scheduler's jobs: the
+ * publish and sync queues of the store vhosts fill at once and the queue workers drain them
+ * steadily over `drainMs` (Redis and search catching up); the error queue keeps a few messages.
+ * Looks at the last hook task as ECS reports it: only a task that exited 0 ran scheduler:setup,
+ * at its `stoppedAt`. Returns that time, or undefined when it did not run.
+ */
+export function runSchedulerSetup(aws: FakeAws, rabbit: FakeRabbitMq, drainMs: number): number | undefined {
+  const install = [...aws.ecs.tasks.values()].filter((t) => !t.startedBy?.startsWith('ecs-svc/')).pop();
+  if (!install) return undefined;
+  const { tasks } = aws.ecs.api.DescribeTasks({ cluster: ENV, tasks: [install.arn] }) as { tasks: { lastStatus: string; stoppedAt?: number; containers: { name: string; exitCode?: number }[] }[] };
+  const task = tasks[0];
+  const exitCode = task?.containers.find((c) => c.name === install.container)?.exitCode;
+  if (task?.lastStatus !== 'STOPPED' || exitCode !== 0 || task.stoppedAt === undefined) return undefined;
+  const at = Math.round(task.stoppedAt * 1000);
+  for (const vhost of STORE_VHOSTS) {
+    for (const queue of SYNC_QUEUES) rabbit.fill(vhost, queue, SYNC_MESSAGES, drainMs, at);
+    rabbit.fill(vhost, ERROR_QUEUE, 3, Infinity, at);
+  }
+  return at;
 }

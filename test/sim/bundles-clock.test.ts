@@ -1,5 +1,5 @@
 /**
- * The simulated clock inside a handler bundle (sim/bundles.ts): a wait moves the clock at once, a
+ * The simulated clock inside a handler bundle (sim/bundles.ts, sim/timers.ts): a wait moves the clock at once, a
  * request's timeout does not fire while its answer is on the way (however slow the machine), a
  * cleared timer never moves the clock, and a clock whose advance is asynchronous (the blue/green
  * event loop) fires the callback only once it has moved.
