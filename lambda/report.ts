@@ -20,7 +20,6 @@
 import {
   CodePipelineClient,
   GetPipelineExecutionCommand,
-  ListActionExecutionsCommand,
   type ActionExecutionDetail,
   type PipelineExecution,
 } from '@aws-sdk/client-codepipeline';
@@ -44,6 +43,7 @@ import {
 import { METRIC, METRICS_DIMENSION, METRICS_NAMESPACE, REPORT_STAGE, reportConsoleUrl, reportKey } from '../lib/contracts/metrics';
 import { cutoverLine, renderReport } from '../lib/report/render';
 import { cutoverSection } from './cutover/summary';
+import { actionExecutions } from './runtime/action-executions';
 import { call, defineStep, describeError, environmentPipelines, StepFailure, type ClientConfig, type LambdaContext, type StepDefinition, type StepRecords } from './runtime/job';
 import { parseParams } from './runtime/params';
 import { ReportParams } from '../lib/contracts/params';
@@ -67,21 +67,6 @@ interface Assembly {
   readonly nowMs: number;
   /** The report action's own run: all stages before it succeeded, and the execution is still running. */
   readonly fromReportAction: boolean;
-}
-
-/** The action executions of one pipeline execution, every page. */
-async function actionExecutions(cp: CodePipelineClient, pipeline: string, executionId: string): Promise<ActionExecutionDetail[]> {
-  const details: ActionExecutionDetail[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await call(
-      `CodePipeline ListActionExecutions of ${pipeline} execution ${executionId}`,
-      cp.send(new ListActionExecutionsCommand({ pipelineName: pipeline, filter: { pipelineExecutionId: executionId }, nextToken })),
-    );
-    details.push(...(page.actionExecutionDetails ?? []).filter((d) => d.pipelineExecutionId === executionId));
-    nextToken = page.nextToken;
-  } while (nextToken);
-  return details;
 }
 
 const ACTION_OUTCOME: Record<string, StageOutcome> = { Succeeded: 'Succeeded', Failed: 'Failed', InProgress: 'InProgress', Abandoned: 'Stopped' };

@@ -4,14 +4,19 @@
  * the store vhosts (management API) until every named queue holds no message, ready or
  * unacknowledged, for the settle period, and marks the end of the `syncCatchUp` state at the
  * moment they were first seen empty. Bounded: at `timeoutMinutes` it fails or warns, naming the
- * queues that still hold messages. In `measure` mode it never fails the stage it runs in.
+ * queues that still hold messages. In `measure` mode it never fails the stage it runs in, and it
+ * ends when the rollout beside it ended (CodePipeline ends a stage only when all its actions have):
+ * a measurement must not hold Deploy_Spryker_services, and the pipeline after it, until the queues
+ * drained. The state then stays open in the report, as at the bound.
  */
+import { CodePipelineClient } from '@aws-sdk/client-codepipeline';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { SyncCatchUpParams } from '../lib/contracts/sync-catch-up';
 import { timelineKey } from '../lib/contracts/timeline';
 import type { ManagementApiOptions } from './rabbitmq/api';
 import { describeDepth, isEmpty, queueDepths, readBroker, type BrokerReader, type QueueDepth } from './rabbitmq/queues';
+import { actionExecutions } from './runtime/action-executions';
 import { defineStep, describeError, StepFailure, type StepContext, type StepDefinition, type StepResult } from './runtime/job';
 import { pollWhileTimeRemains, TransientReadError, type PollState } from './runtime/poll';
 import { markTimeline } from './runtime/timeline';
@@ -86,6 +91,9 @@ async function check(ctx: StepContext<SyncCatchUpParams>, broker: BrokerReader, 
   }
   const waited = now - state.startedAt;
   const list = named(busy);
+  if (p.mode === 'measure' && (await rolloutEnded(ctx))) {
+    return { status: 'done', summary: `WARNING (measure only): the rollout beside this measurement ended with the sync queues still draining after ${Math.round(waited / 1000)} s: ${total} message(s) left in ${list}. Redis and search lag behind the release until they drain` };
+  }
   if (waited >= p.timeoutMinutes * 60_000) {
     const message = `the sync queues did not drain within ${p.timeoutMinutes} min in ${where}: ${total} message(s) left in ${list}. Redis and search still lag behind the database: check that the scheduler's queue workers run (Jenkins queue:worker:start) and the queues' consumers`;
     if (p.mode === 'await' && p.onTimeout === 'fail') throw new StepFailure(`${message}; retry the stage once they drained, or raise syncCatchUp.timeout`);
@@ -97,6 +105,21 @@ async function check(ctx: StepContext<SyncCatchUpParams>, broker: BrokerReader, 
     summary: `${total} message(s) in ${busy.length} queue(s) after ${Math.round(waited / 1000)} s (at most ${state.peak}): ${list}`,
     percentComplete: state.peak ? (100 * (state.peak - total)) / state.peak : 0,
   };
+}
+
+/**
+ * Whether every other action of this stage (the rollout) has ended, in this execution. Unknown
+ * (a read that fails) counts as not ended: the bound still ends the measurement.
+ */
+async function rolloutEnded(ctx: StepContext<SyncCatchUpParams>): Promise<boolean> {
+  const { pipelineName, pipelineExecutionId, stageName, actionName } = ctx.job;
+  try {
+    const beside = (await actionExecutions(ctx.client(CodePipelineClient), pipelineName, pipelineExecutionId)).filter((d) => d.stageName === stageName && d.actionName !== actionName);
+    return beside.length > 0 && beside.every((d) => d.status !== 'InProgress');
+  } catch (err) {
+    console.warn(JSON.stringify({ level: 'WARN', step: 'sync-catch-up', message: 'the rollout beside the measurement could not be read: measuring on', error: describeError(err).message }));
+    return false;
+  }
 }
 
 /** Marks the end of the state at the moment the queues were first seen empty (the start too, when no earlier step marked it). */

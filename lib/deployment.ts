@@ -141,6 +141,22 @@ export class SprykerDeployment extends Construct {
   }
 
   /**
+   * Lets the role read these CodePipeline actions on the environment's own pipelines only. The
+   * list is complete only at synth (companions register later): uncached, and straight on the
+   * role, since addToRolePolicy resolves a statement at once to look for wildcards (these ARNs
+   * carry none).
+   */
+  public grantPipelineRead(role: iam.IRole, actions: readonly string[]): void {
+    const stack = Stack.of(this);
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: [...actions],
+        resources: Lazy.uncachedList({ produce: () => this.pipelineNames.map((p) => `arn:${stack.partition}:codepipeline:${stack.region}:${stack.account}:${p}`) }),
+      }),
+    );
+  }
+
+  /**
    * A step handler with the environment's log retention, the step table (read and write its
    * items, nothing else) and the names of the pipelines whose jobs it may act on.
    */

@@ -1,4 +1,4 @@
-import { Fn, Lazy, Stack, Token } from 'aws-cdk-lib';
+import { Fn, Stack, Token } from 'aws-cdk-lib';
 import type * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -110,17 +110,8 @@ export class SprykerMaintenance extends Construct {
       },
       targets: [new targets.LambdaFunction(this.handler.function, { event: events.RuleTargetInput.fromObject(input), retryAttempts: 2, deadLetterQueue: this.liftDeadLetters() })],
     });
-    // The lift corroborates the event (ListActionExecutions: Read, resource type pipeline) on the
-    // environment's own pipelines only. The list is complete only at synth (companions register
-    // later): uncached, and straight on the role, since addToRolePolicy resolves a statement at
-    // once to look for wildcards (these ARNs carry none).
-    const stack = Stack.of(this);
-    this.handler.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: ['codepipeline:ListActionExecutions'],
-        resources: Lazy.uncachedList({ produce: () => this.deployment.pipelines.map((p) => `arn:${stack.partition}:codepipeline:${stack.region}:${stack.account}:${p}`) }),
-      }),
-    );
+    // The lift corroborates the event (ListActionExecutions: Read, resource type pipeline).
+    this.deployment.grantPipelineRead(this.handler.role, ['codepipeline:ListActionExecutions']);
   }
 
   /**

@@ -1,4 +1,4 @@
-import { Duration, Lazy, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, Lazy, RemovalPolicy } from 'aws-cdk-lib';
 import type * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -72,14 +72,8 @@ export class SprykerReports extends Construct {
     this.handler.role.addToPrincipalPolicy(
       new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [this.bucket.bucketArn], conditions: { StringEquals: { 's3:prefix': latestRollingKey(env) } } }),
     );
-    // Corroboration and assembly: the environment's registered pipelines only (complete at synth: uncached).
-    const stack = Stack.of(this);
-    this.handler.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: ['codepipeline:GetPipelineExecution', 'codepipeline:ListActionExecutions'],
-        resources: Lazy.uncachedList({ produce: () => deployment.pipelines.map((p) => `arn:${stack.partition}:codepipeline:${stack.region}:${stack.account}:${p}`) }),
-      }),
-    );
+    // Corroboration and assembly.
+    deployment.grantPipelineRead(this.handler.role, ['codepipeline:GetPipelineExecution', 'codepipeline:ListActionExecutions']);
     const input: ReportAfterExecution = {
       reportAfterExecution: {
         pipeline: events.EventField.fromPath('$.detail.pipeline'),

@@ -35,7 +35,8 @@ export class SyncCatchUpStage extends SprykerStage {
 
 /**
  * The action that watches the queues: `await` in its own stage, `measure` beside the rollout in
- * Deploy_Spryker_services (it starts when Run_install ended, as the catch-up does, and delays nothing).
+ * Deploy_Spryker_services (it starts when Run_install ended, as the catch-up does, and ends at the
+ * latest when the rollout beside it ended: the stage waits for all its actions).
  */
 export function syncCatchUpAction(deployment: SprykerDeployment, broker: SprykerBrokerProps, sync: SprykerSyncCatchUpProps, mode: 'await' | 'measure'): codepipeline.IAction {
   const config = ConfigureRabbitMqStage.configParameterName(deployment.environment);
@@ -71,6 +72,8 @@ function syncCatchUpHandler(deployment: SprykerDeployment, broker: SprykerBroker
     (handler) => {
       ssm.StringParameter.fromStringParameterName(handler, 'BrokerConfig', config).grantRead(handler.role);
       broker.adminSecret.grantRead(handler.role);
+      // Measure mode: whether the rollout beside it ended.
+      deployment.grantPipelineRead(handler.role, ['codepipeline:ListActionExecutions']);
     },
   );
 }

@@ -217,6 +217,34 @@ suite('Sync_catch_up against RabbitMQ', () => {
     expect(mark(`exec-${prefix}`, 'start').at).toBe(state.startedAt);
   });
 
+  test('measuring beside the rollout: it measures on while the rollout runs, and ends when the rollout ended, queues still draining, the state left open', async () => {
+    await fill(de, 'publish', 3);
+    await countsShow(de, 'publish', 3);
+    const executionId = `exec-${prefix}-beside`;
+    const inStage = (id: string, action: string, p: unknown, continuationToken?: string) =>
+      aws.event({ id, params: p as SyncCatchUpParams, stage: 'Deploy_Spryker_services', action, pipelineExecutionId: executionId, ...(continuationToken ? { continuationToken } : {}) });
+    const rollout = inStage('de910000-0000-4000-8000-000000000001', 'Deploy_Spryker_services', { model: '/production/pipeline/model', services: 'application' });
+    const first = inStage('de910000-0000-4000-8000-000000000002', 'Measure_sync_catch_up', params({ mode: 'measure' }));
+    // The rollout beside it runs: the measurement goes on (hands back after about 3 s).
+    await handler(first, context(18_000));
+    const [handedBack] = reportOf(first);
+    expect(handedBack.body.continuationToken).toEqual(expect.any(String));
+
+    aws.codepipeline.api.PutJobSuccessResult({ jobId: rollout['CodePipeline.job'].id });
+    const second = inStage('de910000-0000-4000-8000-000000000003', 'Measure_sync_catch_up', params({ mode: 'measure' }), handedBack.body.continuationToken);
+    const started = Date.now();
+    await handler(second, context(60_000));
+    const [done] = reportOf(second);
+    expect(done.kind).toBe('success');
+    expect(done.body.continuationToken).toBeUndefined();
+    expect(done.body.executionDetails.summary).toMatch(
+      new RegExp(`^WARNING \\(measure only\\): the rollout beside this measurement ended with the sync queues still draining after \\d+ s: 3 message\\(s\\) left in ${de}/publish \\(3 message\\(s\\), 0 unacknowledged\\)`),
+    );
+    // At its first check, not at the 30-minute bound.
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(mark(executionId, 'end')).toBeUndefined();
+  });
+
   test('two deliveries of one job in flight at once: one watches and reports, the other does nothing', async () => {
     await fill(at, 'sync.storage.cms', 2);
     await countsShow(at, 'sync.storage.cms', 2);
