@@ -6,6 +6,8 @@ import { StepTable } from '../../lambda/runtime/records';
 import { TIMELINE_STATES, timelineKey } from '../../lib/contracts/timeline';
 import { STEP_TABLE, TASK_START_MS, type FakeAws } from '../fakes/aws';
 import { MODEL, setupShop, useFakeAws } from '../fakes/shop';
+import type { MaintenanceConfig } from '../../lib/contracts/maintenance';
+import { FakeListener, LISTENER } from './maintenance-fake-elb';
 
 // run-hook's messages and its choice of container, at their edges (mutation testing showed them
 // unpinned): which container's exit code decides, which hint is added, how a long log is cut.
@@ -235,6 +237,25 @@ describe('the timeline edges a hook task gives, at ECS times', () => {
     expect(await marks()).toEqual({ 'preDeployHook/end': { at: task.createdAt + TASK_START_MS, by: 'Deploy/Run_beforeDeploy', note: `task ${task.arn.split('/').pop()} exit none` } });
   });
 
+  test('the end is taken from a STOPPED reading only: a deprovisioning one (exit code not final) claims nothing', async () => {
+    setupShop(aws);
+    aws.ecs.nextTasks.push({ exitCode: 0, runMs: 30_000 });
+    // The first reading after the stop says DEPROVISIONING, with the stop time but no exit code yet.
+    let deprovisioning = true;
+    const describe = aws.ecs.api.DescribeTasks;
+    aws.ecs.api.DescribeTasks = (body) => {
+      const out = describe(body) as { tasks: { lastStatus?: string; containers: { exitCode?: number }[] }[] };
+      const [task] = out.tasks;
+      if (task.lastStatus !== 'STOPPED' || !deprovisioning) return out;
+      deprovisioning = false;
+      return { ...out, tasks: [{ ...task, lastStatus: 'DEPROVISIONING', containers: task.containers.map(({ exitCode: _, ...c }) => c) }] };
+    };
+    expect((await run('beforeDeploy', SUSPEND)).report.kind).toBe('success');
+    expect(deprovisioning).toBe(false);
+    const { id, stopped } = times(30_000);
+    expect((await marks())['preDeployHook/end']).toEqual({ at: stopped, by: 'Deploy/Run_beforeDeploy', note: `task ${id} exit 0` });
+  });
+
   test.each(['install', 'destructiveInstall'])('%s with scheduler:setup, exit 0: the database ahead from the start, the scheduler resumed and the sync catch-up from the stop', async (hook) => {
     setupShop(aws);
     aws.ecs.nextTasks.push({ exitCode: 0, runMs: 50_000 });
@@ -408,5 +429,39 @@ describe('watching the task: the time limit at its edge, sparse ECS replies', ()
     aws.fail('ECS.DescribeTasks', 'AccessDeniedException', 'not authorized to perform: ecs:DescribeTasks');
     const { report } = await run();
     expect(report.body.failureDetails).toEqual({ type: 'PermissionError', message: expect.stringMatching(/^ECS DescribeTasks \w+ in cluster production failed: AccessDeniedException: not authorized/) });
+  });
+});
+
+describe('the log lines: which task runs the hook, who turned maintenance on and that it was lifted', () => {
+  let aws: FakeAws;
+  useFakeAws((started) => (aws = started));
+  const TD = 'arn:aws:ecs:eu-central-1:123456789012:task-definition/production-zed:1';
+  const CONFIG = '/production/pipeline/maintenance';
+  let logged: unknown[];
+  beforeEach(() => {
+    logged = [];
+    jest.spyOn(console, 'log').mockImplementation((line: string) => void logged.push(JSON.parse(line)));
+  });
+  afterEach(() => jest.restoreAllMocks());
+  /** The step's own lines (the job runtime logs through its logger, not console.log). */
+  const hookLines = () => logged.filter((l) => typeof l === 'object' && l !== null && 'hook' in l);
+
+  test('with maintenance: on (by this execution), the task and its container, then lifted', async () => {
+    setupShop(aws);
+    const alb = new FakeListener('tg-yves');
+    const config: MaintenanceConfig = { v: 1, env: 'production', listenerArn: LISTENER, priority: 1, allowedIps: ['203.0.113.0/24'], page: 'back soon', contentType: 'text/plain' };
+    aws.ssm.set(CONFIG, JSON.stringify(config));
+    try {
+      const params = { model: MODEL, hook: 'install', taskDefinition: 'live', timeoutMinutes: 60, maintenance: CONFIG };
+      expect((await aws.runJob(defineStep(step, aws.deps()), { id: 'job-log', pipelineExecutionId: 'pe-log', params })).report.kind).toBe('success');
+    } finally {
+      alb.mock.restore();
+    }
+    const [task] = [...aws.ecs.tasks.keys()];
+    expect(hookLines()).toEqual([
+      { hook: 'install', maintenance: expect.stringMatching(/^maintenance of production on: 503 for everyone else/), owner: 'pe-log' },
+      { hook: 'install', task, taskDefinition: TD, container: 'zed' },
+      { hook: 'install', maintenance: expect.stringMatching(/^maintenance of production off/) },
+    ]);
   });
 });
