@@ -8,6 +8,7 @@ import { STEP_TABLE, TASK_START_MS, type FakeAws } from '../fakes/aws';
 import { MODEL, setupShop, useFakeAws } from '../fakes/shop';
 import type { MaintenanceConfig } from '../../lib/contracts/maintenance';
 import { FakeListener, LISTENER } from './maintenance-fake-elb';
+import { enableMaintenance } from '../../lambda/maintenance-mode';
 
 // run-hook's messages and its choice of container, at their edges (mutation testing showed them
 // unpinned): which container's exit code decides, which hint is added, how a long log is cut.
@@ -112,15 +113,22 @@ describe('the hook task on the fake AWS', () => {
     const td = [...aws.ecs.definitions.values()].find((d) => d.family === 'production-zed')!;
     td.containerDefinitions = [...(td.containerDefinitions as { name: string }[])].reverse();
     expect((td.containerDefinitions as { name: string }[])[0].name).toBe('log-router');
-    await run();
+    aws.ecs.nextTasks.push({ exitCode: 1, logs: ['zed says why'] });
+    const { report } = await run();
     expect(aws.calls('ECS.RunTask')[0].overrides.containerOverrides.map((o: { name: string }) => o.name)).toEqual(['zed']);
+    // And the log tail quoted is the application container's.
+    expect(report.body.failureDetails.message).toMatch(/\nlast 1 log lines of \/ecs\/production-zed spryker\/zed\/\w+:\nzed says why$/);
   });
 
   test('a task ECS no longer knows fails with what to check', async () => {
     setupShop(aws);
     aws.ecs.nextTasks.push({ exitCode: 0, runMs: 120_000 });
     const describe = aws.ecs.api.DescribeTasks;
-    aws.ecs.api.DescribeTasks = (body) => ({ ...(describe(body) as object), tasks: [] });
+    // Without even an empty `tasks` list: only the failure for the task.
+    aws.ecs.api.DescribeTasks = (body) => {
+      const { tasks: _, ...rest } = describe(body) as { tasks: unknown };
+      return rest;
+    };
     const { report } = await run();
     expect(report.body.failureDetails.message).toMatch(
       /^hook beforeDeploy: task \w+ of production-zed:1 in cluster production: ECS no longer knows the task \(it forgets stopped tasks after about an hour\): check the cluster's stopped tasks, then retry the stage$/,
@@ -154,7 +162,7 @@ describe('what the hook step says when it cannot start, waits, or has no log lin
     aws.ecs.api.RunTask = () => ({ tasks: [], failures: [{ reason: 'RESOURCE:MEMORY', detail: 'no room', arn: 'arn:x' }, { reason: 'AGENT' }] });
     const where = `ECS RunTask of ${TD} (hook beforeDeploy) in cluster production: ECS started no task`;
     expect((await run('job-a')).report.body.failureDetails).toEqual({ type: 'JobFailed', message: `${where}: RESOURCE:MEMORY (no room) for arn:x; AGENT` });
-    aws.ecs.api.RunTask = () => ({ tasks: [] });
+    aws.ecs.api.RunTask = () => ({});
     expect((await run('job-b')).report.body.failureDetails).toEqual({ type: 'JobFailed', message: `${where}: no reason given` });
   });
 
@@ -446,17 +454,44 @@ describe('the log lines: which task runs the hook, who turned maintenance on and
   /** The step's own lines (the job runtime logs through its logger, not console.log). */
   const hookLines = () => logged.filter((l) => typeof l === 'object' && l !== null && 'hook' in l);
 
-  test('with maintenance: on (by this execution), the task and its container, then lifted', async () => {
+  const config: MaintenanceConfig = { v: 1, env: 'production', listenerArn: LISTENER, priority: 1, allowedIps: ['203.0.113.0/24'], page: 'back soon', contentType: 'text/plain' };
+  /** Runs the install with maintenance; `before` may turn maintenance on first (as `owner`). */
+  async function install(before?: string) {
     setupShop(aws);
     const alb = new FakeListener('tg-yves');
-    const config: MaintenanceConfig = { v: 1, env: 'production', listenerArn: LISTENER, priority: 1, allowedIps: ['203.0.113.0/24'], page: 'back soon', contentType: 'text/plain' };
     aws.ssm.set(CONFIG, JSON.stringify(config));
     try {
+      if (before) await enableMaintenance(alb.client, config, before);
       const params = { model: MODEL, hook: 'install', taskDefinition: 'live', timeoutMinutes: 60, maintenance: CONFIG };
-      expect((await aws.runJob(defineStep(step, aws.deps()), { id: 'job-log', pipelineExecutionId: 'pe-log', params })).report.kind).toBe('success');
+      const { report } = await aws.runJob(defineStep(step, aws.deps()), { id: 'job-log', stage: 'Deploy', action: 'Run_install', pipelineExecutionId: 'pe-log', params });
+      const records = new StepTable(new DynamoDBClient(aws.deps().clientConfig!), STEP_TABLE, () => aws.clock.now, call).records();
+      const mark = (edge: 'start' | 'end') => records.get<{ at: number; by: string }>(timelineKey('pe-log', 'maintenance', edge));
+      return { report, rules: alb.maintenanceRules(), start: await mark('start'), end: await mark('end') };
     } finally {
       alb.mock.restore();
     }
+  }
+
+  test('maintenance already on for this very execution (a twin delivery turned it on) is ours: lifted at the end', async () => {
+    const { report, rules, end } = await install('pe-log');
+    expect(report.body.executionDetails.summary).toMatch(/; maintenance mode lifted$/);
+    expect(rules).toEqual([]);
+    expect(end).toMatchObject({ by: 'Deploy/Run_install' });
+  });
+
+  test("maintenance on for another owner stays on, and is not on this execution's timeline", async () => {
+    const { report, rules, start, end } = await install('the-maintenance-pipeline');
+    expect(report.body.executionDetails.summary).not.toMatch(/lifted/);
+    expect(rules).not.toEqual([]);
+    expect([start, end]).toEqual([undefined, undefined]);
+  });
+
+  test('with maintenance: on (by this execution), the task and its container, then lifted; both edges on the timeline', async () => {
+    const started = aws.clock.now;
+    const { report, start, end } = await install();
+    expect(report.kind).toBe('success');
+    expect(start).toEqual({ v: 1, at: started, by: 'Deploy/Run_install' });
+    expect(end).toEqual({ v: 1, at: aws.clock.now, by: 'Deploy/Run_install' });
     const [task] = [...aws.ecs.tasks.keys()];
     expect(hookLines()).toEqual([
       { hook: 'install', maintenance: expect.stringMatching(/^maintenance of production on: 503 for everyone else/), owner: 'pe-log' },
