@@ -323,6 +323,7 @@ describe('the RunTask request and the checks before it, at their edges', () => {
   test.each([
     ['an empty subnet list', { awsvpcConfiguration: { subnets: [] } }],
     ['a network configuration without awsvpc', {}],
+    ['an awsvpc configuration without subnets', { awsvpcConfiguration: {} }],
   ])('an awsvpc task with %s is refused, naming the service', async (_, network) => {
     setupShop(aws);
     aws.ecs.services.get('production-zed')!.network = network;
