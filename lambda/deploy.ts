@@ -92,7 +92,8 @@ async function startDeployments(ctx: StepContext<DeployParams>, model: Deploymen
   return state;
 }
 
-type Verdict = { readonly done: true } | { readonly done: false; readonly progress: number; readonly waiting: string; readonly watch?: Deployment } | { readonly failed: string; readonly deployment?: string };
+/** `watch`: the deployment whose stopped tasks to count (a rollout without a circuit breaker, still waiting). */
+type Verdict = ({ readonly done: true } | { readonly done: false; readonly progress: number; readonly waiting: string } | { readonly failed: string; readonly deployment?: string }) & { readonly watch?: Deployment };
 
 async function checkDeployments(
   ctx: StepContext<DeployParams>,
@@ -110,7 +111,7 @@ async function checkDeployments(
   let progress = 0;
   for (const s of services) {
     let verdict = judge(live.get(s.service)!, release && releaseOf(release, s.service).taskDefinition, since);
-    if (!('failed' in verdict) && !verdict.done && verdict.watch && countStopped) verdict = await stoppingTooOften(ecs, model.cluster, verdict.watch, verdict);
+    if (verdict.watch && countStopped) verdict = await stoppingTooOften(ecs, model.cluster, verdict.watch, verdict);
     if ('failed' in verdict) {
       const stopped = verdict.deployment
         ? await stoppedTaskReasons(ecs, model.cluster, verdict.deployment).catch((err) => [`(stopped tasks unreadable: ${describeError(err).message})`])
@@ -145,7 +146,7 @@ async function checkDeployments(
 
 /** Without a circuit breaker ECS retries failing tasks forever: fail once they have stopped twice the desired count. */
 async function stoppingTooOften(ecs: ECSClient, cluster: string, deployment: Deployment, verdict: Verdict): Promise<Verdict> {
-  const limit = STOPPED_TASKS_PER_DESIRED * Math.max(deployment.desiredCount ?? 1, 1);
+  const limit = STOPPED_TASKS_PER_DESIRED * Math.max(deployment.desiredCount ?? 0, 1);
   const stopped = await stoppedTasks(ecs, cluster, deployment.id!, limit);
   if (stopped.length < limit) return verdict;
   return {

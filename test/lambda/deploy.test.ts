@@ -1,4 +1,4 @@
-import { judge, step } from '../../lambda/deploy';
+import { DEPLOY_TIMEOUT_MS, judge, step } from '../../lambda/deploy';
 import { readZip } from '../../lambda/runtime/artifacts';
 import { defineStep } from '../../lambda/runtime/job';
 import { clearModelCache } from '../../lambda/runtime/load-model';
@@ -127,8 +127,12 @@ test('without the circuit breaker a service is done when all tasks run the relea
   expect(report.kind).toBe('success');
   aws.ecs.nextRollouts.set('production-zed', 'stall');
   clearModelCache();
-  const stalled = await deploy({ ...APP, revision: 'current' }, 'job-stall');
-  expect(stalled.report.body.failureDetails.message).toMatch(/^deployment timed out after 6\d min in cluster production: still rolling out production-zed \(1\/2 tasks on production-zed:2, 1 older deployment\(s\) draining\)/);
+  const handler = defineStep(step, aws.deps());
+  const current = { ...APP, revision: 'current' };
+  await handler(aws.event({ id: 'job-stall', params: current, inputs: [RELEASE] }), aws.context(60_000));
+  aws.clock.advance(DEPLOY_TIMEOUT_MS); // an hour later one zed task still runs the old deployment
+  await handler(aws.event({ id: 'job-stall-2', params: current, inputs: [RELEASE], continuationToken: aws.codepipeline.reports.at(-1)!.body.continuationToken }), aws.context());
+  expect(aws.codepipeline.reports.at(-1)!.body.failureDetails.message).toMatch(/^deployment timed out after 6\d min in cluster production: still rolling out production-zed \(1\/2 tasks on production-zed:2, 1 older deployment\(s\) draining\)/);
 });
 
 test("revision 'current' redeploys each service on its current task definition, tracked to completion", async () => {
