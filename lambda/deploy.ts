@@ -67,12 +67,16 @@ async function startDeployments(ctx: StepContext<DeployParams>, model: Deploymen
   encodeToken(state); // the state cannot outgrow the token later: it does not grow with the shop
   const outcomes = await mapLimit(services, CONCURRENCY, async (svc) => {
     const target = targets.get(svc.service)!;
+    const primary = primaryOf(live.get(svc.service)!);
+    const onTarget = primary?.taskDefinition === target;
     // A duplicate delivery (or a retried stage) finds the release already primary: track it, do not repeat.
-    if (release && primaryOf(live.get(svc.service)!)?.taskDefinition === target) return { service: svc.service, updated: false };
+    // Unless its rollout FAILED: a circuit breaker without rollback stops launching its tasks, so a
+    // retried stage forces a new deployment of it (otherwise the retry could only fail again).
+    if (release && onTarget && primary.rolloutState !== 'FAILED') return { service: svc.service, updated: false };
     try {
       await call(
         `ECS UpdateService ${svc.service} to ${arnId(target)} in cluster ${model.cluster}`,
-        ecs.send(new UpdateServiceCommand({ cluster: model.cluster, service: svc.service, taskDefinition: target, forceNewDeployment: !release })),
+        ecs.send(new UpdateServiceCommand({ cluster: model.cluster, service: svc.service, taskDefinition: target, forceNewDeployment: onTarget })),
       );
       return { service: svc.service, updated: true };
     } catch (err) {

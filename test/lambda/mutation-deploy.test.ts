@@ -352,3 +352,23 @@ describe('the deploy step on the fake AWS: retries, time limits, the timeline, t
     });
   });
 });
+
+describe('a retried stage after a rollout FAILED without rollback', () => {
+  let aws: FakeAws;
+  useFakeAws((started) => (aws = started));
+  const job = (id: string) => ({ id, params: { model: MODEL, services: 'application' }, inputs: [RELEASE_OUTPUT] });
+
+  test('forces a new deployment of the failed service (the circuit breaker stopped launching its tasks) and tracks that one to the end', async () => {
+    prepareRelease(aws, { apps: ['zed', 'yves'], circuitBreaker: 'enabled' });
+    aws.ecs.nextRollouts.set('production-yves', 'fail');
+    expect((await aws.runJob(defineStep(step, aws.deps()), job('job-failed'))).report.kind).toBe('failure');
+    const failed = aws.ecs.services.get('production-yves')!.deployments[0];
+    expect(failed).toMatchObject({ status: 'PRIMARY', taskDefinition: td('production-yves', 2), rolloutState: 'FAILED' });
+    aws.clock.advance(60_000); // the cause is fixed meanwhile; the stage is retried
+    const { report } = await aws.runJob(defineStep(step, aws.deps()), job('job-retried'));
+    expect(report.body.executionDetails.summary).toMatch(/^2 service\(s\) on release 2{40} after 120 s: production-zed, production-yves$/);
+    expect(aws.calls('ECS.UpdateService').slice(2)).toEqual([{ cluster: 'production', service: 'production-yves', taskDefinition: td('production-yves', 2), forceNewDeployment: true }]);
+    expect(aws.ecs.services.get('production-yves')!.deployments).toMatchObject([{ taskDefinition: td('production-yves', 2), rolloutState: 'COMPLETED' }]);
+    expect(aws.ecs.services.get('production-yves')!.deployments[0].id).not.toBe(failed.id);
+  });
+});
