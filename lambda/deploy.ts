@@ -129,21 +129,22 @@ async function checkDeployments(
     }
   }
   const where = `in cluster ${model.cluster}`;
+  const still = waiting.join(', ');
   if (failures.length || !waiting.length) await markRollouts(ctx, live, services, release, since, !failures.length);
   if (failures.length) {
-    throw new StepFailure(`deployment failed ${where}: ${failures.join(' || ')}${waiting.length ? `. Still rolling out: ${waiting.join(', ')}` : ''}`);
+    throw new StepFailure(`deployment failed ${where}: ${failures.join(' || ')}${waiting.length ? `. Still rolling out: ${still}` : ''}`);
   }
   const seconds = Math.round((ctx.now() - state.startedAt) / 1000);
   if (!waiting.length) {
     return { status: 'done', summary: `${services.length} service(s) on ${release ? `release ${release.version}` : 'a fresh deployment'} after ${seconds} s: ${services.map((s) => s.service).join(', ')}` };
   }
   if (ctx.now() - state.startedAt > DEPLOY_TIMEOUT_MS) {
-    throw new StepFailure(`deployment timed out after ${Math.round(seconds / 60)} min ${where}: still rolling out ${waiting.join(', ')}: check the services' events`);
+    throw new StepFailure(`deployment timed out after ${Math.round(seconds / 60)} min ${where}: still rolling out ${still}: check the services' events`);
   }
   return {
     status: 'continue',
     state,
-    summary: `${services.length - waiting.length}/${services.length} services rolled out after ${seconds} s; waiting for ${waiting.join(', ')}`,
+    summary: `${services.length - waiting.length}/${services.length} services rolled out after ${seconds} s; waiting for ${still}`,
     percentComplete: (100 * progress) / services.length,
   };
 }

@@ -314,7 +314,7 @@ describe('the deploy step on the fake AWS: retries, time limits, the timeline, t
     await handler(aws.event(job('job-all-gone')), aws.context(20_000));
     aws.clock.advance(600_000);
     await handler(aws.event(job('job-all-gone-2', APP, { continuationToken: aws.codepipeline.reports[0].body.continuationToken })), aws.context());
-    expect(aws.codepipeline.reports[1].kind).toBe('failure');
+    expect(aws.codepipeline.reports[1].body.failureDetails.message).toMatch(/^deployment failed in cluster production: service production-zed: the release deployment on production-zed:2 is no longer the service's \(gone\)/);
     expect(await readTimeline(records(), EXECUTION)).toEqual([]);
     expect(warn).not.toHaveBeenCalled();
   });
@@ -370,5 +370,48 @@ describe('a retried stage after a rollout FAILED without rollback', () => {
     expect(aws.calls('ECS.UpdateService').slice(2)).toEqual([{ cluster: 'production', service: 'production-yves', taskDefinition: td('production-yves', 2), forceNewDeployment: true }]);
     expect(aws.ecs.services.get('production-yves')!.deployments).toMatchObject([{ taskDefinition: td('production-yves', 2), rolloutState: 'COMPLETED' }]);
     expect(aws.ecs.services.get('production-yves')!.deployments[0].id).not.toBe(failed.id);
+  });
+});
+
+describe('several services at once', () => {
+  let aws: FakeAws;
+  useFakeAws((started) => (aws = started));
+
+  test('two rollouts FAILED while two still roll: each failure with all its stopped tasks, then everyone still rolling out', async () => {
+    prepareRelease(aws, { apps: ['zed', 'yves', 'glue', 'backoffice'], circuitBreaker: 'enabled' });
+    for (const s of ['production-zed', 'production-yves']) aws.ecs.nextRollouts.set(s, 'fail');
+    for (const s of ['production-glue', 'production-backoffice']) aws.ecs.nextRollouts.set(s, 'stall');
+    const { report } = await aws.runJob(defineStep(step, aws.deps()), { id: 'job-four', params: { model: MODEL, services: 'application' }, inputs: [RELEASE_OUTPUT] });
+    const failed = (app: string) =>
+      `service production-${app}: rollout FAILED: ECS deployment circuit breaker: tasks failed to start\\. Stopped tasks: ` +
+      [0, 1].map(() => `task production-${app}-failed-\\w+-\\d: EssentialContainerExited: Essential container in task exited; container ${app} exit code 1[^|]*`).join(' \\| ');
+    expect(report.body.failureDetails.message).toMatch(
+      new RegExp(`^deployment failed in cluster production: ${failed('zed')} \\|\\| ${failed('yves')}\\. Still rolling out: production-glue \\(1/2 tasks on production-glue:2\\), production-backoffice \\(1/2 tasks on production-backoffice:2\\)$`),
+    );
+  });
+
+  test('timed out with two services still rolling out: both named', async () => {
+    prepareRelease(aws, { apps: ['zed', 'yves'] });
+    for (const s of ['production-zed', 'production-yves']) aws.ecs.nextRollouts.set(s, 'stall');
+    const handler = defineStep(step, aws.deps());
+    const job = { id: 'job-two-slow', params: { model: MODEL, services: 'application' }, inputs: [RELEASE_OUTPUT] };
+    await handler(aws.event(job), aws.context(20_000));
+    aws.clock.advance(DEPLOY_TIMEOUT_MS);
+    await handler(aws.event({ ...job, id: 'job-two-slow-2', continuationToken: aws.codepipeline.reports[0].body.continuationToken }), aws.context(20_000));
+    expect(aws.codepipeline.reports[1].body.failureDetails.message).toBe(
+      "deployment timed out after 60 min in cluster production: still rolling out production-zed (1/2 tasks on production-zed:2), production-yves (1/2 tasks on production-yves:2): check the services' events",
+    );
+  });
+});
+
+describe('judge: ours is the newest deployment on the target, wherever ECS lists it', () => {
+  test('an older deployment on the target listed first does not hide the newer one', () => {
+    const older = deployment({ id: 'ecs-svc/older', status: 'ACTIVE', rolloutState: 'FAILED', createdAt: new Date(1_000) });
+    const newer = deployment({ id: 'ecs-svc/newer', rolloutState: 'COMPLETED', createdAt: new Date(2_000) });
+    expect(judge(service([older, newer]), TARGET)).toEqual({ done: true });
+    expect(judge(service([newer, older]), TARGET)).toEqual({ done: true });
+    // Created before `since`: not ours, however new it looks otherwise.
+    expect(judge(service([newer]), undefined, 2_001)).toMatchObject({ failed: expect.stringContaining('since the rollouts started is no longer') });
+    expect(judge(service([newer]), undefined, 2_000)).toEqual({ done: true });
   });
 });
