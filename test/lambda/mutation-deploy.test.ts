@@ -415,3 +415,22 @@ describe('judge: ours is the newest deployment on the target, wherever ECS lists
     expect(judge(service([newer]), undefined, 2_000)).toEqual({ done: true });
   });
 });
+
+describe('judge: which deployment alarm failed the rollout', () => {
+  const reason = 'deployment failed: alarm detected.';
+  const withAlarms = (alarms: { enable: boolean; alarmNames: string[] }, rolloutStateReason = reason) => ({
+    ...service([deployment({ rolloutState: 'FAILED', rolloutStateReason })]),
+    deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: false }, alarms: { ...alarms, rollback: false } },
+  });
+
+  test('named when ECS says an alarm failed it and the service has one switched on', () => {
+    expect(judge(withAlarms({ enable: true, alarmNames: ['zed-5xx'] }), TARGET)).toEqual({ failed: `rollout FAILED on its deployment alarm zed-5xx (ALARM): ${reason}`, deployment: ID });
+    expect(judge(withAlarms({ enable: true, alarmNames: ['zed-5xx'] }, 'Deployment failed: ALARM DETECTED.'), TARGET)).toMatchObject({ failed: expect.stringContaining('on its deployment alarm zed-5xx') });
+  });
+
+  test('not named when the alarms are switched off, have no names, or ECS gives another reason', () => {
+    expect(judge(withAlarms({ enable: false, alarmNames: ['zed-5xx'] }), TARGET)).toEqual({ failed: `rollout FAILED: ${reason}`, deployment: ID });
+    expect(judge(withAlarms({ enable: true, alarmNames: [] }), TARGET)).toEqual({ failed: `rollout FAILED: ${reason}`, deployment: ID });
+    expect(judge(withAlarms({ enable: true, alarmNames: ['zed-5xx'] }, 'tasks failed to start.'), TARGET)).toEqual({ failed: 'rollout FAILED: tasks failed to start.', deployment: ID });
+  });
+});
