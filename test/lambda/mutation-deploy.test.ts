@@ -434,3 +434,18 @@ describe('judge: which deployment alarm failed the rollout', () => {
     expect(judge(withAlarms({ enable: true, alarmNames: ['zed-5xx'] }, 'tasks failed to start.'), TARGET)).toEqual({ failed: 'rollout FAILED: tasks failed to start.', deployment: ID });
   });
 });
+
+describe('the percentage while some services are done and others still roll', () => {
+  let aws: FakeAws;
+  useFakeAws((started) => (aws = started));
+
+  test('a finished service counts whole, a rolling one by its running tasks', async () => {
+    prepareRelease(aws, { apps: ['zed', 'yves'] });
+    aws.ecs.nextRollouts.set('production-yves', 'stall');
+    await defineStep(step, aws.deps())(aws.event({ id: 'job-half', params: { model: MODEL, services: 'application' }, inputs: [RELEASE_OUTPUT] }), aws.context(140_000));
+    expect(aws.codepipeline.reports[0].body.executionDetails).toEqual({
+      summary: '1/2 services rolled out after 125 s; waiting for production-yves (1/2 tasks on production-yves:2)',
+      percentComplete: 75,
+    });
+  });
+});
