@@ -67,12 +67,16 @@ async function startDeployments(ctx: StepContext<DeployParams>, model: Deploymen
   encodeToken(state); // the state cannot outgrow the token later: it does not grow with the shop
   const outcomes = await mapLimit(services, CONCURRENCY, async (svc) => {
     const target = targets.get(svc.service)!;
+    const primary = primaryOf(live.get(svc.service)!);
+    const onTarget = primary?.taskDefinition === target;
     // A duplicate delivery (or a retried stage) finds the release already primary: track it, do not repeat.
-    if (release && primaryOf(live.get(svc.service)!)?.taskDefinition === target) return { service: svc.service, updated: false };
+    // Unless its rollout FAILED: a circuit breaker without rollback stops launching its tasks, so a
+    // retried stage forces a new deployment of it (otherwise the retry could only fail again).
+    if (release && onTarget && primary.rolloutState !== 'FAILED') return { service: svc.service, updated: false };
     try {
       await call(
         `ECS UpdateService ${svc.service} to ${arnId(target)} in cluster ${model.cluster}`,
-        ecs.send(new UpdateServiceCommand({ cluster: model.cluster, service: svc.service, taskDefinition: target, forceNewDeployment: !release })),
+        ecs.send(new UpdateServiceCommand({ cluster: model.cluster, service: svc.service, taskDefinition: target, forceNewDeployment: onTarget })),
       );
       return { service: svc.service, updated: true };
     } catch (err) {
@@ -92,7 +96,8 @@ async function startDeployments(ctx: StepContext<DeployParams>, model: Deploymen
   return state;
 }
 
-type Verdict = { readonly done: true } | { readonly done: false; readonly progress: number; readonly waiting: string; readonly watch?: Deployment } | { readonly failed: string; readonly deployment?: string };
+/** `watch`: the deployment whose stopped tasks to count (a rollout without a circuit breaker, still waiting). */
+type Verdict = ({ readonly done: true } | { readonly done: false; readonly progress: number; readonly waiting: string } | { readonly failed: string; readonly deployment?: string }) & { readonly watch?: Deployment };
 
 async function checkDeployments(
   ctx: StepContext<DeployParams>,
@@ -110,7 +115,7 @@ async function checkDeployments(
   let progress = 0;
   for (const s of services) {
     let verdict = judge(live.get(s.service)!, release && releaseOf(release, s.service).taskDefinition, since);
-    if (!('failed' in verdict) && !verdict.done && verdict.watch && countStopped) verdict = await stoppingTooOften(ecs, model.cluster, verdict.watch, verdict);
+    if (verdict.watch && countStopped) verdict = await stoppingTooOften(ecs, model.cluster, verdict.watch, verdict);
     if ('failed' in verdict) {
       const stopped = verdict.deployment
         ? await stoppedTaskReasons(ecs, model.cluster, verdict.deployment).catch((err) => [`(stopped tasks unreadable: ${describeError(err).message})`])
@@ -124,28 +129,29 @@ async function checkDeployments(
     }
   }
   const where = `in cluster ${model.cluster}`;
+  const still = waiting.join(', ');
   if (failures.length || !waiting.length) await markRollouts(ctx, live, services, release, since, !failures.length);
   if (failures.length) {
-    throw new StepFailure(`deployment failed ${where}: ${failures.join(' || ')}${waiting.length ? `. Still rolling out: ${waiting.join(', ')}` : ''}`);
+    throw new StepFailure(`deployment failed ${where}: ${failures.join(' || ')}${waiting.length ? `. Still rolling out: ${still}` : ''}`);
   }
   const seconds = Math.round((ctx.now() - state.startedAt) / 1000);
   if (!waiting.length) {
     return { status: 'done', summary: `${services.length} service(s) on ${release ? `release ${release.version}` : 'a fresh deployment'} after ${seconds} s: ${services.map((s) => s.service).join(', ')}` };
   }
   if (ctx.now() - state.startedAt > DEPLOY_TIMEOUT_MS) {
-    throw new StepFailure(`deployment timed out after ${Math.round(seconds / 60)} min ${where}: still rolling out ${waiting.join(', ')}: check the services' events`);
+    throw new StepFailure(`deployment timed out after ${Math.round(seconds / 60)} min ${where}: still rolling out ${still}: check the services' events`);
   }
   return {
     status: 'continue',
     state,
-    summary: `${services.length - waiting.length}/${services.length} services rolled out after ${seconds} s; waiting for ${waiting.join(', ')}`,
+    summary: `${services.length - waiting.length}/${services.length} services rolled out after ${seconds} s; waiting for ${still}`,
     percentComplete: (100 * progress) / services.length,
   };
 }
 
 /** Without a circuit breaker ECS retries failing tasks forever: fail once they have stopped twice the desired count. */
 async function stoppingTooOften(ecs: ECSClient, cluster: string, deployment: Deployment, verdict: Verdict): Promise<Verdict> {
-  const limit = STOPPED_TASKS_PER_DESIRED * Math.max(deployment.desiredCount ?? 1, 1);
+  const limit = STOPPED_TASKS_PER_DESIRED * Math.max(deployment.desiredCount ?? 0, 1);
   const stopped = await stoppedTasks(ecs, cluster, deployment.id!, limit);
   if (stopped.length < limit) return verdict;
   return {
