@@ -28,6 +28,8 @@ export class SprykerDashboard extends Construct {
     this.environment = props.environment;
     const seconds = (name: string, label: string) => this.metric(name, { label, statistic: cloudwatch.Stats.MAXIMUM, period: Duration.hours(1) });
     const perDay = (name: string, label: string) => this.metric(name, { label, statistic: cloudwatch.Stats.SUM, period: Duration.days(1) });
+    const secondsGraph = (title: string, left: cloudwatch.IMetric[], width: number, height: number) =>
+      new cloudwatch.GraphWidget({ title, left, width, height, leftYAxis: { min: 0, label: 'seconds', showUnits: false } });
     const windows = TIMELINE_STATES.map((state) => seconds(METRIC.window(state), state));
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
       dashboardName: props.dashboardName ?? `${props.environment}-deployments`,
@@ -42,14 +44,8 @@ export class SprykerDashboard extends Construct {
         ],
         [new cloudwatch.SingleValueWidget({ title: 'Last run: windows (s)', metrics: windows.map((m) => m.with({ period: Duration.days(30) })), width: 24, height: 4 })],
         [
-          new cloudwatch.GraphWidget({ title: 'Risky windows per run (s)', left: windows, width: 12, height: 8, leftYAxis: { min: 0, label: 'seconds', showUnits: false } }),
-          new cloudwatch.GraphWidget({
-            title: 'Stage durations per run (s)',
-            left: props.stages.map((stage) => seconds(METRIC.stage(stage), stage)),
-            width: 12,
-            height: 8,
-            leftYAxis: { min: 0, label: 'seconds', showUnits: false },
-          }),
+          secondsGraph('Risky windows per run (s)', windows, 12, 8),
+          secondsGraph('Stage durations per run (s)', props.stages.map((stage) => seconds(METRIC.stage(stage), stage)), 12, 8),
         ],
         [
           new cloudwatch.GraphWidget({
@@ -60,24 +56,17 @@ export class SprykerDashboard extends Construct {
             width: 12,
             height: 6,
           }),
-          new cloudwatch.GraphWidget({
-            title: 'Lead time and run duration (s)',
-            left: [seconds(METRIC.leadTime, 'lead time (commit to deployed)'), seconds(METRIC.duration, 'run duration')],
-            width: 12,
-            height: 6,
-            leftYAxis: { min: 0, label: 'seconds', showUnits: false },
-          }),
+          secondsGraph('Lead time and run duration (s)', [seconds(METRIC.leadTime, 'lead time (commit to deployed)'), seconds(METRIC.duration, 'run duration')], 12, 6),
         ],
         ...(props.cutover === 'together'
           ? [
               [
-                new cloudwatch.GraphWidget({
-                  title: 'Cutover: production shift spread beside readiness spread (s)',
-                  left: [seconds(METRIC.cutoverShiftSpread, 'shift spread (V1 and V2 mixed)'), seconds(METRIC.cutoverArrivalSpread, 'readiness spread (rolling would have mixed at least this)')],
-                  width: 24,
-                  height: 6,
-                  leftYAxis: { min: 0, label: 'seconds', showUnits: false },
-                }),
+                secondsGraph(
+                  'Cutover: production shift spread beside readiness spread (s)',
+                  [seconds(METRIC.cutoverShiftSpread, 'shift spread (V1 and V2 mixed)'), seconds(METRIC.cutoverArrivalSpread, 'readiness spread (rolling would have mixed at least this)')],
+                  24,
+                  6,
+                ),
               ],
             ]
           : []),

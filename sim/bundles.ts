@@ -13,13 +13,9 @@ import * as path from 'node:path';
 import * as vm from 'node:vm';
 import type { CodePipelineEvent } from 'aws-lambda';
 import { SDK_MODULES } from './sdk';
-import { SimTimers } from './timers';
+import { SimTimers, type SimClock } from './timers';
 
-export interface SimClock {
-  readonly now: number;
-  /** A clock that moves a simulation on its way (the blue/green deployments and their hooks) returns when it has. */
-  advance(ms: number): void | Promise<void>;
-}
+export type { SimClock } from './timers';
 
 /** What the rehearsal passes to a handler as the Lambda context. */
 export interface SimLambdaContext {

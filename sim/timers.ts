@@ -21,7 +21,13 @@ import { AsyncLocalStorage, AsyncResource } from 'node:async_hooks';
 import * as diagnostics from 'node:diagnostics_channel';
 import type { ClientRequest } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import type { SimClock } from './bundles';
+
+/** The simulated clock the timers move (and a handler bundle's `Date` reads). */
+export interface SimClock {
+  readonly now: number;
+  /** A clock that moves a simulation on its way (the blue/green deployments and their hooks) returns when it has. */
+  advance(ms: number): void | Promise<void>;
+}
 
 /** Real milliseconds of quiet before the next timer fires. */
 export const REAL_GRACE_MS = 20;
